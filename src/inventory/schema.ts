@@ -1,0 +1,135 @@
+// The cluster.yaml schema. One zod schema is the single source of truth: it validates the
+// file, gives the ClusterInput type, and is exported as JSON Schema for editors
+// (schema/cluster.schema.json, written by `npm run schema`).
+// Every object is strict so a typo ("ssh.usr") is refused instead of silently ignored.
+import { z } from 'zod';
+import { SUPPORTED_KUBERNETES_MINORS, DEFAULT_KUBERNETES_VERSION } from './versions';
+
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1123 host name (letters, digits, "-")');
+
+const port = z.number().int().min(1).max(65535);
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+export const sshSettings = z.strictObject({
+  user: z.string().min(1).optional().describe('SSH login user (default root)'),
+  port: port.optional().describe('SSH port (default 22)'),
+  keyPath: z.string().min(1).optional().describe('private key file; relative paths are relative to cluster.yaml'),
+  sudo: z.boolean().optional().describe('run commands with sudo -n (default: true unless user is root)'),
+});
+
+export const hostSchema = z.strictObject({
+  name: hostName.describe('host name; must equal `hostname` on the machine'),
+  address: z.ipv4({ error: 'must be an IPv4 address' }).describe('address the API server / etcd listen on (`hostname -i`)'),
+  role: z.enum(['master', 'worker']),
+  interface: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'must be a network interface name such as ens19 or eth0')
+    .optional()
+    .describe('NIC carrying cluster traffic, for Calico address autodetection (default: network.interface)'),
+  ssh: sshSettings.optional().describe('overrides of the top-level ssh settings for this host'),
+});
+
+const versionString = z
+  .string()
+  .regex(/^1\.\d+(\.\d+)?$/, 'must look like 1.37 or 1.37.1')
+  .refine((v) => SUPPORTED_KUBERNETES_MINORS.includes(v.split('.').slice(0, 2).join('.')), {
+    error: `is not supported: hakube installs Kubernetes ${SUPPORTED_KUBERNETES_MINORS.join(', ')}`,
+  });
+
+export const clusterInputSchema = z.strictObject({
+  name: hostName.describe('cluster name; also the Temporal workflow id, so one install runs per cluster'),
+  kubernetesVersion: versionString.default(DEFAULT_KUBERNETES_VERSION),
+  ssh: sshSettings.prefault({}),
+  knownHostsFile: z
+    .string()
+    .default('~/.hakube/known_hosts')
+    .describe('where host keys are recorded on first contact and checked afterwards'),
+  hosts: z.array(hostSchema).min(1),
+  network: z
+    .strictObject({
+      podSubnet: z.cidrv4({ error: 'must be an IPv4 CIDR such as 192.168.0.0/16' }).default('192.168.0.0/16'),
+      serviceSubnet: z.cidrv4({ error: 'must be an IPv4 CIDR such as 10.96.0.0/12' }).default('10.96.0.0/12'),
+      interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/).optional().describe('default NIC for all hosts'),
+      hostSubnets: z
+        .array(z.cidrv4({ error: 'must be an IPv4 CIDR' }))
+        .default([])
+        .describe('the hosts\' own networks; checked not to overlap pod and service subnets'),
+    })
+    .prefault({}),
+  controlPlaneEndpoint: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host or host:port')
+    .optional()
+    .describe('address kubelets and kubectl use for the API; default: first master address:6443 (as in the article)'),
+  etcd: z
+    .strictObject({
+      mode: z.enum(['systemd', 'docker-compose']).default('systemd'),
+      tls: z.boolean().default(false).describe('not yet implemented: the article runs etcd without TLS'),
+      clusterToken: z.string().min(8).default('hakube-etcd-cluster'),
+      binary: z.string().default('/usr/bin/etcd').describe('etcd binary for the systemd variant'),
+      package: z.string().default('etcd-server').describe('Debian package that provides the etcd binary; "" to skip'),
+      image: z.string().default('quay.io/coreos/etcd:v3.5.21').describe('etcd image for the docker-compose variant'),
+    })
+    .prefault({}),
+  packages: z
+    .strictObject({
+      kubernetesRepo: url.optional().describe('apt repository of kubelet/kubeadm/kubectl; default pkgs.k8s.io per minor'),
+      kubernetesRepoKey: url.optional().describe('its signing key (ASCII armored)'),
+      kubernetesRepoSuite: z.string().default('/').describe('suite line of the repository ("/" for pkgs.k8s.io)'),
+      kubernetesPackageVersion: z.string().optional().describe('exact Debian version to pin, e.g. 1.37.1-1.1'),
+      containerd: z.enum(['docker', 'debian', 'tarball']).default('docker').describe(
+        'where containerd comes from: Docker\'s containerd.io repo, Debian (1.6/1.7: too old for Kubernetes 1.36+), or release tarballs',
+      ),
+      dockerRepo: url.default('https://download.docker.com/linux/debian'),
+      dockerRepoKey: url.default('https://download.docker.com/linux/debian/gpg'),
+      containerdTarballUrl: url.optional().describe('containerd release tarball (containerd: tarball)'),
+      debianMirror: url.default('http://deb.debian.org/debian').describe('mirror for backports (kernel phase)'),
+      debianRelease: z.enum(['bookworm', 'trixie']).default('bookworm').describe('Debian release of the hosts (checked by preflight)'),
+    })
+    .prefault({}),
+  kernel: z
+    .strictObject({
+      upgrade: z.boolean().default(false).describe('install the backports kernel and reboot (each reboot waits for approval)'),
+      minVersion: z.string().regex(/^\d+\.\d+$/, 'must look like 4.18').default('4.18'),
+    })
+    .prefault({}),
+  cni: z
+    .strictObject({
+      plugin: z.literal('calico').default('calico'),
+      install: z.enum(['manifest', 'operator']).default('manifest'),
+      manifestUrl: url.default('https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/calico.yaml'),
+      operatorUrl: url.default('https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/tigera-operator.yaml'),
+    })
+    .prefault({}),
+  ingress: z
+    .strictObject({
+      controller: z.enum(['ingress-nginx', 'contour', 'none']).default('contour').describe(
+        'ingress-nginx (the article\'s, retired upstream March 2026) or Contour (maintained, CNCF)',
+      ),
+      manifestUrl: url.optional().describe('controller manifest; default per controller'),
+      httpNodePort: port.optional(),
+      httpsNodePort: port.optional(),
+    })
+    .prefault({}),
+  dashboard: z
+    .strictObject({
+      kind: z.enum(['kubernetes-dashboard', 'headlamp', 'none']).default('headlamp').describe(
+        'kubernetes-dashboard (the article\'s, archived January 2026) or Headlamp (its successor)',
+      ),
+      manifestUrl: url.optional().describe('dashboard manifest; default per kind'),
+      nodePort: port.default(30443),
+    })
+    .prefault({}),
+  verify: z
+    .strictObject({
+      ha: z.boolean().default(true).describe('after the install, stop kubelet on the first master and check workers stay Ready'),
+    })
+    .prefault({}),
+});
+
+export type ClusterInput = z.output<typeof clusterInputSchema>;
+export type HostInput = z.output<typeof hostSchema>;
+export type SshSettings = z.output<typeof sshSettings>;

@@ -1,0 +1,76 @@
+// ClusterSpec: the validated inventory with every default and derived value filled in, so the
+// renderer, the plan and the workflows never re-derive anything. It is plain data (no
+// functions, no secrets: key *paths* only) because it travels into workflow history.
+import type { ClusterInput } from './schema';
+
+export interface HostConnection {
+  /** Address ssh connects to. */
+  address: string;
+  port: number;
+  user: string;
+  /** Absolute path of the private key on the machine running the hakube worker. */
+  keyPath: string;
+  sudo: boolean;
+  knownHostsFile: string;
+}
+
+export interface HostSpec {
+  name: string;
+  address: string;
+  role: 'master' | 'worker';
+  interface?: string;
+  ssh: HostConnection;
+}
+
+export interface ClusterSpec {
+  name: string;
+  kubernetes: { version: string; minor: string };
+  hosts: HostSpec[];
+  masters: string[];
+  workers: string[];
+  /** The master that runs `kubeadm init` and every cluster-wide kubectl step. */
+  firstMaster: string;
+  controlPlaneEndpoint: { host: string; port: number; value: string };
+  network: { podSubnet: string; serviceSubnet: string; hostSubnets: string[]; calicoInterfaceRegex?: string };
+  etcd: ClusterInput['etcd'] & { endpoints: string[]; initialCluster: string };
+  packages: {
+    kubernetesRepo: string;
+    kubernetesRepoKey: string;
+    kubernetesRepoSuite: string;
+    kubernetesPackageVersion?: string;
+    containerd: 'docker' | 'debian' | 'tarball';
+    dockerRepo: string;
+    dockerRepoKey: string;
+    containerdTarballUrl?: string;
+    debianMirror: string;
+    debianRelease: 'bookworm' | 'trixie';
+    minimumContainerd: string;
+  };
+  kernel: ClusterInput['kernel'];
+  cni: ClusterInput['cni'];
+  ingress: {
+    controller: 'ingress-nginx' | 'contour' | 'none';
+    manifestUrl: string;
+    namespace: string;
+    selector: Record<string, string>;
+    targetPorts: { http: number; https: number };
+    httpNodePort?: number;
+    httpsNodePort?: number;
+  };
+  dashboard: {
+    kind: 'kubernetes-dashboard' | 'headlamp' | 'none';
+    manifestUrl: string;
+    namespace: string;
+    selector: Record<string, string>;
+    targetPort: number;
+    scheme: 'http' | 'https';
+    nodePort: number;
+  };
+  verify: ClusterInput['verify'];
+}
+
+export function hostByName(spec: ClusterSpec, name: string): HostSpec {
+  const host = spec.hosts.find((h) => h.name === name);
+  if (!host) throw new Error(`host ${name} is not in cluster ${spec.name}`);
+  return host;
+}

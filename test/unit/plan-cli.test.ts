@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXAMPLE, tempDir, writeInventory } from '../helpers/inventory';
+
+const BIN = path.resolve(__dirname, '../../bin/hakube');
+const run = (...args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '' } });
+
+test('hakube plan on the example prints the DAG in article order and renders every host', () => {
+  const out = tempDir('hakube-plan-');
+  const r = run('plan', '-f', EXAMPLE, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const order = ['Preflight', 'Container runtime', 'kubelet, kubeadm', 'External etcd', 'kubeadm init', 'Calico', 'Second and third masters', 'Workers: kubeadm join', 'haproxy', 'HA check', 'Ingress', 'Dashboard'];
+  const positions = order.map((t) => r.stdout.indexOf(t));
+  assert.ok(positions.every((p) => p >= 0), `missing phases in:\n${r.stdout}`);
+  assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'phases out of article order');
+  assert.match(r.stdout, /one at a time: master02 -> master03/);
+  assert.match(r.stdout, /in parallel on worknode01, worknode02, worknode03/);
+  assert.match(r.stdout, /WAITS FOR APPROVAL/);
+  assert.match(r.stdout, /compensation: restore kubelet\.conf and bootstrap-kubelet\.conf/);
+  assert.match(r.stdout, /Kernel from backports.*skipped/);
+  for (const host of ['master01', 'master02', 'master03', 'worknode01', 'worknode02', 'worknode03'])
+    assert.ok(fs.existsSync(path.join(out, host, 'etc/containerd/config.toml')), host);
+  assert.ok(fs.existsSync(path.join(out, 'master01/etc/hakube/kubeadm/kubeadm-init.yaml')));
+  assert.ok(fs.existsSync(path.join(out, 'worknode03/etc/haproxy/haproxy.cfg')));
+  assert.ok(!fs.existsSync(path.join(out, 'master01/etc/haproxy/haproxy.cfg')), 'masters get no haproxy');
+  const mermaid = fs.readFileSync(path.join(out, 'install-dag.mmd'), 'utf8');
+  assert.match(mermaid, /^flowchart TD/);
+  assert.match(mermaid, /join_masters_master02 --> join_masters_master03/);
+  assert.match(mermaid, /etcd --> init_first_master/);
+});
+
+test('hakube plan never writes a join secret, only placeholders', () => {
+  const out = tempDir('hakube-plan-');
+  assert.equal(run('plan', '-f', EXAMPLE, '--out', out).status, 0);
+  const join = fs.readFileSync(path.join(out, 'master02/etc/hakube/kubeadm/kubeadm-join.yaml'), 'utf8');
+  assert.match(join, /token: "<bootstrap token: created on the first master at run time, never stored>"/);
+});
+
+test('hakube plan refuses a bad inventory with exit code 2, naming field and value, and writes nothing', () => {
+  const file = writeInventory((d) => d.setIn(['hosts', 1, 'address'], '10.73.71.999'));
+  const out = path.join(tempDir('hakube-plan-'), 'out');
+  const r = run('plan', '-f', file, '--out', out);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /hosts\[1\]\.address = "10\.73\.71\.999": must be an IPv4 address/);
+  assert.ok(!fs.existsSync(out));
+});
+
+test('hakube --help and plan --help describe the commands', () => {
+  const r = run('plan', '--help');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /--out <dir>/);
+});

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { loadInventory } from '../../src/inventory/load';
+import { renderHostFile, renderHostFiles } from '../../src/render/host-files';
+import { renderTemplate } from '../../src/render/environment';
+import { fieldPaths, V1BETA4_FIELDS } from '../fixtures/kubeadm-v1beta4-fields';
+import { EXAMPLE } from '../helpers/inventory';
+
+const GOLDEN = path.resolve(__dirname, '../golden/example');
+const { spec } = loadInventory(EXAMPLE, { requireKeyFiles: false });
+const all = spec.hosts.flatMap((h) => renderHostFiles(spec, h.name).map((f) => ({ host: h.name, ...f })));
+
+test('every rendered file matches its golden copy (UPDATE_GOLDEN=1 to accept a change)', () => {
+  const seen = new Set<string>();
+  for (const f of all) {
+    const golden = path.join(GOLDEN, f.host, f.path);
+    seen.add(golden);
+    if (process.env.UPDATE_GOLDEN) {
+      fs.mkdirSync(path.dirname(golden), { recursive: true });
+      fs.writeFileSync(golden, f.content);
+    }
+    assert.equal(f.content, fs.readFileSync(golden, 'utf8'), `${f.host}:${f.path} differs from ${golden}`);
+  }
+  const stale = fs.readdirSync(GOLDEN, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((p) => !seen.has(p));
+  assert.deepEqual(stale, [], 'golden files no host renders any more');
+});
+
+test('every rendered YAML file parses', () => {
+  const yamlFiles = all.filter((f) => /\.ya?ml$/.test(f.path));
+  assert.ok(yamlFiles.length >= 10);
+  for (const f of yamlFiles)
+    for (const doc of parseAllDocuments(f.content)) assert.deepEqual(doc.errors, [], `${f.host}:${f.path}`);
+});
+
+test('kubeadm files are v1beta4 and carry only fields v1beta4 has', () => {
+  const kubeadm = all.filter((f) => f.id === 'kubeadm-init' || f.id === 'kubeadm-join');
+  assert.equal(kubeadm.length, spec.hosts.length);
+  const kinds = new Set<string>();
+  for (const f of kubeadm)
+    for (const doc of parseAllDocuments(f.content).map((d) => d.toJS())) {
+      if (doc.apiVersion === 'kubelet.config.k8s.io/v1beta1') continue;
+      assert.equal(doc.apiVersion, 'kubeadm.k8s.io/v1beta4', `${f.host}:${f.path}`);
+      kinds.add(doc.kind);
+      const allowed = V1BETA4_FIELDS[doc.kind];
+      assert.ok(allowed, `unknown kind ${doc.kind}`);
+      const unknown = fieldPaths(doc).filter((p) => !allowed.has(p));
+      assert.deepEqual(unknown, [], `${f.host}:${f.path} ${doc.kind} has fields v1beta4 does not`);
+    }
+  assert.deepEqual([...kinds].sort(), ['ClusterConfiguration', 'InitConfiguration', 'JoinConfiguration']);
+});
+
+test('the field check itself catches a v1beta3-only or misspelled field', () => {
+  const doc = { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration', apiServer: { timeoutForControlPlane: '4m' } };
+  assert.deepEqual(fieldPaths(doc).filter((p) => !V1BETA4_FIELDS.ClusterConfiguration.has(p)), ['apiServer.timeoutForControlPlane']);
+});
+
+test('ClusterConfiguration: certSANs = all masters + 127.0.0.1, endpoint, external etcd, subnets', () => {
+  const init = parseAllDocuments(renderHostFile(spec, 'master01', 'kubeadm-init').content).map((d) => d.toJS());
+  const cluster = init.find((d) => d.kind === 'ClusterConfiguration');
+  assert.deepEqual(cluster.apiServer.certSANs, ['127.0.0.1', '10.73.71.25', '10.73.71.26', '10.73.71.27']);
+  assert.equal(cluster.controlPlaneEndpoint, '10.73.71.25:6443');
+  assert.deepEqual(cluster.etcd.external.endpoints, spec.etcd.endpoints);
+  assert.deepEqual(cluster.networking, { podSubnet: '192.168.0.0/16', serviceSubnet: '10.96.0.0/12' });
+});
+
+test('the control-plane join carries the certificate key, the worker join does not', () => {
+  const master = parseAllDocuments(renderHostFile(spec, 'master02', 'kubeadm-join', { joinToken: 'abcdef.0123456789abcdef', caCertHash: 'sha256:00', certificateKey: 'k3y' }).content)[0].toJS();
+  assert.equal(master.controlPlane.certificateKey, 'k3y');
+  assert.equal(master.discovery.bootstrapToken.token, 'abcdef.0123456789abcdef');
+  const worker = parseAllDocuments(renderHostFile(spec, 'worknode01', 'kubeadm-join').content)[0].toJS();
+  assert.equal(worker.controlPlane, undefined);
+});
+
+test('haproxy.cfg binds 127.0.0.1:6443 and lists every master', () => {
+  const cfg = renderHostFile(spec, 'worknode02', 'haproxy-config').content;
+  assert.match(cfg, /^\s*bind 127\.0\.0\.1:6443$/m);
+  assert.match(cfg, /^\s*balance roundrobin$/m);
+  for (const m of spec.masters.map((n) => spec.hosts.find((h) => h.name === n)!))
+    assert.match(cfg, new RegExp(`^\\s*server ${m.name} ${m.address.replace(/\./g, '\\.')}:6443 check$`, 'm'));
+});
+
+test('ingress Service has the masters as externalIPs; dashboard Service is on NodePort 30443', () => {
+  const ingress = parseAllDocuments(renderHostFile(spec, 'master01', 'ingress-service').content)[0].toJS();
+  assert.deepEqual(ingress.spec.externalIPs, ['10.73.71.25', '10.73.71.26', '10.73.71.27']);
+  assert.equal(ingress.spec.type, 'NodePort');
+  const dashboard = parseAllDocuments(renderHostFile(spec, 'master01', 'dashboard-service').content)[0].toJS();
+  assert.equal(dashboard.spec.ports[0].nodePort, 30443);
+});
+
+test('containerd uses SystemdCgroup in both config formats', () => {
+  assert.match(renderHostFile(spec, 'master01', 'containerd-config').content, /^version = 3$[\s\S]*SystemdCgroup = true/m);
+  const debian = { ...spec, packages: { ...spec.packages, containerd: 'debian' as const } };
+  assert.match(renderHostFile(debian, 'master01', 'containerd-config').content, /^version = 2$[\s\S]*io\.containerd\.grpc\.v1\.cri[\s\S]*SystemdCgroup = true/m);
+});
+
+test('an undefined template variable is an error, not the word "undefined"', () => {
+  // (nunjucks still iterates an undefined list as empty: templateContext's type keeps lists defined)
+  assert.throws(() => renderTemplate('etcd/etcd.env.njk', { managedBy: 'x', host: { name: 'w' } }), /etcd\.env\.njk.*\n.*undefined/);
+});
