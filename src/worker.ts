@@ -1,0 +1,27 @@
+// The hakube worker: runs the workflows and the SSH activities. `hakube worker` runs one alone
+// (e.g. on a bastion host that reaches the machines); `hakube up` runs one in-process.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { SshPool } from './activities/ssh/pool';
+import type { TemporalSettings } from './temporal-settings';
+import { WORKFLOWS_PATH } from './worker-paths';
+
+
+export async function createWorker(settings: TemporalSettings): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: settings.address, tls: settings.tls });
+  const pool = new SshPool();
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({ pool }),
+  });
+  return {
+    worker,
+    close: async () => {
+      await pool.closeAll();
+      await connection.close();
+    },
+  };
+}

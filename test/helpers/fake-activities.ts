@@ -1,0 +1,57 @@
+// Fake activities for workflow tests: every call is recorded (name, host, start, end), takes a
+// short time, and can be made to fail or to report a needed reboot. No SSH: these tests are about
+// the workflow's order, parallelism, approvals, pauses and compensations on a real Temporal server.
+import * as fs from 'node:fs';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Compensation, HakubeActivities, HostRequest, StepResult } from '../../src/activities/types';
+
+export interface Call {
+  name: string;
+  host: string;
+  start: number;
+  end?: number;
+  compensation?: Compensation;
+}
+
+export interface FakeOptions {
+  delayMs?: number;
+  /** Hosts whose packages phase finds /run/reboot-required. */
+  rebootRequiredOn?: Set<string>;
+  /** "activity@host" pairs that fail (non-retryable: retries exhausted) while present. */
+  failing?: Set<string>;
+  /** Append every finished call as a JSON line (for workers in another process). */
+  logFile?: string;
+}
+
+export function fakeActivities(options: FakeOptions = {}): { activities: HakubeActivities; calls: Call[] } {
+  const calls: Call[] = [];
+  const ok = (name: string) => async (req: HostRequest | { compensation: Compensation }): Promise<StepResult> => {
+    const host = 'host' in req ? req.host : req.compensation.host;
+    const call: Call = { name, host, start: Date.now(), compensation: 'compensation' in req ? req.compensation : undefined };
+    calls.push(call);
+    await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
+    call.end = Date.now();
+    if (options.failing?.has(`${name}@${host}`)) throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
+    if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host }) + '\n');
+    return { changed: true, summary: `${name} done` };
+  };
+  const activities = Object.fromEntries(
+    (
+      [
+        'preflight', 'disableSwap', 'installBackportsKernel', 'checkKernel', 'applyKernelSettings', 'installContainerd',
+        'configureContainerd', 'installKubernetesPackages', 'rebootHost', 'startEtcd', 'etcdHealthy', 'kubeadmInit', 'apiServerReady',
+        'applyCni', 'joinNode', 'nodeReady', 'installHaproxy', 'switchKubeletToLocalProxy', 'verifyHa', 'applyIngress', 'applyDashboard',
+        'compensate',
+      ] as const
+    ).map((n) => [n, ok(n)]),
+  ) as unknown as HakubeActivities;
+  const record = ok('rebootRequired');
+  activities.rebootRequired = async (req) => {
+    await record(req);
+    const required = options.rebootRequiredOn?.has(req.host) ?? false;
+    return { required, reason: required ? '/run/reboot-required' : '' };
+  };
+  activities.preflight = async (req) => ({ ...(await ok('preflight')(req)), os: 'Debian 12', kernel: '6.1', cgroup: 'v2', warnings: [] });
+  activities.installBackportsKernel = async (req) => ({ ...(await ok('installBackportsKernel')(req)), rebootNeeded: true });
+  return { activities, calls };
+}
