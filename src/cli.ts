@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { InventoryError } from './inventory/problems';
 import { planCommand } from './cli/plan-command';
+import { upCommand } from './cli/up-command';
+import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
 
 const program = new Command();
 program
@@ -18,6 +20,48 @@ program
   .option('-o, --out <dir>', 'write the rendered files into DIR/<host>/<path> and the DAG into DIR/install-dag.mmd')
   .option('--mermaid <file>', 'write the DAG as a Mermaid graph into FILE')
   .action((opts: { file: string; out?: string; mermaid?: string }) => planCommand(opts));
+
+program
+  .command('up')
+  .description('install the cluster: start (or attach to) its durable workflow, run a worker, show live progress')
+  .addOption(inventoryOption())
+  .option('--auto-approve-reboots', 'reboot without waiting for `hakube approve` (unattended runs)')
+  .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
+  .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean }) => {
+    process.exitCode = await upCommand(opts);
+  });
+
+const clusterOptions = (cmd: Command) =>
+  cmd.option('-c, --cluster <name>', 'cluster name (as in cluster.yaml)').option('-f, --file <cluster.yaml>', 'or the inventory, to read the name from');
+
+clusterOptions(program.command('status').description('show phases x hosts x state of an install'))
+  .action(async (opts: ClusterRef) => {
+    process.exitCode = await statusCommand(opts);
+  });
+
+clusterOptions(program.command('approve').description('approve the reboot a host is waiting for').argument('[hosts...]', 'host names'))
+  .option('--all', 'every host waiting for a reboot approval')
+  .action(async (hosts: string[], opts: ClusterRef & { all?: boolean }) => {
+    process.exitCode = await approveCommand(opts, hosts, opts.all);
+  });
+
+clusterOptions(program.command('retry').description('resume hosts paused after a failure (fix the host first)').argument('[hosts...]', 'host names'))
+  .option('--all', 'every paused host')
+  .action(async (hosts: string[], opts: ClusterRef & { all?: boolean }) => {
+    process.exitCode = await retryCommand(opts, hosts, opts.all);
+  });
+
+clusterOptions(program.command('abort').description('stop the install and run every registered compensation, newest first'))
+  .action(async (opts: ClusterRef) => {
+    process.exitCode = await abortCommand(opts);
+  });
+
+program
+  .command('worker')
+  .description('run a worker alone (e.g. on a host that reaches the machines), against TEMPORAL_ADDRESS or the embedded server')
+  .action(async () => {
+    process.exitCode = await workerCommand();
+  });
 
 async function main(): Promise<void> {
   try {

@@ -1,0 +1,70 @@
+// hakube status | approve | retry | abort | worker: talk to a running install (or serve one).
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { loadInventory } from '../inventory/load';
+import { abort, approve, installHandle, progressOf, retry } from '../client';
+import { createWorker } from '../worker';
+import { openSession } from './session';
+import { statusTable } from './progress-view';
+
+export interface ClusterRef {
+  file?: string;
+  cluster?: string;
+}
+
+export function clusterName(ref: ClusterRef): string {
+  if (ref.cluster) return ref.cluster;
+  if (ref.file) return loadInventory(ref.file, { requireKeyFiles: false }).spec.name;
+  throw new Error('say which cluster: -c NAME or -f cluster.yaml');
+}
+
+async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof installHandle>) => Promise<T>): Promise<T> {
+  const session = await openSession({ startServer: false });
+  try {
+    return await fn(installHandle(session.client, clusterName(ref)));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message);
+    throw err;
+  } finally {
+    await session.close();
+  }
+}
+
+export const statusCommand = (ref: ClusterRef) =>
+  withHandle(ref, async (handle) => {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') console.log(`install ${handle.workflowId}: ${description.status.name.toLowerCase()}`);
+    console.log(statusTable(await progressOf(handle)));
+    return 0;
+  });
+
+const selection = (hosts: string[], all?: boolean) => (all ? { all: true } : { hosts });
+
+export const approveCommand = (ref: ClusterRef, hosts: string[], all?: boolean) =>
+  withHandle(ref, async (handle) => {
+    console.log(`reboot approved for ${(await approve(handle, selection(hosts, all))).join(', ')}`);
+    return 0;
+  });
+
+export const retryCommand = (ref: ClusterRef, hosts: string[], all?: boolean) =>
+  withHandle(ref, async (handle) => {
+    console.log(`retrying on ${(await retry(handle, selection(hosts, all))).join(', ')}`);
+    return 0;
+  });
+
+export const abortCommand = (ref: ClusterRef) =>
+  withHandle(ref, async (handle) => {
+    console.log(await abort(handle));
+    return 0;
+  });
+
+export async function workerCommand(): Promise<number> {
+  const session = await openSession({ startServer: true });
+  const { worker, close } = await createWorker(session.settings);
+  console.log(`hakube worker on task queue ${session.settings.taskQueue} at ${session.settings.address}; Ctrl-C to stop`);
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  await worker.run();
+  await close();
+  await session.close();
+  return 0;
+}

@@ -1,0 +1,69 @@
+// hakube up -f cluster.yaml: validate, connect (or start the embedded Temporal), run a worker,
+// start or attach to the install, and show live progress until it ends.
+import { WorkflowFailedError } from '@temporalio/client';
+import { loadInventory } from '../inventory/load';
+import { startOrAttach, progressOf } from '../client';
+import { createWorker } from '../worker';
+import type { Progress } from '../workflows/messages';
+import { openSession, workflowLink } from './session';
+import { progressChanges, resultSummary } from './progress-view';
+
+export interface UpOptions {
+  file: string;
+  autoApproveReboots?: boolean;
+  /** Start (or attach) and return without running a worker or waiting. */
+  detach?: boolean;
+}
+
+export async function upCommand(options: UpOptions): Promise<number> {
+  const { spec } = loadInventory(options.file, { requireKeyFiles: true });
+  const session = await openSession({ startServer: true });
+  const { worker, close } = options.detach ? { worker: undefined, close: async () => {} } : await createWorker(session.settings);
+  const running = worker?.run();
+  try {
+    const { handle, started } = await startOrAttach(session.client, spec, {
+      taskQueue: session.settings.taskQueue,
+      autoApproveReboots: options.autoApproveReboots,
+    });
+    console.log(`${started ? 'Started' : 'Attached to the running'} install of ${spec.name} (workflow ${handle.workflowId})`);
+    const link = workflowLink(session.settings, handle.workflowId);
+    if (link) console.log(`Web UI: ${link}`);
+    if (options.detach) return 0;
+    let previous: Progress | undefined;
+    const poll = setInterval(async () => {
+      try {
+        const current = await progressOf(handle);
+        for (const line of progressChanges(previous, current)) console.log(line);
+        previous = current;
+      } catch {
+        /* the run may be between tasks; the next poll shows it */
+      }
+    }, 1000);
+    try {
+      const result = await handle.result();
+      clearInterval(poll);
+      for (const line of progressChanges(previous, await progressOf(handle).catch(() => previous!))) console.log(line);
+      console.log(`\nCluster ${spec.name} installed.\n${resultSummary(result)}`);
+      const first = spec.hosts.find((h) => h.name === spec.firstMaster)!;
+      console.log(`\nkubeconfig: /etc/kubernetes/admin.conf on ${first.name}; copy it with\n  scp ${first.ssh.user}@${first.address}:/etc/kubernetes/admin.conf ~/.kube/config`);
+      if (spec.dashboard.kind !== 'none')
+        console.log(`dashboard: ${spec.dashboard.scheme}://${first.address}:${spec.dashboard.nodePort}  token: ssh ${first.ssh.user}@${first.address} kubectl --kubeconfig /etc/kubernetes/admin.conf -n ${spec.dashboard.namespace} create token admin-user`);
+      if (link) console.log(`history: ${link}`);
+      return 0;
+    } catch (err) {
+      clearInterval(poll);
+      if (err instanceof WorkflowFailedError) {
+        console.error(`\nInstall of ${spec.name} ended: ${err.cause?.message ?? err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  } finally {
+    if (worker) {
+      worker.shutdown();
+      await running;
+    }
+    await close();
+    await session.close();
+  }
+}

@@ -1,0 +1,69 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { loadInventory } from '../../src/inventory/load';
+import { progressOf, startOrAttach } from '../../src/client';
+import { fakeActivities } from '../helpers/fake-activities';
+import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
+import { EXAMPLE } from '../helpers/inventory';
+
+const BIN = path.resolve(__dirname, '../../bin/hakube');
+let env: TestWorkflowEnvironment;
+before(async () => (env = await startTestEnvironment()));
+after(async () => env?.teardown());
+
+/** Runs the real CLI against the test server, as an operator in another terminal would. */
+function hakube(taskQueue: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test('hakube status, approve, retry and abort drive a running install', { timeout: 120_000 }, async () => {
+  const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `cli-${process.pid}` };
+  const taskQueue = `cli-${process.pid}`;
+  const failing = new Set(['installHaproxy@worknode01']);
+  const { activities, calls } = fakeActivities({ rebootRequiredOn: new Set(['master02']), failing });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  await worker.runUntil(async () => {
+    const { handle } = await startOrAttach(env.client, spec, { taskQueue });
+    await waitFor('approval wait', async () => (await progressOf(handle)).status === 'waiting-approval');
+
+    const status = await hakube(taskQueue, 'status', '-c', spec.name);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`cluster ${spec.name}: waiting-approval`));
+    assert.match(status.stdout, /master02\s+waiting-approval — reboot \(\/run\/reboot-required\)/);
+
+    const wrong = await hakube(taskQueue, 'approve', 'worknode01', '-c', spec.name);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /worknode01 is not waiting for a reboot approval/);
+    assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0);
+
+    const ok = await hakube(taskQueue, 'approve', '--all', '-c', spec.name);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /reboot approved for master02/);
+
+    await waitFor('haproxy pause', async () => (await progressOf(handle)).status === 'paused');
+    const paused = await hakube(taskQueue, 'status', '-c', spec.name);
+    assert.match(paused.stdout, /worknode01\s+paused — haproxy on 127\.0\.0\.1:6443\n\s+error: installHaproxy failed on worknode01/);
+    const early = await hakube(taskQueue, 'retry', 'worknode02', '-c', spec.name);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /worknode02 is not paused/);
+
+    const aborted = await hakube(taskQueue, 'abort', '-c', spec.name);
+    assert.equal(aborted.code, 0, aborted.stderr);
+    assert.match(aborted.stdout, /aborting/);
+    await assert.rejects(handle.result());
+    const final = await hakube(taskQueue, 'status', '-c', spec.name);
+    assert.match(final.stdout, /failed/);
+    assert.match(final.stdout, /compensations run:/);
+  });
+});
