@@ -27,7 +27,8 @@ program
   .addOption(inventoryOption())
   .option('--auto-approve-reboots', 'reboot without waiting for `hakube approve` (unattended runs)')
   .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
-  .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean }) => {
+  .option('--only <phases>', 'run only these phases, comma-separated (see `hakube plan` for their ids)')
+  .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean; only?: string }) => {
     process.exitCode = await upCommand(opts);
   });
 

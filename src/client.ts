@@ -1,6 +1,7 @@
 // Starting, attaching to and talking to an install. Used by the CLI; no workflow logic here.
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { ClusterSpec } from './inventory/spec';
+import type { PhaseId } from './workflows/phases';
 import type { installCluster } from './workflows/install-cluster';
 import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type HostSelection, type Progress } from './workflows/messages';
 import type { TemporalSettings } from './temporal-settings';
@@ -22,7 +23,7 @@ export interface StartOutcome {
 export async function startOrAttach(
   client: Client,
   spec: ClusterSpec,
-  options: { taskQueue: string; autoApproveReboots?: boolean },
+  options: { taskQueue: string; autoApproveReboots?: boolean; onlyPhases?: PhaseId[] },
 ): Promise<StartOutcome> {
   const workflowId = installWorkflowId(spec.name);
   const existing = client.workflow.getHandle<typeof installCluster>(workflowId);
@@ -35,7 +36,7 @@ export async function startOrAttach(
   const handle = await client.workflow.start<typeof installCluster>('installCluster', {
     workflowId,
     taskQueue: options.taskQueue,
-    args: [{ spec, autoApproveReboots: options.autoApproveReboots }],
+    args: [{ spec, autoApproveReboots: options.autoApproveReboots, onlyPhases: options.onlyPhases }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   return { handle, started: true };

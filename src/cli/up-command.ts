@@ -5,6 +5,7 @@ import { loadInventory } from '../inventory/load';
 import { startOrAttach, progressOf } from '../client';
 import { createWorker } from '../worker';
 import type { Progress } from '../workflows/messages';
+import { PHASES, type PhaseId } from '../workflows/phases';
 import { openSession, workflowLink } from './session';
 import { progressChanges, resultSummary } from './progress-view';
 
@@ -13,10 +14,12 @@ export interface UpOptions {
   autoApproveReboots?: boolean;
   /** Start (or attach) and return without running a worker or waiting. */
   detach?: boolean;
+  only?: string;
 }
 
 export async function upCommand(options: UpOptions): Promise<number> {
   const { spec } = loadInventory(options.file, { requireKeyFiles: true });
+  const onlyPhases = options.only ? parseOnly(options.only) : undefined;
   const session = await openSession({ startServer: true });
   const { worker, close } = options.detach ? { worker: undefined, close: async () => {} } : await createWorker(session.settings);
   const running = worker?.run();
@@ -24,6 +27,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
     const { handle, started } = await startOrAttach(session.client, spec, {
       taskQueue: session.settings.taskQueue,
       autoApproveReboots: options.autoApproveReboots,
+      onlyPhases,
     });
     console.log(`${started ? 'Started' : 'Attached to the running'} install of ${spec.name} (workflow ${handle.workflowId})`);
     const link = workflowLink(session.settings, handle.workflowId);
@@ -66,4 +70,11 @@ export async function upCommand(options: UpOptions): Promise<number> {
     await close();
     await session.close();
   }
+}
+
+function parseOnly(text: string): PhaseId[] {
+  const ids = text.split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !PHASES.some((p) => p.id === id));
+  if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')}; phases are ${PHASES.map((p) => p.id).join(', ')}`);
+  return ids as PhaseId[];
 }

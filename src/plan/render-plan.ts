@@ -38,7 +38,7 @@ export function planText(spec: ClusterSpec): string {
       continue;
     }
     const hosts = phase.hosts(spec);
-    lines.push(`${String(++n).padStart(3)}. ${phase.title}  (article step ${phase.articleStep})`);
+    lines.push(`${String(++n).padStart(3)}. ${phase.title}  (article step ${phase.articleStep}; phase id ${phase.id})`);
     lines.push(`      hosts: ${fanoutText(phase, hosts)}`);
     for (const step of phase.steps) lines.push(`      - ${step}`);
     const files = [...new Set(hosts.flatMap((h) => filesForHost(spec, h)).filter((f) => phase.files.includes(f.id)).map((f) => f.path))];

@@ -1,6 +1,7 @@
 // What each phase does on one host, as a short list of steps. Compensations are registered
 // before the step that may half-apply them; reboots go through ctx.reboot (operator approval).
 import type { HostRequest, Compensation, StepResult } from '../activities/types';
+import { patched } from '@temporalio/workflow';
 import type { PhaseId } from './phases';
 import { gate, long, quick } from './activity-options';
 
@@ -29,7 +30,7 @@ export const HOST_PHASE_STEPS: Record<PhaseId, (ctx: PhaseContext) => Promise<vo
     await step('kernel version', () => quick.checkKernel(req));
   },
 
-  async runtime({ req, step, compensateWith }) {
+  async runtime({ req, step, compensateWith, reboot: rebootHost }) {
     await compensateWith({
       description: 'restore containerd config, modules and sysctl files; restart containerd',
       restoreFiles: ['/etc/containerd/config.toml', '/etc/modules-load.d/k8s.conf', '/etc/sysctl.d/99-kubernetes-cri.conf'],
@@ -38,6 +39,11 @@ export const HOST_PHASE_STEPS: Record<PhaseId, (ctx: PhaseContext) => Promise<vo
     await step('kernel modules and sysctls', () => quick.applyKernelSettings(req));
     await step('containerd installed', () => long.installContainerd(req));
     await step('containerd configured (SystemdCgroup)', () => quick.configureContainerd(req));
+    // Added after the first release: installs here may ask for a reboot too (Debian's /run/reboot-required).
+    if (patched('reboot-check-after-runtime')) {
+      const check = await quick.rebootRequired(req);
+      if (check.required) await rebootHost(check.reason);
+    }
   },
 
   async packages({ req, step, reboot: rebootHost }) {

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../inventory/spec';
 import type { Compensation } from '../activities/types';
-import { enabledPhases, PHASES, type Phase } from './phases';
+import { enabledPhases, PHASES, type Phase, type PhaseId } from './phases';
 import { ABORTED, hostPhase, type HostPhaseResult } from './host-phase';
 import { undo } from './activity-options';
 import { failureMessage } from './failure-message';
@@ -36,6 +36,8 @@ export interface InstallInput {
   spec: ClusterSpec;
   /** For unattended runs (the demo, CI): reboots do not wait for `hakube approve`. */
   autoApproveReboots?: boolean;
+  /** Run only these phases (e.g. re-run one phase, or prepare hosts without Kubernetes yet). */
+  onlyPhases?: PhaseId[];
 }
 
 export interface InstallResult {
@@ -51,7 +53,7 @@ export async function installCluster(input: InstallInput): Promise<InstallResult
   const self = workflowInfo().workflowId;
   // Backups of this run are kept apart from earlier runs' on each host.
   const backupTag = `${spec.name}-${workflowInfo().runId.slice(0, 8)}`;
-  const enabled = new Set(enabledPhases(spec).map((p) => p.id));
+  const enabled = new Set(enabledPhases(spec).map((p) => p.id).filter((id) => !input.onlyPhases || input.onlyPhases.includes(id)));
   const progress: Progress = {
     cluster: spec.name,
     status: 'running',

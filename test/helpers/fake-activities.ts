@@ -3,6 +3,7 @@
 // the workflow's order, parallelism, approvals, pauses and compensations on a real Temporal server.
 import * as fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import type { Compensation, HakubeActivities, HostRequest, StepResult } from '../../src/activities/types';
 
 export interface Call {
@@ -32,7 +33,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
     await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
     call.end = Date.now();
     if (options.failing?.has(`${name}@${host}`)) throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
-    if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host }) + '\n');
+    if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: Context.current().info.workflowExecution.workflowId }) + '\n');
     return { changed: true, summary: `${name} done` };
   };
   const activities = Object.fromEntries(
@@ -45,10 +46,18 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
       ] as const
     ).map((n) => [n, ok(n)]),
   ) as unknown as HakubeActivities;
+  // Like Debian: /run/reboot-required is there until the host reboots.
+  const rebooted = new Set<string>();
+  const recordReboot = ok('rebootHost');
+  activities.rebootHost = async (req) => {
+    const r = await recordReboot(req);
+    rebooted.add(req.host);
+    return r;
+  };
   const record = ok('rebootRequired');
   activities.rebootRequired = async (req) => {
     await record(req);
-    const required = options.rebootRequiredOn?.has(req.host) ?? false;
+    const required = (options.rebootRequiredOn?.has(req.host) ?? false) && !rebooted.has(req.host);
     return { required, reason: required ? '/run/reboot-required' : '' };
   };
   activities.preflight = async (req) => ({ ...(await ok('preflight')(req)), os: 'Debian 12', kernel: '6.1', cgroup: 'v2', warnings: [] });

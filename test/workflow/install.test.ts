@@ -86,7 +86,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const { handle } = await startOrAttach(client, specFor(), { taskQueue });
       await waitFor('worknode02 waiting for approval', async () => {
         const p = await progressOf(handle);
-        return p.phases.find((x) => x.id === 'packages')!.hosts.worknode02.state === 'waiting-approval' && p.status === 'waiting-approval';
+        return p.phases.find((x) => x.id === 'runtime')!.hosts.worknode02.state === 'waiting-approval' && p.status === 'waiting-approval';
       });
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0, 'rebooted without approval');

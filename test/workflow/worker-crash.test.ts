@@ -24,7 +24,7 @@ function startWorker(taskQueue: string, logFile: string): Promise<ChildProcess> 
 }
 
 const readLog = (file: string) =>
-  fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; host: string }) : [];
+  fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; host: string; workflowId: string }) : [];
 
 test('killing the worker mid-run and starting a new one completes without re-running finished activities', { timeout: 180_000 }, async () => {
   const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `crash-${process.pid}` };
@@ -34,12 +34,12 @@ test('killing the worker mid-run and starting a new one completes without re-run
   const { handle } = await startOrAttach(env.client, spec, { taskQueue });
   await waitFor('master01 waiting for a reboot approval', async () => (await progressOf(handle)).status === 'waiting-approval', 60_000);
   // Let the other hosts finish their packages phase, then kill the worker without warning.
-  await waitFor('other hosts done', async () => Object.values((await progressOf(handle)).phases.find((p) => p.id === 'packages')!.hosts).filter((h) => h.state === 'done').length === 5, 30_000);
+  await waitFor('other hosts done', async () => Object.values((await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts).filter((h) => h.state === 'done').length === 5, 30_000);
   const exited = new Promise((r) => first.once('exit', r));
   first.kill('SIGKILL');
   await exited;
   const beforeKill = readLog(logFile);
-  assert.ok(beforeKill.length >= 6 * 7, `expected the first phases' calls, got ${beforeKill.length}`);
+  assert.ok(beforeKill.length >= 6 * 5, `expected the first phases' calls, got ${beforeKill.length}`);
 
   const second = await startWorker(taskQueue, logFile);
   try {
@@ -50,8 +50,9 @@ test('killing the worker mid-run and starting a new one completes without re-run
     second.kill('SIGTERM');
   }
   const afterKill = readLog(logFile).slice(beforeKill.length);
-  const finished = new Set(beforeKill.map((c) => `${c.name}@${c.host}`));
-  const rerun = afterKill.filter((c) => finished.has(`${c.name}@${c.host}`));
+  // Keyed by the host workflow (cluster/phase/host) and activity: the same check may run in two phases.
+  const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
+  const rerun = afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`));
   assert.deepEqual(rerun, [], 'activities that had finished before the crash ran again');
   assert.ok(afterKill.some((c) => c.name === 'rebootHost' && c.host === 'master01'));
   assert.ok(afterKill.some((c) => c.name === 'applyDashboard'));

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The hakube lab: six real Debian hosts (systemd as PID 1, sshd) as containers on a private bridge
+# of this machine, and a package/manifest mirror on the bridge address. Test and demo infrastructure,
+# not part of the product: hakube reaches it only through lab/cluster.yaml, an ordinary inventory.
+#
+#   npm run lab -- up | down | status | ssh HOST [COMMAND...]
+set -euo pipefail
+LAB=$(cd "$(dirname "$0")" && pwd)
+STATE=$LAB/.state
+CACHE=${HAKUBE_LAB_CACHE:-$HOME/.cache/hakube-lab}
+NETWORK=hakube-lab
+SUBNET=10.213.71.0/24
+GATEWAY=10.213.71.1
+MIRROR_PORT=8088
+IMAGE_REPO=hakube-lab-host
+HOSTS=(master01:10.213.71.11 master02:10.213.71.12 master03:10.213.71.13 worknode01:10.213.71.21 worknode02:10.213.71.22 worknode03:10.213.71.23)
+
+say() { printf 'lab: %s\n' "$*" >&2; }
+name_of() { echo "${1%%:*}"; }
+ip_of() { echo "${1##*:}"; }
+ip_for() { local h; for h in "${HOSTS[@]}"; do [ "$(name_of "$h")" = "$1" ] && { ip_of "$h"; return; }; done; return 1; }
+
+recipe_hash() { cat "$LAB/image/build-rootfs.sh" "$LAB"/image/units/* | sha256sum | cut -c1-12; }
+
+ensure_tools() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v ssh-keyscan >/dev/null || missing+=(openssh-client)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_dockerd() {
+  docker info >/dev/null 2>&1 && return
+  mkdir -p "$STATE"
+  say "starting dockerd (log: $STATE/dockerd.log)"
+  dockerd >"$STATE/dockerd.log" 2>&1 &
+  echo $! >"$STATE/dockerd.pid"
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
+  say "dockerd did not start: see $STATE/dockerd.log"; exit 1
+}
+
+ensure_image() {
+  local tag; tag=$(recipe_hash)
+  IMAGE=$IMAGE_REPO:$tag
+  docker image inspect "$IMAGE" >/dev/null 2>&1 && return
+  mkdir -p "$CACHE"
+  local tarball=$CACHE/rootfs-$tag.tar
+  if [ ! -f "$tarball" ]; then
+    say "building the host image from Debian (debootstrap, about a minute; cached in $tarball)"
+    "$LAB/image/build-rootfs.sh" "$tarball"
+  fi
+  say "importing $IMAGE"
+  docker import -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' "$tarball" "$IMAGE" >/dev/null
+}
+
+ensure_network() {
+  docker network inspect "$NETWORK" >/dev/null 2>&1 ||
+    docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" -o com.docker.network.bridge.name=hakube-lab0 "$NETWORK" >/dev/null
+}
+
+ensure_key() {
+  mkdir -p "$STATE"; chmod 700 "$STATE"
+  [ -f "$STATE/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C hakube-lab -f "$STATE/id_ed25519"
+  cp "$STATE/id_ed25519.pub" "$STATE/authorized_keys"; chmod 600 "$STATE/authorized_keys"
+}
+
+start_host() {
+  local name=$1 ip=$2 add_hosts=() h
+  if docker container inspect "$name" >/dev/null 2>&1; then
+    if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ]; then docker rm -f "$name" >/dev/null
+    else docker start "$name" >/dev/null; return; fi
+  fi
+  for h in "${HOSTS[@]}"; do add_hosts+=(--add-host "$(name_of "$h"):$(ip_of "$h")"); done
+  docker create --name "$name" --hostname "$name" --network "$NETWORK" --ip "$ip" "${add_hosts[@]}" \
+    --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+    --cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 --restart unless-stopped \
+    --label hakube-lab=1 "$IMAGE" >/dev/null
+  docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"
+  docker start "$name" >/dev/null
+}
+
+wait_ssh_and_record_keys() {
+  local h ip name
+  : >"$STATE/known_hosts.new"
+  for h in "${HOSTS[@]}"; do
+    name=$(name_of "$h"); ip=$(ip_of "$h")
+    for _ in $(seq 1 120); do
+      docker exec "$name" systemctl is-system-running --wait >/dev/null 2>&1 || true
+      ssh-keyscan -T 2 -t ed25519 "$ip" 2>/dev/null | grep -v '^#' >>"$STATE/known_hosts.new" && break
+      sleep 0.5
+    done
+    grep -q "^$ip " "$STATE/known_hosts.new" || { say "$name ($ip): sshd did not answer"; exit 1; }
+  done
+  mv -f "$STATE/known_hosts.new" "$STATE/known_hosts"
+}
+
+ensure_mirror() {
+  mkdir -p "$LAB/mirror"
+  if [ -f "$STATE/mirror.pid" ] && kill -0 "$(cat "$STATE/mirror.pid")" 2>/dev/null; then return; fi
+  python3 -m http.server "$MIRROR_PORT" --bind "$GATEWAY" --directory "$LAB/mirror" >"$STATE/mirror.log" 2>&1 &
+  echo $! >"$STATE/mirror.pid"
+}
+
+write_inventory() {
+  local h
+  {
+    echo "# Written by \`npm run lab -- up\`: an ordinary hakube inventory for the six lab hosts."
+    echo "# yaml-language-server: \$schema=../schema/cluster.schema.json"
+    echo "name: lab"
+    echo "ssh: { user: root, keyPath: .state/id_ed25519 }"
+    echo "knownHostsFile: .state/known_hosts"
+    echo "network: { podSubnet: 192.168.0.0/16, serviceSubnet: 10.96.0.0/12, interface: eth0, hostSubnets: [$SUBNET] }"
+    echo "hosts:"
+    for h in "${HOSTS[@]}"; do
+      case "$h" in master*) role=master;; *) role=worker;; esac
+      echo "  - { name: $(name_of "$h"), address: $(ip_of "$h"), role: $role }"
+    done
+    echo "etcd: { mode: systemd }"
+    echo "packages:"
+    echo "  containerd: debian            # the lab reaches Debian's mirror only"
+    echo "  kubernetesRepo: http://$GATEWAY:$MIRROR_PORT/apt/"
+    echo "  kubernetesRepoKey: http://$GATEWAY:$MIRROR_PORT/apt/key.asc"
+    echo "cni: { manifestUrl: http://$GATEWAY:$MIRROR_PORT/manifests/calico.yaml }"
+    echo "ingress: { controller: ingress-nginx, manifestUrl: http://$GATEWAY:$MIRROR_PORT/manifests/ingress-nginx.yaml }"
+    echo "dashboard: { kind: kubernetes-dashboard, manifestUrl: http://$GATEWAY:$MIRROR_PORT/manifests/dashboard.yaml, nodePort: 30443 }"
+  } >"$LAB/cluster.yaml"
+}
+
+cmd_up() {
+  local started=$SECONDS h
+  ensure_tools; ensure_dockerd; ensure_image; ensure_network; ensure_key; ensure_mirror
+  for h in "${HOSTS[@]}"; do start_host "$(name_of "$h")" "$(ip_of "$h")"; done
+  wait_ssh_and_record_keys
+  write_inventory
+  say "six hosts up in $((SECONDS - started)) s: $LAB/cluster.yaml, mirror http://$GATEWAY:$MIRROR_PORT/"
+}
+
+cmd_down() {
+  local h
+  if docker info >/dev/null 2>&1; then
+    for h in "${HOSTS[@]}"; do docker rm -f "$(name_of "$h")" >/dev/null 2>&1 || true; done
+    docker network rm "$NETWORK" >/dev/null 2>&1 || true
+  fi
+  for p in mirror dockerd; do
+    if [ -f "$STATE/$p.pid" ]; then
+      kill "$(cat "$STATE/$p.pid")" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$(cat "$STATE/$p.pid")" 2>/dev/null || break; sleep 0.25; done
+      rm -f "$STATE/$p.pid"
+    fi
+  done
+  say "down"
+}
+
+cmd_status() {
+  local h name
+  docker info >/dev/null 2>&1 || { echo "dockerd not running: lab is down"; return 0; }
+  for h in "${HOSTS[@]}"; do
+    name=$(name_of "$h")
+    printf '%-11s %-14s %s\n' "$name" "$(ip_of "$h")" "$(docker exec "$name" systemctl is-system-running 2>/dev/null || echo down)"
+  done
+}
+
+cmd_ssh() {
+  local name=$1; shift
+  exec ssh -i "$STATE/id_ed25519" -o UserKnownHostsFile="$STATE/known_hosts" -o StrictHostKeyChecking=yes "root@$(ip_for "$name")" "$@"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  ssh) shift; cmd_ssh "$@" ;;
+  *) echo "usage: npm run lab -- up | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
+esac
