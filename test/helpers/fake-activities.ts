@@ -33,7 +33,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
     await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
     call.end = Date.now();
     if (options.failing?.has(`${name}@${host}`)) throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
-    if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: Context.current().info.workflowExecution.workflowId }) + '\n');
+    if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: Context.current().info.workflowExecution?.workflowId }) + '\n');
     return { changed: true, summary: `${name} done` };
   };
   const activities = Object.fromEntries(

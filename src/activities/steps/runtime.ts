@@ -6,8 +6,9 @@ import { ensureActive, ensureKey, ensurePackages } from './apt';
 export async function applyKernelSettings(s: HostSession): Promise<StepResult> {
   const modules = await s.writeRendered('kernel-modules');
   const sysctl = await s.writeRendered('sysctl');
-  // Load the modules unless already loaded (in a container they come from the host's kernel).
-  await s.sh('for m in overlay br_netfilter; do [ -d /sys/module/$m ] || modprobe $m; done');
+  // Load the modules unless their function is already there: loaded, or built into the kernel
+  // (then there is no module file; a container host has only its machine's kernel).
+  await s.sh('grep -qw overlay /proc/filesystems || modprobe overlay; [ -d /proc/sys/net/bridge ] || modprobe br_netfilter');
   await s.sh('sysctl --system >/dev/null 2>&1 || true; [ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || { echo "net.ipv4.ip_forward is not 1" >&2; exit 1; }');
   await s.sh('[ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || [ "$(sysctl -n net.bridge.bridge-nf-call-iptables)" = 1 ] || { echo "bridge-nf-call-iptables is not 1" >&2; exit 1; }');
   const changed = modules.changed || sysctl.changed;
