@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  isCancellation,
   getExternalWorkflowHandle,
   setHandler,
   workflowInfo,
@@ -49,7 +50,12 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
   let aborted = false;
   setHandler(approveSignal, () => void (approved = true));
   setHandler(retrySignal, () => void (retryRequested = true));
-  setHandler(abortSignal, () => void (aborted = true));
+  // Abort also cancels the step in flight (a gate may otherwise keep retrying for minutes).
+  let phaseScope: CancellationScope | undefined;
+  setHandler(abortSignal, () => {
+    aborted = true;
+    phaseScope?.cancel();
+  });
 
   const progress: HostProgress = { state: 'running', changed: [], unchanged: [] };
   const report = (update: Partial<HostProgress>) => {
@@ -87,10 +93,13 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
 
   for (;;) {
     try {
-      await HOST_PHASE_STEPS[phase](ctx);
+      phaseScope = new CancellationScope();
+      await phaseScope.run(() => HOST_PHASE_STEPS[phase](ctx));
       await report({ state: 'done', step: undefined });
       return { changed: progress.changed!, unchanged: progress.unchanged! };
     } catch (err) {
+      // Aborted: the parent runs every registered compensation, this host's included.
+      if (aborted && isCancellation(err)) throw abortedError();
       if (!(err instanceof ActivityFailure)) throw err;
       const failedStep = progress.step;
       // Undo what this phase did on this host, so it stays as it was while it waits.
