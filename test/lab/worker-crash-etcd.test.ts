@@ -1,0 +1,73 @@
+// A `hakube worker` process killed with SIGKILL in the middle of the etcd phase on the lab; a new
+// worker finishes the run: the etcd cluster is healthy with 3 members, and no host workflow that had
+// finished ran again (each has exactly one execution).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SshPool } from '../../src/activities/ssh/pool';
+import { run } from '../../src/activities/ssh/exec';
+import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
+import { progressOf, startOrAttach } from '../../src/client';
+import { startTestEnvironment, waitFor } from '../helpers/temporal';
+import { canRunLab, labUp, type Lab } from '../helpers/lab';
+
+const BIN = path.resolve(__dirname, '../../bin/hakube');
+
+describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() && 'needs root (docker, debootstrap)' }, () => {
+  let lab: Lab;
+  let spec: ClusterSpec;
+  let env: TestWorkflowEnvironment;
+  const pool = new SshPool();
+  const taskQueue = `lab-crash-${process.pid}`;
+  const workers: ChildProcess[] = [];
+  const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout.trim());
+
+  function startWorker(): Promise<ChildProcess> {
+    const child = spawn(BIN, ['worker'], { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'] });
+    workers.push(child);
+    return new Promise((resolve, reject) => {
+      child.stdout!.on('data', (d) => String(d).includes('hakube worker on task queue') && resolve(child));
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+    });
+  }
+
+  before(async () => {
+    lab = labUp();
+    spec = { ...lab.spec, name: `lab-crash-${process.pid}` };
+    env = await startTestEnvironment();
+  });
+  after(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
+    await pool.closeAll();
+    await env?.teardown();
+    lab?.down();
+  });
+
+  test('the run completes with a healthy 3-member etcd; finished host workflows ran once', { timeout: 12 * 60_000 }, async () => {
+    // Start from masters without etcd data, so the etcd phase has real work to do.
+    for (const m of spec.masters) await sh(m, `systemctl stop etcd 2>/dev/null; rm -rf /var/lib/etcd/${spec.name}; true`);
+    const first = await startWorker();
+    const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: ['preflight', 'runtime', 'etcd'], autoApproveReboots: true });
+    await waitFor('the etcd phase running', async () => (await progressOf(handle)).phases.find((p) => p.id === 'etcd')!.state === 'running', 8 * 60_000);
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const killedAt = Date.now();
+    await startWorker();
+    await handle.result();
+    console.log(`lab: run completed ${Math.round((Date.now() - killedAt) / 1000)} s after the worker was killed`);
+
+    const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} member list -w simple`);
+    assert.deepEqual(members.split('\n').map((l) => l.split(', ')[2]).sort(), ['master01', 'master02', 'master03']);
+    const health = await sh('master03', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`);
+    assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, 3, health);
+    for (const phase of ['preflight', 'runtime'])
+      for (const host of spec.hosts.map((h) => h.name)) {
+        let executions = 0;
+        for await (const _ of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}/${phase}/${host}'` })) executions++;
+        assert.equal(executions, 1, `${phase}/${host} ran ${executions} times`);
+      }
+  });
+});
