@@ -1,13 +1,20 @@
 // The hakube worker: runs the workflows and the SSH activities. `hakube worker` runs one alone
 // (e.g. on a bastion host that reaches the machines); `hakube up` runs one in-process.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { SshPool } from './activities/ssh/pool';
 import type { TemporalSettings } from './temporal-settings';
 import { WORKFLOWS_PATH } from './worker-paths';
 
 
+let runtimeInstalled = false;
+
 export async function createWorker(settings: TemporalSettings): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  // The CLI shows progress itself: the SDK's own log lines only when something is wrong.
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger((process.env.HAKUBE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+    runtimeInstalled = true;
+  }
   const connection = await NativeConnection.connect({ address: settings.address, tls: settings.tls });
   const pool = new SshPool();
   const worker = await Worker.create({

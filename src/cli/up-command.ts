@@ -49,8 +49,10 @@ export async function upCommand(options: UpOptions): Promise<number> {
       for (const line of progressChanges(previous, await progressOf(handle).catch(() => previous!))) console.log(line);
       console.log(`\nCluster ${spec.name} installed.\n${resultSummary(result)}`);
       const first = spec.hosts.find((h) => h.name === spec.firstMaster)!;
-      console.log(`\nkubeconfig: /etc/kubernetes/admin.conf on ${first.name}; copy it with\n  scp ${first.ssh.user}@${first.address}:/etc/kubernetes/admin.conf ~/.kube/config`);
-      if (spec.dashboard.kind !== 'none')
+      const ran = (id: string) => result.phases.some((p) => p.id === id);
+      if (ran('init-first-master'))
+        console.log(`\nkubeconfig: /etc/kubernetes/admin.conf on ${first.name}; copy it with\n  scp ${first.ssh.user}@${first.address}:/etc/kubernetes/admin.conf ~/.kube/config`);
+      if (ran('dashboard'))
         console.log(`dashboard: ${spec.dashboard.scheme}://${first.address}:${spec.dashboard.nodePort}  token: ssh ${first.ssh.user}@${first.address} kubectl --kubeconfig /etc/kubernetes/admin.conf -n ${spec.dashboard.namespace} create token admin-user`);
       if (link) console.log(`history: ${link}`);
       return 0;
