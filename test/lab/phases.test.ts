@@ -67,7 +67,13 @@ describe('preflight, runtime, etcd and an approved reboot on the six lab hosts',
     const result = await handle.result();
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(`lab: preflight+runtime+etcd on 6 hosts with one approved reboot: ${seconds} s`);
-    for (const phase of result.phases) console.log(`lab:   ${phase.id}: ${Object.keys(phase.hosts).length} hosts`);
+    // Each phase's wall time: from its first host workflow's start to its last one's close.
+    for (const phase of result.phases) {
+      const times = await Promise.all(Object.keys(phase.hosts).map((h) => env.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()));
+      const start = Math.min(...times.map((t) => t.startTime.getTime()));
+      const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
+      console.log(`lab:   ${phase.id}: ${((end - start) / 1000).toFixed(1)} s on ${times.length} hosts`);
+    }
 
     // Checked on the hosts, not through hakube.
     assert.notEqual(await sh('worknode02', MARKER), bootBefore, 'worknode02 did not reboot after approval');

@@ -110,6 +110,8 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
       setTimeout(() => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         pool.forget(conn);
         reject(err);
       }, 10_000).unref();
