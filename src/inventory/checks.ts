@@ -77,10 +77,11 @@ function unsupportedChoices(input: ClusterInput): Problem[] {
   const problems: Problem[] = [];
   if (input.etcd.tls)
     problems.push({ field: 'etcd.tls', value: true, message: 'etcd TLS is not implemented yet (the article runs etcd without TLS); set false' });
-  if (input.packages.containerd === 'tarball' && !input.packages.containerdTarballUrl)
+  if (input.packages.containerd === 'tarball')
     problems.push({
-      field: 'packages.containerdTarballUrl',
-      message: 'required when packages.containerd is "tarball": the URL of a containerd release tarball (or your mirror of it)',
+      field: 'packages.containerd',
+      value: 'tarball',
+      message: 'installing containerd from release tarballs is not implemented yet; use "docker" (containerd.io 2.x) or "debian"',
     });
   return problems;
 }

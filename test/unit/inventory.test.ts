@@ -104,6 +104,15 @@ test('an unsupported Kubernetes version is refused, listing the supported ones',
   assertProblem(problemsOf((d) => d.setIn(['kubernetesVersion'], '1.15')), 'kubernetesVersion = "1.15"', 'not supported', '1.37');
 });
 
+test('choices not implemented yet are refused before any host is touched', () => {
+  const problems = problemsOf((d) => {
+    d.setIn(['packages', 'containerd'], 'tarball');
+    d.setIn(['etcd', 'tls'], true);
+  });
+  assertProblem(problems, 'packages.containerd = "tarball"', 'not implemented yet');
+  assertProblem(problems, 'etcd.tls = true', 'not implemented yet');
+});
+
 test('several problems are all reported at once', () => {
   const problems = problemsOf((d) => {
     d.setIn(['hosts', 0, 'address'], 'nope');
