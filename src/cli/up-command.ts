@@ -7,6 +7,7 @@ import { createWorker } from '../worker';
 import type { Progress } from '../workflows/messages';
 import { PHASES, type PhaseId } from '../workflows/phases';
 import { openSession, workflowLink } from './session';
+import { temporalSettings } from '../temporal-settings';
 import { progressChanges, resultSummary } from './progress-view';
 
 export interface UpOptions {
@@ -20,6 +21,8 @@ export interface UpOptions {
 export async function upCommand(options: UpOptions): Promise<number> {
   const { spec } = loadInventory(options.file, { requireKeyFiles: true });
   const onlyPhases = options.only ? parseOnly(options.only) : undefined;
+  if (options.detach && temporalSettings().embedded)
+    throw new Error('--detach needs a Temporal that outlives this command: set TEMPORAL_ADDRESS (the embedded dev server stops when `hakube up` exits)');
   const session = await openSession({ startServer: true });
   const { worker, close } = options.detach ? { worker: undefined, close: async () => {} } : await createWorker(session.settings);
   const running = worker?.run();
