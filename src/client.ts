@@ -54,4 +54,3 @@ export const approve = (handle: WorkflowHandle, sel: HostSelection) => handle.ex
 export const retry = (handle: WorkflowHandle, sel: HostSelection) => handle.executeUpdate(retryUpdate, { args: [sel] });
 export const abort = (handle: WorkflowHandle, reason?: string) => handle.executeUpdate(abortUpdate, { args: [{ reason }] });
 
-export { WorkflowNotFoundError };

@@ -22,7 +22,7 @@ export function maskSecrets(text: string): string {
   return SECRET_PATTERNS.reduce((acc, re) => acc.replace(re, (m, prefix?: string) => (typeof prefix === 'string' && prefix && m.startsWith(prefix) ? `${prefix}***` : '***')), text);
 }
 
-function activityContext(): Context | undefined {
+export function activityContext(): Context | undefined {
   try {
     return Context.current();
   } catch {

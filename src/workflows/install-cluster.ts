@@ -4,7 +4,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  condition,
   executeChild,
   type SignalDefinition,
   getExternalWorkflowHandle,
@@ -175,7 +174,5 @@ export async function installCluster(input: InstallInput): Promise<InstallResult
     throw ApplicationFailure.nonRetryable(`install of ${spec.name} ${why}; ${compensations.length} compensation(s) run`, ABORTED);
   }
   progress.status = 'completed';
-  // Let the last query or update land before the run closes.
-  await condition(() => true);
   return result;
 }

@@ -2,7 +2,6 @@
 import type { StepResult } from '../types';
 import { result, type HostSession } from '../host-session';
 import { apply, kubectl } from './kubectl';
-import { renderHostFile } from '../../render/host-files';
 
 export async function applyCni(s: HostSession): Promise<StepResult> {
   const { cni } = s.spec;
@@ -13,8 +12,7 @@ export async function applyCni(s: HostSession): Promise<StepResult> {
     return result(operator || installation, 'Tigera operator and Installation applied');
   }
   const manifest = await apply(s, cni.manifestUrl);
-  const patch = renderHostFile(s.spec, s.host.name, 'calico-node-env');
-  await s.writeRendered('calico-node-env');
+  const patch = await s.writeRendered('calico-node-env');
   const out = await kubectl(s, `-n kube-system patch daemonset calico-node --patch-file ${patch.path}`);
   const patched = !/no change/.test(out);
   return result(manifest || patched, `calico applied; calico-node ${patched ? 'patched' : 'already has'} IP_AUTODETECTION_METHOD`);

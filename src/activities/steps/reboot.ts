@@ -1,30 +1,16 @@
 // Reboots a host (only ever called after the operator approved it) and waits until it is back.
 // A reboot is detected by a changed boot marker, not by SSH dropping: a container host is down for
 // under 2 s and keeps the VM's boot_id, so the marker also holds multi-user.target's start time.
-import { Context } from '@temporalio/activity';
 import type { StepResult } from '../types';
-import { result, type HostSession } from '../host-session';
+import { activityContext, result, type HostSession } from '../host-session';
 
 const MARKER = 'cat /proc/sys/kernel/random/boot_id; systemctl show -p ActiveEnterTimestamp --value multi-user.target';
 
-function details(): { marker?: string } {
-  try {
-    return (Context.current().info.heartbeatDetails as { marker?: string }) ?? {};
-  } catch {
-    return {};
-  }
-}
 
 export async function rebootHost(s: HostSession, options: { pollMs?: number } = {}): Promise<StepResult> {
-  const heartbeat = (d: object) => {
-    try {
-      Context.current().heartbeat(d);
-    } catch {
-      /* outside an activity */
-    }
-  };
+  const heartbeat = (d: object) => activityContext()?.heartbeat(d);
   // A retried attempt whose reboot already happened only waits (the marker survives in heartbeat details).
-  let before = details().marker;
+  let before = (activityContext()?.info.heartbeatDetails as { marker?: string } | undefined)?.marker;
   if (!before) {
     before = (await s.sh(MARKER)).trim();
     heartbeat({ marker: before });
