@@ -101,6 +101,8 @@ wait_ssh_and_record_keys() {
 
 ensure_mirror() {
   mkdir -p "$LAB/mirror"
+  # The Kubernetes stand-ins as a signed apt repository + the add-on manifests, rebuilt each time (~1 s).
+  bash "$LAB/standins/build-repo.sh" "$LAB/mirror" "$STATE/gnupg"
   if [ -f "$STATE/mirror.pid" ] && kill -0 "$(cat "$STATE/mirror.pid")" 2>/dev/null; then return; fi
   python3 -m http.server "$MIRROR_PORT" --bind "$GATEWAY" --directory "$LAB/mirror" >"$STATE/mirror.log" 2>&1 &
   echo $! >"$STATE/mirror.pid"

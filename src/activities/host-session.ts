@@ -7,7 +7,7 @@ import { hostByName } from '../inventory/spec';
 import type { HostRequest } from './types';
 import type { SshPool } from './ssh/pool';
 import { exec, run, type ExecOptions, type ExecResult } from './ssh/exec';
-import { readFile, restoreFile, writeFile, type WriteResult } from './ssh/files';
+import { readFile, restoreFile, removeFile, writeFile, type WriteResult } from './ssh/files';
 import { renderHostFile, type FileId, type JoinSecrets } from '../render/host-files';
 
 /** Shapes of secrets kubeadm prints: masked in heartbeats and errors even when not known up front. */
@@ -100,6 +100,11 @@ export class HostSession {
 
   read(path: string): Promise<string> {
     return readFile(this.pool, this.conn, path, this.options());
+  }
+
+  /** Removes a file, backed up first (restore() puts it back). */
+  remove(path: string): Promise<boolean> {
+    return removeFile(this.pool, this.conn, path, this.backupTag, this.options());
   }
 
   restore(path: string) {

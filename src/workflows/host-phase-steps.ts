@@ -93,7 +93,11 @@ export const HOST_PHASE_STEPS: Record<PhaseId, (ctx: PhaseContext) => Promise<vo
   },
 
   async 'verify-ha'({ req, step, compensateWith }) {
-    await compensateWith({ description: 'start kubelet on the first master again', restoreFiles: [], startUnits: ['kubelet'] });
+    await compensateWith({
+      description: "put the first master's API server manifest back and start its kubelet",
+      restoreFiles: ['/etc/kubernetes/manifests/kube-apiserver.yaml'],
+      startUnits: ['kubelet'],
+    });
     await step('workers stay Ready with the first master down', () => long.verifyHa(req));
   },
 

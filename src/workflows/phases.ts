@@ -180,13 +180,18 @@ export const PHASES: readonly Phase[] = [
   {
     id: 'verify-ha',
     articleStep: 12,
-    title: 'HA check: stop kubelet on the first master, workers stay Ready',
+    title: "HA check: first master's API server and kubelet stopped, workers stay Ready",
     hosts: firstMaster,
     fanout: 'one-at-a-time',
     enabled: (s) => s.verify.ha && s.workers.length > 0 && s.masters.length > 1,
-    steps: ['systemctl stop kubelet on the first master', 'from another master: workers Ready', 'systemctl start kubelet'],
+    steps: [
+      'move the kube-apiserver static pod manifest aside (backed up) until the API server stops; stop kubelet',
+      'wait 60 s (longer than the node monitor grace period)',
+      'from another master: every worker Ready, the first master NotReady',
+      'put the manifest back, start kubelet, wait for /readyz',
+    ],
     files: [],
-    compensation: 'start kubelet on the first master again',
+    compensation: 'put the kube-apiserver manifest back and start kubelet on the first master',
   },
   {
     id: 'ingress',

@@ -96,6 +96,21 @@ export async function restoreFile(pool: SshPool, conn: HostConnection, path: str
   return stdout.trim() as RestoreOutcome;
 }
 
+const REMOVE_SCRIPT = `
+set -eu
+dst=$1; backup=$2
+if [ ! -e "$dst" ]; then echo unchanged; exit 0; fi
+mkdir -p "$(dirname "$backup")"
+if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then cp -a "$dst" "$backup"; fi
+rm -f "$dst"; echo removed
+`;
+
+/** Removes a file after saving it under this tag, so restoreFile can put it back. True when it existed. */
+export async function removeFile(pool: SshPool, conn: HostConnection, path: string, backupTag: string, execOptions: ExecOptions = {}): Promise<boolean> {
+  const { stdout } = await run(pool, conn, `/bin/sh -c ${shq(REMOVE_SCRIPT)} remove ${shq(path)} ${shq(backupPathOf(backupTag, path))}`, execOptions);
+  return stdout.trim() === 'removed';
+}
+
 /** Reads a file (as root when the host uses sudo). Never use for secrets that would be returned to a workflow. */
 export async function readFile(pool: SshPool, conn: HostConnection, path: string, execOptions: ExecOptions = {}): Promise<string> {
   return (await run(pool, conn, `cat ${shq(path)}`, execOptions)).stdout;

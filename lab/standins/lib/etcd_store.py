@@ -1,0 +1,73 @@
+# LAB STAND-IN: the API server stand-in's storage: the external etcd cluster from kubeadm's config,
+# through etcd's v3 JSON gateway (etcd 3.4 serves /v3/kv/* on its client port). Linearizable reads:
+# with the quorum gone every call fails, and so does the API server, as a real one would.
+import base64
+import json
+import urllib.error
+import urllib.request
+
+
+class EtcdUnavailable(Exception):
+    pass
+
+
+def _b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def _prefix_end(prefix):
+    b = bytearray(prefix.encode())
+    b[-1] += 1
+    return base64.b64encode(bytes(b)).decode()
+
+
+class EtcdStore:
+    def __init__(self, endpoints, timeout=3):
+        self.endpoints = list(endpoints)
+        self.timeout = timeout
+
+    def _call(self, path, body):
+        errors = []
+        for i, endpoint in enumerate(list(self.endpoints)):
+            req = urllib.request.Request(f"{endpoint.rstrip('/')}/v3/{path}", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    out = json.loads(resp.read() or b"{}")
+                if i:  # prefer the endpoint that answered next time
+                    self.endpoints.insert(0, self.endpoints.pop(i))
+                return out
+            except (urllib.error.URLError, OSError, ValueError) as e:
+                errors.append(f"{endpoint}: {e}")
+        raise EtcdUnavailable("; ".join(errors))
+
+    def get(self, key):
+        kvs = self._call("kv/range", {"key": _b64(key)}).get("kvs", [])
+        if not kvs:
+            return None, 0
+        return json.loads(base64.b64decode(kvs[0]["value"])), int(kvs[0].get("mod_revision", 0))
+
+    def list(self, prefix):
+        kvs = self._call("kv/range", {"key": _b64(prefix), "range_end": _prefix_end(prefix)}).get("kvs", [])
+        return [(json.loads(base64.b64decode(kv["value"])), int(kv.get("mod_revision", 0))) for kv in kvs]
+
+    def create(self, key, value):
+        """Puts only when the key does not exist; returns the new revision or None when it existed."""
+        out = self._call("kv/txn", {
+            "compare": [{"key": _b64(key), "target": "CREATE", "create_revision": "0"}],
+            "success": [{"request_put": {"key": _b64(key), "value": _b64(json.dumps(value))}}],
+        })
+        return int(out["header"]["revision"]) if out.get("succeeded") else None
+
+    def put(self, key, value):
+        return int(self._call("kv/put", {"key": _b64(key), "value": _b64(json.dumps(value))})["header"]["revision"])
+
+    def delete(self, key):
+        return int(self._call("kv/deleterange", {"key": _b64(key)}).get("deleted", 0))
+
+    def healthy(self):
+        try:
+            self._call("kv/range", {"key": _b64("/registry/health")})
+            return True
+        except EtcdUnavailable:
+            return False

@@ -1,0 +1,512 @@
+# LAB STAND-IN for kubeadm (not Kubernetes): init, join (worker and control plane), token, upload-certs,
+# reset, version. Real openssl PKI under /etc/kubernetes/pki, kubeconfigs, static pod manifest for the API
+# server stand-in, bootstrap tokens and cluster-info discovery with CA pinning, encrypted kubeadm-certs.
+import argparse
+import hashlib
+import hmac
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kubeadm_config as kc  # noqa: E402
+import standin_common as c  # noqa: E402
+
+K8S = "/etc/kubernetes"
+PKI = f"{K8S}/pki"
+MANIFESTS = f"{K8S}/manifests"
+KUBELET_DIR = "/var/lib/kubelet"
+APISERVER_UNIT = "kube-apiserver-standin"
+CERTS_TTL_SECONDS = 2 * 3600  # kubeadm-certs Secret lifetime, as in kubeadm
+UPLOADED = ["ca.crt", "ca.key", "sa.key", "sa.pub", "front-proxy-ca.crt", "front-proxy-ca.key"]
+
+
+class Failure(Exception):
+    pass
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def sh(*args):
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+# ------------------------------------------------------------------------------------------ preflight
+def preflight(ignored, control_plane, joining):
+    errors = []
+
+    def check(name, ok, message):
+        if not ok and name not in ignored and "all" not in ignored:
+            errors.append(f"\t[ERROR {name}]: {message}")
+
+    with open("/proc/swaps") as f:
+        check("Swap", len(f.read().strip().splitlines()) <= 1, "running with swap on is not supported. Please disable swap")
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        check("FileContent--proc-sys-net-ipv4-ip_forward", f.read().strip() == "1", "/proc/sys/net/ipv4/ip_forward contents are not set to 1")
+    check("CRI", os.path.exists("/run/containerd/containerd.sock") and sh("systemctl", "is-active", "--quiet", "containerd").returncode == 0,
+          'container runtime is not running: output: validate service connection: validate CRI v1 runtime API for endpoint "unix:///run/containerd/containerd.sock"')
+    check("IsPrivilegedUser", os.geteuid() == 0, "user is not running as root")
+    if joining:
+        check("FileAvailable--etc-kubernetes-kubelet.conf", not os.path.exists(f"{K8S}/kubelet.conf"), f"{K8S}/kubelet.conf already exists")
+        check("FileAvailable--etc-kubernetes-pki-ca.crt", control_plane or not os.path.exists(f"{PKI}/ca.crt"), f"{PKI}/ca.crt already exists")
+    if control_plane:
+        s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", 6443))
+            free = True
+        except OSError:
+            free = False
+        finally:
+            s.close()
+        check("Port-6443", free, "Port 6443 is in use")
+        check("DirAvailable--etc-kubernetes-manifests", not os.listdir(MANIFESTS) if os.path.isdir(MANIFESTS) else True,
+              f"{MANIFESTS} is not empty")
+    if errors:
+        raise Failure("error execution phase preflight: [preflight] Some fatal errors occurred:\n" + "\n".join(errors) +
+                      "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
+
+
+# ------------------------------------------------------------------------------------------ PKI and kubeconfigs
+def api_server_sans(cluster, advertise, node_name):
+    service_net = (cluster.get("networking") or {}).get("serviceSubnet", "10.96.0.0/12")
+    import ipaddress
+    first = str(ipaddress.ip_network(service_net)[1])
+    sans = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", node_name, first, advertise]
+    cpe = cluster.get("controlPlaneEndpoint", "").rsplit(":", 1)[0]
+    for extra in [cpe, *((cluster.get("apiServer") or {}).get("certSANs") or [])]:
+        if extra and extra not in sans:
+            sans.append(extra)
+    return sans
+
+
+def write_kubeconfig(name, server, cn, orgs, cluster_name):
+    with open(f"{PKI}/ca.crt") as f:
+        ca = f.read()
+    key_path = f"{PKI}/.{name}.key"
+    c.gen_rsa_key(key_path)
+    cert = c.sign_csr(c.make_csr(key_path, cn, orgs), f"{PKI}/ca.crt", f"{PKI}/ca.key", "clientAuth")
+    with open(key_path) as f:
+        key = f.read()
+    os.remove(key_path)
+    c.write_private(f"{K8S}/{name}.conf", c.kubeconfig(server, ca, cn.split(":")[-1] if name == "kubelet" else cn, cluster_name, cert, key))
+    say(f'[kubeconfig] Writing "{name}.conf" kubeconfig file')
+
+
+def control_plane_certs(cluster, advertise, node_name, new_ca):
+    os.makedirs(PKI, exist_ok=True)
+    if new_ca:
+        c.gen_ca(f"{PKI}/ca.key", f"{PKI}/ca.crt", "kubernetes")
+        c.gen_ca(f"{PKI}/front-proxy-ca.key", f"{PKI}/front-proxy-ca.crt", "front-proxy-ca")
+        c.gen_rsa_key(f"{PKI}/sa.key")
+        c.run(["openssl", "pkey", "-in", f"{PKI}/sa.key", "-pubout", "-out", f"{PKI}/sa.pub"])
+        say('[certs] Generating "ca" certificate and key')
+    sans = api_server_sans(cluster, advertise, node_name)
+    c.issue_cert(PKI, "apiserver", "kube-apiserver", usage="serverAuth", sans=sans)
+    say(f'[certs] Generating "apiserver" certificate and key\n[certs] apiserver serving cert is signed for DNS names and IPs [{" ".join(sans)}]')
+    c.issue_cert(PKI, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", ["kubeadm:cluster-admins"])
+    c.issue_cert(PKI, "front-proxy-client", "front-proxy-client", ca="front-proxy-ca")
+
+
+def static_pod_manifest(cluster, advertise):
+    etcd = ",".join(cluster["etcd"]["external"]["endpoints"])
+    net = cluster.get("networking") or {}
+    flags = {"advertise-address": advertise, "secure-port": "6443", "etcd-servers": etcd, "client-ca-file": f"{PKI}/ca.crt",
+             "tls-cert-file": f"{PKI}/apiserver.crt", "tls-private-key-file": f"{PKI}/apiserver.key",
+             "service-account-key-file": f"{PKI}/sa.pub", "service-account-signing-key-file": f"{PKI}/sa.key",
+             "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
+             "service-cluster-ip-range": net.get("serviceSubnet", "10.96.0.0/12"), "authorization-mode": "Node,RBAC",
+             "enable-bootstrap-token-auth": "true", "kubelet-client-certificate": f"{PKI}/apiserver-kubelet-client.crt"}
+    for arg in (cluster.get("apiServer") or {}).get("extraArgs") or []:
+        flags[arg["name"]] = arg["value"]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kube-apiserver", "namespace": "kube-system",
+                                                             "annotations": {"lab-standin": f"run by the {APISERVER_UNIT} unit, not a container"}},
+           "spec": {"hostNetwork": True, "containers": [{"name": "kube-apiserver", "image": f"lab-standin.invalid/kube-apiserver:{c.VERSION}",
+                                                           "command": ["kube-apiserver", *[f"--{k}={v}" for k, v in flags.items()]]}]}}
+    os.makedirs(MANIFESTS, exist_ok=True)
+    with open(f"{MANIFESTS}/kube-apiserver.yaml", "w") as f:
+        yaml.safe_dump(pod, f, sort_keys=False)
+    say("[control-plane] Creating static Pod manifest for \"kube-apiserver\"")
+    sh("systemctl", "restart", APISERVER_UNIT)
+
+
+def wait_healthy(client, what, seconds=240):
+    say(f"[{what}] Waiting for a healthy API server. This can take up to {seconds // 60}m0s")
+    deadline = time.time() + seconds
+    last = ""
+    while time.time() < deadline:
+        try:
+            code, body = client.request("GET", "/readyz", raw=True)
+            if code == 200:
+                return
+            last = body
+        except OSError as e:
+            last = str(e)
+        time.sleep(1)
+    raise Failure(f"error execution phase {what}: could not check the API server's health: {last}\n"
+                  f"Unfortunately, an error has occurred, likely caused by: the API server stand-in ({APISERVER_UNIT}) not starting; see journalctl -u {APISERVER_UNIT}")
+
+
+def kubelet_start(docs, node_name, advertise):
+    reg = docs.get("InitConfiguration", docs.get("JoinConfiguration", {})).get("nodeRegistration") or {}
+    kcfg = docs.get("KubeletConfiguration") or {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
+    kcfg.setdefault("cgroupDriver", "systemd")
+    kcfg.setdefault("nodeStatusUpdateFrequency", "10s")
+    os.makedirs(KUBELET_DIR, exist_ok=True)
+    with open(f"{KUBELET_DIR}/config.yaml", "w") as f:
+        yaml.safe_dump(kcfg, f, sort_keys=False)
+    args = [f"--container-runtime-endpoint={reg.get('criSocket', 'unix:///run/containerd/containerd.sock')}"]
+    if reg.get("name") and reg["name"] != socket.gethostname():
+        args.append(f"--hostname-override={reg['name']}")
+    args += [f"--{a['name']}={a['value']}" for a in reg.get("kubeletExtraArgs") or []]
+    with open(f"{KUBELET_DIR}/kubeadm-flags.env", "w") as f:
+        f.write(f'KUBELET_KUBEADM_ARGS="{" ".join(args)}"\n')
+    say('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"\n'
+        '[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"\n[kubelet-start] Starting the kubelet')
+    sh("systemctl", "restart", "kubelet")
+
+
+def mark_control_plane(client, node_name, seconds=240):
+    deadline = time.time() + seconds
+    while True:
+        try:
+            node = client.get(f"/api/v1/nodes/{node_name}")
+            break
+        except (c.ApiError, OSError) as e:
+            if time.time() > deadline:
+                raise Failure(f"error execution phase mark-control-plane: timed out waiting for the kubelet to register node {node_name}: {e}")
+            time.sleep(1)
+    node["metadata"].setdefault("labels", {}).update({"node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": ""})
+    node.setdefault("spec", {})["taints"] = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+    client.request("PUT", f"/api/v1/nodes/{node_name}", node)
+    say(f"[mark-control-plane] Marking the node {node_name} as control-plane by adding the labels and taints")
+
+
+# ------------------------------------------------------------------------------------------ tokens and certificate upload
+def create_token(client, ttl_seconds=86400, token=None):
+    token = token or f"{secrets.token_hex(3)}.{secrets.token_hex(8)}"
+    tid, tsecret = token.split(".")
+    data = {"token-id": tid, "token-secret": tsecret, "usage-bootstrap-authentication": "true", "usage-bootstrap-signing": "true",
+            "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token"}
+    if ttl_seconds:
+        data["expiration"] = c.now_rfc3339(ttl_seconds)
+    client.request("POST", "/api/v1/namespaces/kube-system/secrets", {
+        "apiVersion": "v1", "kind": "Secret", "type": "bootstrap.kubernetes.io/token",
+        "metadata": {"name": f"bootstrap-token-{tid}", "namespace": "kube-system"}, "data": {k: c.b64(v) for k, v in data.items()}})
+    return token
+
+
+def parse_duration(text):
+    units = {"s": 1, "m": 60, "h": 3600}
+    total, num = 0, ""
+    for ch in text:
+        if ch.isdigit():
+            num += ch
+        elif ch in units and num:
+            total, num = total + int(num) * units[ch], ""
+        else:
+            raise Failure(f'invalid duration "{text}"')
+    return total + int(num or 0)
+
+
+def _seal(key_hex, data):
+    key, iv = bytes.fromhex(key_hex), os.urandom(16)
+    ct = subprocess.run(["openssl", "enc", "-aes-256-ctr", "-K", key.hex(), "-iv", iv.hex()], input=data, capture_output=True, check=True).stdout
+    return iv + ct + hmac.new(key, iv + ct, hashlib.sha256).digest()
+
+
+def _open(key_hex, blob):
+    key, iv, ct, mac = bytes.fromhex(key_hex), blob[:16], blob[16:-32], blob[-32:]
+    if not hmac.compare_digest(mac, hmac.new(key, iv + ct, hashlib.sha256).digest()):
+        raise Failure("error execution phase control-plane-prepare/download-certs: error downloading certs: error decoding secret data with provided key: cipher: message authentication failed")
+    return subprocess.run(["openssl", "enc", "-d", "-aes-256-ctr", "-K", key.hex(), "-iv", iv.hex()], input=ct, capture_output=True, check=True).stdout
+
+
+def upload_certs(client, key_hex=None):
+    key_hex = key_hex or secrets.token_hex(32)
+    data = {}
+    for name in UPLOADED:
+        with open(f"{PKI}/{name}", "rb") as f:
+            data[name] = c.b64(_seal(key_hex, f.read()))
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+              "metadata": {"name": "kubeadm-certs", "namespace": "kube-system", "annotations": {"kubeadm.standin/expires": c.now_rfc3339(CERTS_TTL_SECONDS)}},
+              "data": data}
+    try:
+        client.request("POST", "/api/v1/namespaces/kube-system/secrets", secret)
+    except c.ApiError as e:
+        if e.status != 409:
+            raise
+        client.request("PUT", "/api/v1/namespaces/kube-system/secrets/kubeadm-certs", secret)
+    say('[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[upload-certs] Using certificate key:')
+    say(key_hex)
+    return key_hex
+
+
+def admin_client():
+    if not os.path.exists(f"{K8S}/admin.conf"):
+        raise Failure(f"failed to load admin kubeconfig: open {K8S}/admin.conf: no such file or directory")
+    return c.Client(f"{K8S}/admin.conf")
+
+
+def join_command(client, token):
+    cm = client.get("/api/v1/namespaces/kube-public/configmaps/cluster-info")
+    cfg = yaml.safe_load(cm["data"]["kubeconfig"])
+    server = cfg["clusters"][0]["cluster"]["server"].removeprefix("https://")
+    ca = c.unb64(cfg["clusters"][0]["cluster"]["certificate-authority-data"])
+    return f"kubeadm join {server} --token {token} \\\n\t--discovery-token-ca-cert-hash {c.ca_public_key_hash(ca)}"
+
+
+# ------------------------------------------------------------------------------------------ commands
+def cmd_init(a):
+    docs = kc.load(a.config, ["InitConfiguration", "ClusterConfiguration"])
+    init, cluster = docs.get("InitConfiguration", {}), docs.get("ClusterConfiguration", {})
+    version = kc.resolve_version(cluster.get("kubernetesVersion", ""), c.VERSION)
+    if not (cluster.get("etcd") or {}).get("external"):
+        raise Failure("lab stand-in: only etcd.external is imitated (a stacked etcd would need the etcd image)")
+    advertise = (init.get("localAPIEndpoint") or {}).get("advertiseAddress") or socket.gethostbyname(socket.gethostname())
+    node_name = (init.get("nodeRegistration") or {}).get("name") or socket.gethostname()
+    cluster_name = cluster.get("clusterName", "kubernetes")
+    ignored = set((init.get("nodeRegistration") or {}).get("ignorePreflightErrors") or []) | set(a.ignore_preflight_errors)
+    say(f"[init] Using Kubernetes version: {version}\n[preflight] Running pre-flight checks")
+    preflight(ignored, control_plane=True, joining=False)
+    control_plane_certs(cluster, advertise, node_name, new_ca=True)
+    endpoint = f"https://{cluster.get('controlPlaneEndpoint') or advertise + ':6443'}"
+    write_kubeconfig("admin", endpoint, "kubernetes-admin", ["kubeadm:cluster-admins"], cluster_name)
+    write_kubeconfig("super-admin", endpoint, "kubernetes-super-admin", ["system:masters"], cluster_name)
+    # ControlPlaneKubeletLocalMode (on by default in 1.37): a control-plane kubelet talks to its own API server.
+    write_kubeconfig("kubelet", f"https://{advertise}:6443", f"system:node:{node_name}", ["system:nodes"], cluster_name)
+    write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name)
+    write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name)
+    kubelet_start(docs, node_name, advertise)
+    static_pod_manifest(cluster, advertise)
+    client = c.Client(f"{K8S}/super-admin.conf", server=f"https://{advertise}:6443")
+    wait_healthy(client, "wait-control-plane")
+    to_store = {k: v for k, v in cluster.items()}
+    to_store["kubernetesVersion"] = version
+    for name, body in (("kubeadm-config", {"ClusterConfiguration": yaml.safe_dump(to_store, sort_keys=False)}),
+                       ("kubelet-config", {"kubelet": yaml.safe_dump(docs.get("KubeletConfiguration") or {}, sort_keys=False)})):
+        client.request("POST", "/api/v1/namespaces/kube-system/configmaps",
+                       {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": body})
+    say('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace')
+    key = upload_certs(client) if a.upload_certs else None
+    mark_control_plane(client, node_name)
+    token = create_token(client)
+    with open(f"{PKI}/ca.crt") as f:
+        ca = f.read()
+    client.request("POST", "/api/v1/namespaces/kube-public/configmaps", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-info", "namespace": "kube-public"},
+        "data": {"kubeconfig": c.kubeconfig(endpoint, ca, "", cluster_name="")}})
+    say("[bootstrap-token] Creating the \"cluster-info\" ConfigMap in the \"kube-public\" namespace")
+    join = join_command(client, token)
+    say(f"\nYour Kubernetes control-plane has initialized successfully! ({c.STANDIN_NOTE})\n\n"
+        "To start using your cluster, you need to run the following as a regular user:\n\n  mkdir -p $HOME/.kube\n"
+        "  sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n  sudo chown $(id -u):$(id -g) $HOME/.kube/config\n")
+    if key:
+        say(f"You can now join any number of control-plane nodes running the following command on each as root:\n\n  {join} \\\n\t--control-plane --certificate-key {key}\n\n"
+            "Please note that the certificate-key gives access to cluster sensitive data, keep it secret!\n"
+            "As a safeguard, uploaded-certs will be deleted in two hours; If necessary, you can use\n"
+            '"kubeadm init phase upload-certs --upload-certs" to reload certs afterward.\n')
+    say(f"Then you can join any number of worker nodes by running the following on each as root:\n\n{join}")
+
+
+def discover(bt):
+    """Token discovery: cluster-info fetched without trust, CA pinned by hash, kubeconfig signed with the token."""
+    endpoint = bt["apiServerEndpoint"]
+    tid, tsecret = bt["token"].split(".")
+    say(f'[discovery] Trying to connect to API Server "{endpoint}"')
+    anon = c.Client(server=f"https://{endpoint}", insecure=True)
+    try:
+        cm = anon.get("/api/v1/namespaces/kube-public/configmaps/cluster-info")
+    except (c.ApiError, OSError) as e:
+        raise Failure(f'error execution phase preflight: couldn\'t validate the identity of the API Server: failed to request the cluster-info ConfigMap: {e}')
+    kubeconfig = cm["data"]["kubeconfig"]
+    sig = cm["data"].get(f"jws-kubeconfig-{tid}")
+    if not sig:
+        raise Failure(f'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "{tid}"')
+    if not hmac.compare_digest(sig, c.jws_detached_hs256(kubeconfig, tid, tsecret)):
+        raise Failure("error execution phase preflight: couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server")
+    cfg = yaml.safe_load(kubeconfig)
+    ca = c.unb64(cfg["clusters"][0]["cluster"]["certificate-authority-data"])
+    pins = bt.get("caCertHashes") or []
+    actual = c.ca_public_key_hash(ca)
+    if pins and actual not in pins:
+        raise Failure(f'error execution phase preflight: couldn\'t validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: '
+                      f'none of the public keys "{actual}" are pinned')
+    say(f'[discovery] Cluster info signature and contents are valid and TLS certificate validates against pinned roots, will use API Server "{endpoint}"')
+    return cfg["clusters"][0]["cluster"]["server"], ca
+
+
+def cmd_join(a):
+    docs = kc.load(a.config, ["JoinConfiguration"])
+    join = docs["JoinConfiguration"]
+    reg = join.get("nodeRegistration") or {}
+    node_name = reg.get("name") or socket.gethostname()
+    cp = join.get("controlPlane")
+    ignored = set(reg.get("ignorePreflightErrors") or []) | set(a.ignore_preflight_errors)
+    say("[preflight] Running pre-flight checks")
+    preflight(ignored, control_plane=cp is not None, joining=True)
+    bt = join["discovery"]["bootstrapToken"]
+    server, ca = discover(bt)
+    client = c.Client(server=server, ca_pem=ca, token=bt["token"])
+    try:
+        cluster = yaml.safe_load(client.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")["data"]["ClusterConfiguration"])
+    except c.ApiError as e:
+        raise Failure(f"error execution phase preflight: unable to fetch the kubeadm-config ConfigMap: {e}")
+    try:
+        existing = client.get(f"/api/v1/nodes/{node_name}")
+        if any(x["type"] == "Ready" and x["status"] == "True" for x in existing.get("status", {}).get("conditions", [])):
+            raise Failure(f'error execution phase kubelet-start: a Node with name "{node_name}" and status "Ready" already exists in the cluster. '
+                          "You must delete the existing Node or change the name of this new joining Node")
+    except c.ApiError:
+        pass
+    cluster_name = cluster.get("clusterName", "kubernetes")
+    if cp is not None:
+        if not cp.get("certificateKey"):
+            raise Failure("error execution phase control-plane-prepare/download-certs: certificateKey is required to download the certificates (--certificate-key)")
+        advertise = (cp.get("localAPIEndpoint") or {}).get("advertiseAddress") or socket.gethostbyname(socket.gethostname())
+        say("[download-certs] Downloading the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" Namespace")
+        try:
+            secret = client.get("/api/v1/namespaces/kube-system/secrets/kubeadm-certs")
+        except c.ApiError as e:
+            raise Failure(f"error execution phase control-plane-prepare/download-certs: error downloading certs: error downloading the secret: {e}")
+        if c.parse_rfc3339(secret["metadata"]["annotations"]["kubeadm.standin/expires"]) < time.time():
+            raise Failure('error execution phase control-plane-prepare/download-certs: error downloading certs: error downloading the secret: secrets "kubeadm-certs" not found '
+                          '(expired after two hours; run "kubeadm init phase upload-certs --upload-certs" on a control-plane node)')
+        files = {name: _open(cp["certificateKey"], c.unb64_bytes(v)) for name, v in secret["data"].items()}
+        os.makedirs(PKI, exist_ok=True)
+        for name, data in files.items():
+            path = f"{PKI}/{name}"
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if name.endswith(".key") else 0o644), "wb") as f:
+                f.write(data)
+        control_plane_certs(cluster, advertise, node_name, new_ca=False)
+        endpoint = f"https://{cluster.get('controlPlaneEndpoint') or advertise + ':6443'}"
+        write_kubeconfig("admin", endpoint, "kubernetes-admin", ["kubeadm:cluster-admins"], cluster_name)
+        write_kubeconfig("kubelet", f"https://{advertise}:6443", f"system:node:{node_name}", ["system:nodes"], cluster_name)
+        write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name)
+        write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name)
+        static_pod_manifest(cluster, advertise)
+        local = c.Client(f"{K8S}/admin.conf", server=f"https://{advertise}:6443")
+        wait_healthy(local, "control-plane-join")
+        kubelet_start(docs, node_name, advertise)
+        mark_control_plane(local, node_name)
+        say(f"\nThis node has joined the cluster and a new control plane instance was created ({c.STANDIN_NOTE}).")
+        return
+    os.makedirs(PKI, exist_ok=True)
+    with open(f"{PKI}/ca.crt", "w") as f:
+        f.write(ca)
+    c.write_private(f"{K8S}/bootstrap-kubelet.conf", c.kubeconfig(server, ca, "tls-bootstrap-token-user", cluster_name, token=bt["token"]))
+    kubelet_start(docs, node_name, None)
+    say("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap")
+    deadline = time.time() + 240
+    while not os.path.exists(f"{K8S}/kubelet.conf"):
+        if time.time() > deadline:
+            raise Failure("error execution phase kubelet-start: timed out waiting for the condition (the kubelet did not write /etc/kubernetes/kubelet.conf; see journalctl -u kubelet)")
+        time.sleep(1)
+    os.remove(f"{K8S}/bootstrap-kubelet.conf")  # kubeadm deletes the bootstrap credential after TLS bootstrap (kubernetes#80676)
+    say(f"\nThis node has joined the cluster ({c.STANDIN_NOTE}):\n* Certificate signing request was sent to apiserver and a response was received.\n"
+        "* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.")
+
+
+def cmd_token(a):
+    client = c.Client(a.kubeconfig)
+    if a.action == "create":
+        token = create_token(client, parse_duration(a.ttl), a.token)
+        say(join_command(client, token).replace(" \\\n\t", " ") if a.print_join_command else token)
+    elif a.action == "list":
+        say("TOKEN                     TTL         EXPIRES                USAGES                   DESCRIPTION   EXTRA GROUPS")
+        for s in client.get("/api/v1/namespaces/kube-system/secrets")["items"]:
+            if s.get("type") == "bootstrap.kubernetes.io/token":
+                d = {k: c.unb64(v) for k, v in s["data"].items()}
+                say(f"{d['token-id']}.{'*' * 16}   {'':10}  {d.get('expiration', '<forever>'):22} authentication,signing   <none>        {d.get('auth-extra-groups', '')}")
+    elif a.action == "delete":
+        for t in a.tokens:
+            tid = t.split(".")[0]
+            try:
+                client.request("DELETE", f"/api/v1/namespaces/kube-system/secrets/bootstrap-token-{tid}")
+            except c.ApiError as e:
+                raise Failure(f'delete bootstrap token "{tid}": {e}')
+            say(f'bootstrap token "{tid}" deleted')
+
+
+def cmd_upload_certs(a):
+    if not a.upload_certs:
+        say("[upload-certs] Skipping phase. Please see --upload-certs")
+        return
+    if a.config:
+        kc.load(a.config, ["InitConfiguration", "ClusterConfiguration"])
+    upload_certs(admin_client(), a.certificate_key)
+
+
+def cmd_reset(a):
+    if not a.force:
+        raise Failure("lab stand-in: pass -f/--force (no interactive confirmation)")
+    say("[reset] Stopping the kubelet service")
+    sh("systemctl", "stop", "kubelet")
+    sh("systemctl", "stop", APISERVER_UNIT)
+    for path in [f"{MANIFESTS}", PKI, *[f"{K8S}/{n}.conf" for n in ("admin", "super-admin", "kubelet", "bootstrap-kubelet", "controller-manager", "scheduler")],
+                 f"{KUBELET_DIR}/config.yaml", f"{KUBELET_DIR}/kubeadm-flags.env", f"{KUBELET_DIR}/pki"]:
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+    os.makedirs(MANIFESTS, exist_ok=True)
+    say("[reset] Deleted contents of: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n"
+        "The reset process does not clean your kubeconfig files, iptables rules or CNI configuration; the external etcd keeps its data.")
+
+
+def main():
+    p = argparse.ArgumentParser(prog="kubeadm", description=f"kubeadm {c.VERSION} ({c.STANDIN_NOTE})")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    v = sub.add_parser("version")
+    v.add_argument("-o", "--output", default="")
+    i = sub.add_parser("init")
+    i.add_argument("--config", required=True)
+    i.add_argument("--upload-certs", action="store_true")
+    i.add_argument("--ignore-preflight-errors", type=lambda s: s.split(","), default=[])
+    uc = argparse.ArgumentParser(prog="kubeadm init phase upload-certs")
+    uc.add_argument("--upload-certs", action="store_true")
+    uc.add_argument("--config")
+    uc.add_argument("--certificate-key")
+    j = sub.add_parser("join")
+    j.add_argument("--config", required=True)
+    j.add_argument("--ignore-preflight-errors", type=lambda s: s.split(","), default=[])
+    t = sub.add_parser("token")
+    t.add_argument("action", choices=["create", "list", "delete"])
+    t.add_argument("tokens", nargs="*")
+    t.add_argument("--ttl", default="24h")
+    t.add_argument("--print-join-command", action="store_true")
+    t.add_argument("--kubeconfig", default=f"{K8S}/admin.conf")
+    r = sub.add_parser("reset")
+    r.add_argument("-f", "--force", action="store_true")
+    # `kubeadm init phase upload-certs --upload-certs --config F`: argparse needs the subcommand first.
+    argv = sys.argv[1:]
+    if argv[:3] == ["init", "phase", "upload-certs"]:
+        a = uc.parse_args(argv[3:])
+        a.cmd = "upload-certs"
+    else:
+        a = p.parse_args(argv)
+        if a.cmd == "token" and a.action == "create":
+            a.token = a.tokens[0] if a.tokens else None
+    try:
+        if a.cmd == "version":
+            say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')
+        else:
+            {"init": cmd_init, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset}[a.cmd](a)
+    except (Failure, kc.ConfigError) as e:
+        print(str(e), file=sys.stderr)
+        print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)
+        sys.exit(1)
+    except c.ApiError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

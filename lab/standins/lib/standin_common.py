@@ -1,0 +1,256 @@
+# LAB STAND-IN shared code for the kubeadm/kubelet/kubectl/kube-apiserver stand-ins (not Kubernetes).
+# Kubeconfig reading, an HTTPS client that authenticates the way kubectl does (client certificate or
+# bearer token, server verified against the kubeconfig's CA), openssl-backed PKI and JWT helpers.
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import yaml
+
+VERSION = "v1.37.1"
+STANDIN_NOTE = "lab stand-in, not Kubernetes"
+
+
+def die(message, code=1):
+    print(message, file=sys.stderr)
+    sys.exit(code)
+
+
+def b64(data):
+    return base64.b64encode(data if isinstance(data, bytes) else data.encode()).decode()
+
+
+def unb64(text):
+    return base64.b64decode(text).decode()
+
+
+def unb64_bytes(text):
+    return base64.b64decode(text)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data if isinstance(data, bytes) else data.encode()).decode().rstrip("=")
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def now_rfc3339(offset_seconds=0):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset_seconds))
+
+
+def parse_rfc3339(text):
+    return time.mktime(time.strptime(text.replace(".000000", "")[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+
+
+def write_private(path, data, mode=0o600):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "w") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def run(args, input=None):
+    r = subprocess.run(args, input=input, capture_output=True, text=isinstance(input, str) or input is None)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {r.stderr.strip() if isinstance(r.stderr, str) else r.stderr}")
+    return r.stdout
+
+
+# ---------------------------------------------------------------------------------------------- PKI
+
+def gen_rsa_key(path):
+    run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path])
+    os.chmod(path, 0o600)
+
+
+def gen_ca(key, crt, cn):
+    gen_rsa_key(key)
+    run(["openssl", "req", "-x509", "-new", "-key", key, "-subj", f"/CN={cn}", "-days", "3650", "-out", crt,
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"])
+
+
+def sign_csr(csr_pem, ca_crt, ca_key, usage, sans=(), days=365):
+    """Signs a PEM CSR with the CA; usage is 'serverAuth' or 'clientAuth'. Returns the certificate PEM."""
+    with tempfile.TemporaryDirectory() as d:
+        csr, ext, out = f"{d}/req.csr", f"{d}/ext.cnf", f"{d}/out.crt"
+        with open(csr, "w") as f:
+            f.write(csr_pem)
+        lines = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", f"extendedKeyUsage={usage}"]
+        if sans:
+            lines.append("subjectAltName=" + ",".join(("IP:" if is_ip(s) else "DNS:") + s for s in sans))
+        with open(ext, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", str(days), "-extfile", ext, "-out", out])
+        with open(out) as f:
+            return f.read()
+
+
+def make_csr(key_path, cn, orgs=()):
+    subj = "".join(f"/O={o}" for o in orgs) + f"/CN={cn}"
+    return run(["openssl", "req", "-new", "-key", key_path, "-subj", subj])
+
+
+def issue_cert(pki, name, cn, orgs=(), usage="clientAuth", sans=(), ca="ca"):
+    """Key + certificate signed by pki/<ca>.crt, written as pki/<name>.key/.crt (kubeadm's layout)."""
+    key, crt = f"{pki}/{name}.key", f"{pki}/{name}.crt"
+    gen_rsa_key(key)
+    pem = sign_csr(make_csr(key, cn, orgs), f"{pki}/{ca}.crt", f"{pki}/{ca}.key", usage, sans)
+    with open(crt, "w") as f:
+        f.write(pem)
+    return key, crt
+
+
+def ca_public_key_hash(ca_pem):
+    """sha256 of the CA's SubjectPublicKeyInfo, as in --discovery-token-ca-cert-hash."""
+    pub = run(["openssl", "x509", "-pubkey", "-noout"], input=ca_pem)
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub.encode(), capture_output=True, check=True).stdout
+    return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def is_ip(text):
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isdigit() and 0 <= int(p) < 256 for p in parts)
+
+
+# ---------------------------------------------------------------------------------------------- JWT (RS256 via openssl)
+
+def jwt_sign(claims, key_path, kid="standin"):
+    header = b64url(json.dumps({"alg": "RS256", "kid": kid}, separators=(",", ":")))
+    payload = b64url(json.dumps(claims, separators=(",", ":")))
+    signing_input = f"{header}.{payload}".encode()
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key_path], input=signing_input, capture_output=True, check=True).stdout
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+def jwt_verify(token, pub_path):
+    """Claims when the RS256 signature checks out against pub_path and the token has not expired; else None."""
+    try:
+        header, payload, sig = token.split(".")
+        with tempfile.NamedTemporaryFile() as s:
+            s.write(b64url_decode(sig))
+            s.flush()
+            r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub_path, "-signature", s.name],
+                               input=f"{header}.{payload}".encode(), capture_output=True)
+        if r.returncode != 0:
+            return None
+        claims = json.loads(b64url_decode(payload))
+        return claims if claims.get("exp", 0) > time.time() else None
+    except (ValueError, OSError):
+        return None
+
+
+def jws_detached_hs256(payload, token_id, secret):
+    """The bootstrap signer's detached JWS over the cluster-info kubeconfig (kubeadm token discovery)."""
+    header = b64url(json.dumps({"alg": "HS256", "kid": token_id}, separators=(",", ":")))
+    sig = hmac.new(secret.encode(), f"{header}.{b64url(payload)}".encode(), hashlib.sha256).digest()
+    return f"{header}..{b64url(sig)}"
+
+
+# ---------------------------------------------------------------------------------------------- kubeconfig + client
+
+def kubeconfig(server, ca_pem, user, cluster_name="kubernetes", cert_pem=None, key_pem=None, token=None, cert_file=None, key_file=None):
+    u = {}
+    if cert_pem:
+        u["client-certificate-data"], u["client-key-data"] = b64(cert_pem), b64(key_pem)
+    if cert_file:
+        u["client-certificate"], u["client-key"] = cert_file, key_file
+    if token:
+        u["token"] = token
+    ctx = f"{user}@{cluster_name}"
+    return yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": {"certificate-authority-data": b64(ca_pem), "server": server}}],
+        "contexts": [{"name": ctx, "context": {"cluster": cluster_name, "user": user}}],
+        "current-context": ctx, "preferences": {},
+        "users": [{"name": user, "user": u}],
+    }, sort_keys=False)
+
+
+class ApiError(Exception):
+    def __init__(self, status, body):
+        self.status, self.body = status, body
+        super().__init__(body.get("message", str(body)) if isinstance(body, dict) else str(body))
+
+
+class Client:
+    """Talks to an API server with a kubeconfig's credentials (or anonymously with insecure=True)."""
+
+    def __init__(self, kubeconfig_path=None, server=None, insecure=False, token=None, ca_pem=None, timeout=10):
+        self.timeout = timeout
+        cert = key = None
+        if kubeconfig_path:
+            with open(kubeconfig_path) as f:
+                cfg = yaml.safe_load(f)
+            ctx_name = cfg.get("current-context")
+            ctx = next((c["context"] for c in cfg.get("contexts", []) if c["name"] == ctx_name), None) or cfg["contexts"][0]["context"]
+            cluster = next(c["cluster"] for c in cfg["clusters"] if c["name"] == ctx["cluster"])
+            user = next((u["user"] for u in cfg.get("users", []) if u["name"] == ctx.get("user")), {}) or {}
+            server = server or cluster["server"]
+            ca_pem = ca_pem or (base64.b64decode(cluster["certificate-authority-data"]).decode() if "certificate-authority-data" in cluster
+                               else open(cluster["certificate-authority"]).read())
+            token = token or user.get("token")
+            if "client-certificate-data" in user:
+                cert, key = base64.b64decode(user["client-certificate-data"]).decode(), base64.b64decode(user["client-key-data"]).decode()
+            elif "client-certificate" in user:
+                cert, key = open(user["client-certificate"]).read(), open(user["client-key"]).read()
+        u = urllib.parse.urlparse(server)
+        self.server, self.host, self.port = server, u.hostname, u.port or 443
+        self.token = token
+        if insecure:
+            self.ctx = ssl._create_unverified_context()
+        else:
+            self.ctx = ssl.create_default_context(cadata=ca_pem)
+            self.ctx.check_hostname = True
+        if cert:
+            with tempfile.NamedTemporaryFile("w", dir="/run" if os.access("/run", os.W_OK) else None) as f:
+                f.write(cert + "\n" + key)
+                f.flush()
+                self.ctx.load_cert_chain(f.name)
+
+    def request(self, method, path, body=None, raw=False):
+        conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=self.timeout)
+        headers = {"Accept": "application/json", "User-Agent": f"kubectl-standin/{VERSION}"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read().decode()
+        finally:
+            conn.close()
+        if raw:
+            return resp.status, text
+        try:
+            parsed = json.loads(text) if text else {}
+        except json.JSONDecodeError:
+            parsed = {"message": text}
+        if resp.status >= 400:
+            raise ApiError(resp.status, parsed)
+        return parsed
+
+    def get(self, path):
+        return self.request("GET", path)
+
+
+# ---------------------------------------------------------------------------------------------- resource paths
+
+def object_path(resource, group, version, name=None, namespace=None):
+    base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+    ns = f"/namespaces/{namespace}" if namespace else ""
+    return f"{base}{ns}/{resource}" + (f"/{name}" if name else "")
