@@ -134,8 +134,11 @@ write_inventory() {
 }
 
 cmd_up() {
-  local started=$SECONDS h
+  local started=$SECONDS h fresh=${1:-}
   ensure_tools; ensure_dockerd; ensure_image; ensure_network; ensure_key; ensure_mirror
+  if [ "$fresh" = --fresh ]; then # blank hosts again (an installed cluster is thrown away)
+    for h in "${HOSTS[@]}"; do docker rm -f "$(name_of "$h")" >/dev/null 2>&1 || true; done
+  fi
   for h in "${HOSTS[@]}"; do start_host "$(name_of "$h")" "$(ip_of "$h")"; done
   wait_ssh_and_record_keys
   write_inventory
@@ -173,9 +176,9 @@ cmd_ssh() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   ssh) shift; cmd_ssh "$@" ;;
-  *) echo "usage: npm run lab -- up | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
+  *) echo "usage: npm run lab -- up [--fresh] | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
 esac

@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# npm run demo: everything from a fresh machine — npm packages, the Temporal CLI, the six-host lab —
-# then `hakube up` on the lab with the embedded Temporal dev server (Web UI on http://localhost:8233).
-# Until the Kubernetes stand-ins are published in the lab mirror (kubeadm, kubelet, kubectl cannot be
-# fetched here), the demo runs the phases that need no Kubernetes binaries: preflight, runtime, etcd.
+# npm run demo: everything from a fresh machine — npm packages, the Temporal CLI, the six-host lab with
+# its mirror of Kubernetes stand-ins — then the article's whole cluster installed into the lab by
+# `hakube up` on the embedded Temporal dev server, whose Web UI (http://localhost:8233) stays up afterwards.
+# Extra arguments go to `hakube up`, e.g. `npm run demo -- --auto-approve-reboots` for an unattended run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
 bash scripts/setup.sh
 bash lab/lab.sh up
-echo
-echo "Installing into the lab. A host that needs a reboot waits for: ./bin/hakube approve HOST -c lab"
-echo "(or pass --auto-approve-reboots); progress: ./bin/hakube status -c lab"
-exec ./bin/hakube up -f lab/cluster.yaml --only preflight,runtime,etcd "$@"
+./bin/hakube server start
+cat <<'TEXT'
+
+Installing the article's cluster into the lab (3 masters + external etcd, 3 workers with haproxy,
+Calico, ingress-nginx, dashboard; kubeadm/kubelet/kubectl/API server are the lab's stand-ins).
+A host that needs a reboot waits for you, in another terminal:
+    ./bin/hakube approve HOST -c lab        (or --all; progress: ./bin/hakube status -c lab)
+Every step on every host is in the Temporal Web UI: http://localhost:8233
+
+TEXT
+status=0
+./bin/hakube up -f lab/cluster.yaml "$@" || status=$?
+cat <<TEXT
+
+Demo finished in $((SECONDS - started)) s (hakube up exit code $status).
+  kubectl on the cluster:  npm run lab -- ssh master01 kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes
+  dashboard token:         npm run lab -- ssh master01 kubectl --kubeconfig /etc/kubernetes/admin.conf -n kubernetes-dashboard create token admin-user
+  Temporal Web UI:         http://localhost:8233 (stop it with ./bin/hakube server stop)
+  the lab:                 npm run lab -- down
+TEXT
+exit $status

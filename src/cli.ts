@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { InventoryError } from './inventory/problems';
 import { planCommand } from './cli/plan-command';
 import { upCommand } from './cli/up-command';
+import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
 
 const program = new Command();
@@ -62,6 +63,20 @@ program
   .description('run a worker alone (e.g. on a host that reaches the machines), against TEMPORAL_ADDRESS or the embedded server')
   .action(async () => {
     process.exitCode = await workerCommand();
+  });
+
+const server = program.command('server').description('the embedded Temporal dev server, kept running between commands (Web UI on 8233)');
+server
+  .command('start')
+  .description('start it in the background (state in ~/.hakube/temporal.sqlite); `hakube up` then uses it and leaves it running')
+  .action(async () => {
+    process.exitCode = await serverStartCommand();
+  });
+server
+  .command('stop')
+  .description('stop the one `hakube server start` started')
+  .action(async () => {
+    process.exitCode = await serverStopCommand();
   });
 
 async function main(): Promise<void> {

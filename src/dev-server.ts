@@ -23,7 +23,13 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function ensureDevServer(address: string, options: { uiPort?: number; log?: (line: string) => void } = {}): Promise<DevServer> {
+export const devServerPidFile = () => path.join(hakubeHome(), 'temporal.pid');
+
+/**
+ * Starts the embedded server unless one listens already. `detached`: it outlives this process (its PID
+ * goes to ~/.hakube/temporal.pid for `hakube server stop`), so the Web UI stays up after `hakube up`.
+ */
+export async function ensureDevServer(address: string, options: { uiPort?: number; log?: (line: string) => void; detached?: boolean } = {}): Promise<DevServer> {
   const [host, portText] = address.split(':');
   const port = Number(portText);
   if (await portOpen(host, port)) return { startedHere: false, stop: async () => {} };
@@ -33,8 +39,12 @@ export async function ensureDevServer(address: string, options: { uiPort?: numbe
   const out = fs.openSync(logFile, 'a');
   const args = ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(options.uiPort ?? 8233), '--db-filename', path.join(home, 'temporal.sqlite'), '--log-level', 'warn'];
   options.log?.(`starting the embedded Temporal dev server (state in ${path.join(home, 'temporal.sqlite')}, log in ${logFile})`);
-  const child: ChildProcess = spawn(findTemporalCli(), args, { stdio: ['ignore', out, out] });
+  const child: ChildProcess = spawn(findTemporalCli(), args, { stdio: ['ignore', out, out], detached: options.detached });
   fs.closeSync(out);
+  if (options.detached) {
+    child.unref();
+    fs.writeFileSync(devServerPidFile(), `${child.pid}\n`);
+  }
   for (let i = 0; i < 300 && !(await portOpen(host, port)); i++) {
     if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with ${child.exitCode}; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -50,4 +60,27 @@ export async function ensureDevServer(address: string, options: { uiPort?: numbe
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/** Stops a server `hakube server start` left running (by the PID it recorded). False when none was. */
+export async function stopDetachedDevServer(): Promise<boolean> {
+  const file = devServerPidFile();
+  if (!fs.existsSync(file)) return false;
+  const pid = Number(fs.readFileSync(file, 'utf8').trim());
+  fs.rmSync(file);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return false; // already gone
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  process.kill(pid, 'SIGKILL');
+  return true;
 }

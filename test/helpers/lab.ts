@@ -19,9 +19,10 @@ export interface Lab {
   down(): void;
 }
 
-export function labUp(): Lab {
+/** Brings the lab up; `fresh` recreates the six hosts blank (whatever was installed on them is lost). */
+export function labUp(options: { fresh?: boolean } = {}): Lab {
   const alreadyUp = fs.existsSync(path.join(LAB_DIR, '.state/dockerd.pid')) && spawnSync('docker', ['inspect', 'master01']).status === 0;
-  lab('up');
+  lab('up', ...(options.fresh ? ['--fresh'] : []));
   const { spec } = loadInventory(path.join(LAB_DIR, 'cluster.yaml'), { requireKeyFiles: true });
   return { spec, down: () => (alreadyUp ? undefined : lab('down')) };
 }

@@ -2,9 +2,9 @@
 import type { HostSession } from '../host-session';
 import { shq } from '../ssh/shell';
 
-/** Names of the packages that are not installed yet. */
+/** Names of the packages that are not installed yet (a held package, "hold ok installed", is installed). */
 export async function missingPackages(s: HostSession, packages: string[]): Promise<string[]> {
-  const out = await s.probe(`for p in ${packages.map(shq).join(' ')}; do dpkg-query -W -f='\${Status}\\n' "\${p%%=*}" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done`);
+  const out = await s.probe(`for p in ${packages.map(shq).join(' ')}; do dpkg-query -W -f='\${Status}\\n' "\${p%%=*}" 2>/dev/null | grep -Eq '^(install|hold) ok installed$' || echo "$p"; done`);
   return out.stdout.split('\n').filter(Boolean);
 }
 

@@ -1,0 +1,24 @@
+// `hakube server start|stop`: the embedded Temporal dev server as a background process, so its Web UI
+// (and `hakube status/approve`) stay available after `hakube up` returns.
+import { ensureDevServer, stopDetachedDevServer } from '../dev-server';
+import { temporalSettings } from '../temporal-settings';
+
+export async function serverStartCommand(): Promise<number> {
+  const settings = temporalSettings();
+  if (!settings.embedded) {
+    console.error(`TEMPORAL_ADDRESS is set (${settings.address}): hakube uses that server and starts none`);
+    return 1;
+  }
+  const server = await ensureDevServer(settings.address, { detached: true, log: (l) => console.log(l) });
+  console.log(
+    server.startedHere
+      ? `Temporal dev server on ${settings.address}, Web UI ${settings.webUi}; stop it with \`hakube server stop\``
+      : `a Temporal server already listens on ${settings.address} (Web UI ${settings.webUi}); left as it is`,
+  );
+  return 0;
+}
+
+export async function serverStopCommand(): Promise<number> {
+  console.log((await stopDetachedDevServer()) ? 'Temporal dev server stopped' : 'no Temporal dev server started by `hakube server start` is running');
+  return 0;
+}

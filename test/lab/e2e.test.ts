@@ -1,0 +1,209 @@
+// The whole article, end to end, the way a user runs it: `hakube up -f lab/cluster.yaml` (embedded
+// Temporal dev server, in-process worker) on six blank lab hosts, the Kubernetes parts being the lab's
+// stand-ins installed from the lab mirror through the inventory. A reboot is approved by the test with
+// `hakube approve`. Then every promise of the install is checked on the hosts directly, the first master
+// is stopped as a whole host to show the workers stay Ready through haproxy, and a second `hakube up`
+// must change nothing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { SshPool } from '../../src/activities/ssh/pool';
+import { exec, run } from '../../src/activities/ssh/exec';
+import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
+import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
+
+const BIN = path.resolve(__dirname, '../../bin/hakube');
+const INVENTORY = path.join(LAB_DIR, 'cluster.yaml');
+const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
+const BOOT_MARKER = 'systemctl show -p ActiveEnterTimestamp --value multi-user.target';
+const READY_COLUMNS = `custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status'`;
+
+interface Cli {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the whole install on the lab, as `npm run demo` runs it', { skip: !canRunLab() && 'needs root (docker, debootstrap)' }, () => {
+  let lab: Lab;
+  let spec: ClusterSpec;
+  let pool: SshPool;
+  let home: string;
+  const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command, { timeoutMs: 120_000 }).then((r) => r.stdout.trim());
+  const address = (host: string) => hostByName(spec, host).address;
+  const env = () => ({ ...process.env, HAKUBE_HOME: home, TEMPORAL_ADDRESS: '' });
+
+  /** Runs the CLI; onLine sees stdout line by line (with the time it arrived). */
+  function hakube(args: string[], onLine: (line: string, at: number) => void = () => {}): Promise<Cli> {
+    return new Promise((resolve) => {
+      const child = spawn(BIN, args, { env: env() });
+      let stdout = '';
+      let stderr = '';
+      let partial = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        const lines = (partial + d.toString()).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) onLine(l, Date.now());
+      });
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  async function nodesReady(from: string): Promise<Record<string, string>> {
+    const out = await sh(from, `${KUBECTL} --server https://${address(from)}:6443 get nodes --no-headers -o ${READY_COLUMNS}`);
+    return Object.fromEntries(out.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)));
+  }
+
+  before(() => {
+    lab = labUp({ fresh: true });
+    spec = lab.spec;
+    pool = new SshPool();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-e2e-'));
+  });
+  after(async () => {
+    await pool?.closeAll();
+    lab?.down();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('hakube up installs the article cluster; the reboot waits for `hakube approve`', { timeout: 40 * 60_000 }, async () => {
+    await sh('worknode02', 'touch /run/reboot-required'); // as an upgrade leaves a host
+    const bootBefore = await sh('worknode02', BOOT_MARKER);
+    const started = Date.now();
+    const phaseTimes: Record<string, { start?: number; end?: number }> = {};
+    let approval: Promise<Cli> | undefined;
+    const up = await hakube(['up', '-f', INVENTORY], (line, at) => {
+      const phase = /^== (.+): (running|done)$/.exec(line);
+      if (phase) (phaseTimes[phase[1]] ??= {})[phase[2] === 'running' ? 'start' : 'end'] = at;
+      if (!approval && /worknode02\s+waiting-approval/.test(line)) approval = hakube(['approve', 'worknode02', '-f', INVENTORY]);
+    });
+    const wall = (Date.now() - started) / 1000;
+    assert.equal(up.code, 0, `hakube up failed:\n${up.stdout.slice(-3000)}\n${up.stderr.slice(-3000)}`);
+    assert.ok(approval, 'the run never waited for a reboot approval on worknode02');
+    const approved = await approval;
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /reboot approved for worknode02/);
+    assert.notEqual(await sh('worknode02', BOOT_MARKER), bootBefore, 'worknode02 did not reboot');
+
+    console.log(`# e2e: hakube up on six blank hosts: ${wall.toFixed(1)} s`);
+    for (const [title, t] of Object.entries(phaseTimes))
+      if (t.start && t.end) console.log(`#   ${((t.end - t.start) / 1000).toFixed(1).padStart(6)} s  ${title}`);
+    assert.match(up.stdout, /kubeconfig: \/etc\/kubernetes\/admin\.conf on master01/);
+    assert.match(up.stdout, /create token admin-user/);
+  });
+
+  test('independent checks on the hosts', { timeout: 5 * 60_000 }, async () => {
+    const nodes = await sh('master01', `${KUBECTL} get nodes --no-headers`);
+    const ready = nodes.split('\n').filter((l) => /^\S+\s+Ready\s/.test(l)).map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(ready.sort(), spec.hosts.map((h) => h.name).sort(), nodes);
+
+    const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.masters.map((m) => `http://${address(m)}:2379`).join(',')} endpoint health 2>&1`);
+    assert.equal((members.match(/is healthy/g) ?? []).length, 3, members);
+
+    for (const m of spec.masters) {
+      const sans = await sh(m, 'openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName');
+      for (const ip of ['127.0.0.1', ...spec.masters.map(address)]) assert.match(sans, new RegExp(`IP Address:${ip.replace(/\./g, '\\.')}(,|$)`), `${m}: ${sans}`);
+      const issuer = await sh(m, 'openssl verify -CAfile /etc/kubernetes/pki/ca.crt /etc/kubernetes/pki/apiserver.crt');
+      assert.match(issuer, /OK$/);
+    }
+
+    for (const w of spec.workers) {
+      assert.equal(await sh(w, 'grep -h "server:" /etc/kubernetes/kubelet.conf'), 'server: https://127.0.0.1:6443', w);
+      // kubeadm deletes bootstrap-kubelet.conf after the TLS bootstrap; if one is there it must be switched too.
+      assert.equal(await sh(w, 'test ! -e /etc/kubernetes/bootstrap-kubelet.conf || grep -h "server:" /etc/kubernetes/bootstrap-kubelet.conf | grep -v 127.0.0.1:6443 || true'), '', w);
+      assert.equal(await sh(w, 'systemctl is-active haproxy'), 'active', w);
+      assert.match(await sh(w, "ss -ltnH 'sport = :6443'"), /127\.0\.0\.1:6443/, w);
+    }
+
+    const env = await sh('master01', `${KUBECTL} -n kube-system get ds calico-node -o jsonpath='{.spec.template.spec.containers[?(@.name=="calico-node")].env}'`);
+    const vars = Object.fromEntries((JSON.parse(env) as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    const nic = (parse(fs.readFileSync(INVENTORY, 'utf8')) as { network: { interface: string } }).network.interface; // eth0 in the lab
+    assert.equal(vars.IP_AUTODETECTION_METHOD, `interface=${nic}`);
+    assert.equal(vars.CALICO_IPV4POOL_CIDR, spec.network.podSubnet);
+
+    const ingress = JSON.parse(await sh('master01', `${KUBECTL} -n ${spec.ingress.namespace} get svc ${spec.ingress.controller}-nodeport -o json`));
+    assert.deepEqual(ingress.spec.externalIPs, spec.masters.map(address));
+    assert.equal(ingress.spec.type, 'NodePort');
+
+    const dashboard = JSON.parse(await sh('master01', `${KUBECTL} -n ${spec.dashboard.namespace} get svc -o json`));
+    const nodePorts = dashboard.items.flatMap((s: { spec: { ports: { nodePort?: number }[] } }) => s.spec.ports.map((p) => p.nodePort));
+    assert.ok(nodePorts.includes(30443), JSON.stringify(nodePorts));
+
+    // The admin-user token authenticates against any API server; a forged one does not.
+    const curl = (token: string) =>
+      sh('master01', `T=${token}; curl -s -o /dev/null -w '%{http_code}' --cacert /etc/kubernetes/pki/ca.crt -H "Authorization: Bearer $T" https://${address('master03')}:6443/api/v1/nodes`);
+    const token = `"$(${KUBECTL} -n ${spec.dashboard.namespace} create token admin-user)"`;
+    assert.equal(await curl(token), '200');
+    assert.equal(await curl(`"$(${KUBECTL} -n ${spec.dashboard.namespace} create token admin-user | sed 's/.$/A/')x"`), '401');
+  });
+
+  test('the stand-ins refuse what kubeadm refuses', { timeout: 5 * 60_000 }, async () => {
+    const kubeadm = async (host: string, yaml: string, command: string) => {
+      const r = await exec(pool, hostByName(spec, host).ssh, `f=$(mktemp); cat > $f <<'EOF'\n${yaml}\nEOF\n${command.replace('F', '$f')}; rc=$?; rm -f $f; exit $rc`, { timeoutMs: 60_000 });
+      return { code: r.code, out: `${r.stdout}${r.stderr}` };
+    };
+    const init = (body: string) => `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n${body}`;
+    let r = await kubeadm('worknode01', 'apiVersion: kubeadm.k8s.io/v1beta2\nkind: InitConfiguration', 'kubeadm init --config F');
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /uses an old API spec: "kubeadm.k8s.io\/v1beta2"/);
+    r = await kubeadm('worknode01', init('localAPIEndpoint:\n  advertiseAdress: 10.0.0.1'), 'kubeadm init --config F');
+    assert.match(r.out, /strict decoding error: unknown field "localAPIEndpoint.advertiseAdress"/);
+    r = await kubeadm('worknode01', init('nodeRegistration:\n  kubeletExtraArgs:\n    node-ip: 10.0.0.1'), 'kubeadm init --config F');
+    assert.match(r.out, /cannot unmarshal object into Go struct field of type \[\]v1beta4.Arg/);
+    r = await kubeadm('worknode01', 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    apiServerEndpoint: 10.0.0.1:6443', 'kubeadm join --config F');
+    assert.match(r.out, /without caCertHashes can be unsafe/);
+
+    // Join credentials checked against the API server: a wrong CA pin, a wrong token secret, a wrong certificate key.
+    const token = (await sh('master01', 'kubeadm token create --ttl 10m')).trim();
+    const hash = (await sh('master01', 'kubeadm token create --ttl 10m --print-join-command')).match(/sha256:[0-9a-f]{64}/)![0];
+    const join = (t: string, h: string, extra = '') =>
+      `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: "${t}"\n    apiServerEndpoint: "${address('master01')}:6443"\n    caCertHashes: ["${h}"]${extra}`;
+    const ignore = 'kubeadm join --config F --ignore-preflight-errors=all';
+    r = await kubeadm('worknode01', join(token, `sha256:${'0'.repeat(64)}`), ignore);
+    assert.match(r.out, /cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
+    r = await kubeadm('worknode01', join(`${token.slice(0, 7)}${'0'.repeat(16)}`, hash), ignore);
+    assert.match(r.out, /failed to verify JWS signature of received cluster info object/);
+    r = await kubeadm('worknode01', join(token, hash, `\ncontrolPlane:\n  certificateKey: "${'ab'.repeat(32)}"`), ignore);
+    assert.match(r.out, /error decoding secret data with provided key: cipher: message authentication failed/);
+    assert.equal(await sh('worknode01', 'test -e /etc/kubernetes/pki/ca.key && echo leaked || echo none'), 'none');
+    await sh('master01', `kubeadm token delete ${token}`);
+  });
+
+  test('the first master stopped as a whole host: workers stay Ready through haproxy', { timeout: 10 * 60_000 }, async () => {
+    const stop = spawnSync('docker', ['stop', 'master01'], { encoding: 'utf8' });
+    assert.equal(stop.status, 0, stop.stderr);
+    try {
+      // Bounded: until master01 is NotReady (the node monitor grace period has passed), workers checked each time.
+      let last: Record<string, string> = {};
+      for (let i = 0; i < 40 && (last.master01 ?? 'True') === 'True'; i++) {
+        await new Promise((r) => setTimeout(r, 5000));
+        last = await nodesReady('master02');
+      }
+      assert.notEqual(last.master01, 'True', 'master01 still Ready 200 s after it was stopped');
+      for (const w of spec.workers) assert.equal(last[w], 'True', `${w} not Ready with master01 down: ${JSON.stringify(last)}`);
+    } finally {
+      spawnSync('docker', ['start', 'master01']);
+    }
+    let back: Record<string, string> = {};
+    for (let i = 0; i < 60 && back.master01 !== 'True'; i++) {
+      await new Promise((r) => setTimeout(r, 3000));
+      back = await nodesReady('master02').catch(() => ({}));
+    }
+    assert.equal(back.master01, 'True', 'master01 did not come back Ready after a start');
+  });
+
+  test('a second hakube up changes nothing and says so per step', { timeout: 15 * 60_000 }, async () => {
+    const again = await hakube(['up', '-f', INVENTORY]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Nothing changed/);
+    const rows = again.stdout.split('\n').filter((l) => /^\s{2}\S+\s+\S+\s+(no change|changed)/.test(l));
+    assert.ok(rows.length >= spec.hosts.length * 4, again.stdout);
+    assert.deepEqual(rows.filter((l) => /changed:/.test(l)), []);
+  });
+});
