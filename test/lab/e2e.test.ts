@@ -163,7 +163,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     const token = (await sh('master01', 'kubeadm token create --ttl 10m')).trim();
     const hash = (await sh('master01', 'kubeadm token create --ttl 10m --print-join-command')).match(/sha256:[0-9a-f]{64}/)![0];
     const join = (t: string, h: string, extra = '') =>
-      `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: "${t}"\n    apiServerEndpoint: "${address('master01')}:6443"\n    caCertHashes: ["${h}"]${extra}`;
+      `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: "${t}"\n    apiServerEndpoint: "${address('master01')}:6443"\n    caCertHashes: ["${h}"]\nnodeRegistration:\n  name: refused-joiner${extra}`; // a new name: the joined worknode01 would be refused as a duplicate first
     const ignore = 'kubeadm join --config F --ignore-preflight-errors=all';
     r = await kubeadm('worknode01', join(token, `sha256:${'0'.repeat(64)}`), ignore);
     assert.match(r.out, /cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
