@@ -14,6 +14,8 @@ import { parse } from 'yaml';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { exec, run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
+import { connectClient } from '../../src/client';
+import { temporalSettings } from '../../src/temporal-settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
@@ -60,13 +62,17 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     return Object.fromEntries(out.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)));
   }
 
-  before(() => {
+  before(async () => {
     lab = labUp({ fresh: true });
     spec = lab.spec;
     pool = new SshPool();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-e2e-'));
+    // The embedded server in the background (as `npm run demo` does), so histories can be read after `up`.
+    const server = await hakube(['server', 'start']);
+    assert.equal(server.code, 0, server.stderr);
   });
   after(async () => {
+    if (home) await hakube(['server', 'stop']);
     await pool?.closeAll();
     lab?.down();
     if (home) fs.rmSync(home, { recursive: true, force: true });
@@ -141,6 +147,28 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     const token = `"$(${KUBECTL} -n ${spec.dashboard.namespace} create token admin-user)"`;
     assert.equal(await curl(token), '200');
     assert.equal(await curl(`"$(${KUBECTL} -n ${spec.dashboard.namespace} create token admin-user | sed 's/.$/A/')x"`), '401');
+  });
+
+  test('no secret in any workflow history of the install', { timeout: 2 * 60_000 }, async () => {
+    const client = await connectClient(temporalSettings({ ...process.env, TEMPORAL_ADDRESS: '' }));
+    try {
+      let text = '';
+      let workflows = 0;
+      for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "hakube-${spec.name}"` })) {
+        text += JSON.stringify(await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
+        workflows++;
+      }
+      assert.ok(workflows >= spec.hosts.length * 5, `only ${workflows} workflows found`);
+      // The init token is still valid (24 h): its id must appear nowhere; nor any token, key or kubeconfig credential.
+      const ids = (await sh('master01', 'kubeadm token list')).split('\n').slice(1).map((l) => l.split('.')[0]).filter(Boolean);
+      assert.ok(ids.length > 0);
+      for (const id of ids) assert.ok(!text.includes(id), `bootstrap token ${id} in a history`);
+      for (const shape of [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, /PRIVATE KEY/, /LS0tLS1CRUdJTi/, /client-key-data:\s*[A-Za-z0-9]/, /certificate-?[kK]ey["\s:=]+[0-9a-f]{64}/])
+        assert.doesNotMatch(text, shape);
+      console.log(`# e2e: ${workflows} workflow histories (${(text.length / 1024).toFixed(0)} KiB) hold no secret`);
+    } finally {
+      await client.connection.close();
+    }
   });
 
   test('the stand-ins refuse what kubeadm refuses', { timeout: 5 * 60_000 }, async () => {

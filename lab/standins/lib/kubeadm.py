@@ -4,6 +4,7 @@
 import argparse
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import shutil
@@ -77,7 +78,6 @@ def preflight(ignored, control_plane, joining):
 # ------------------------------------------------------------------------------------------ PKI and kubeconfigs
 def api_server_sans(cluster, advertise, node_name):
     service_net = (cluster.get("networking") or {}).get("serviceSubnet", "10.96.0.0/12")
-    import ipaddress
     first = str(ipaddress.ip_network(service_net)[1])
     sans = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", node_name, first, advertise]
     cpe = cluster.get("controlPlaneEndpoint", "").rsplit(":", 1)[0]
