@@ -203,6 +203,28 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     await sh('master01', `kubeadm token delete ${token}`);
   });
 
+  test('the API servers keep their state in the external etcd: without its quorum they fail, as real ones do', { timeout: 5 * 60_000 }, async () => {
+    const readyz = (m: string) => sh(m, `curl -sk -m 10 -o /dev/null -w '%{http_code}' https://${address(m)}:6443/readyz || true`);
+    assert.equal(await readyz('master01'), '200');
+    await sh('master02', 'systemctl stop etcd');
+    await sh('master03', 'systemctl stop etcd');
+    try {
+      assert.equal(await readyz('master01'), '500', 'readyz still ok with 1 of 3 etcd members');
+      const r = await exec(pool, hostByName(spec, 'master01').ssh, `${KUBECTL} get nodes`, { timeoutMs: 60_000 });
+      assert.notEqual(r.code, 0, r.stdout);
+    } finally {
+      await sh('master02', 'systemctl start etcd');
+      await sh('master03', 'systemctl start etcd');
+    }
+    let code = '';
+    for (let i = 0; i < 30 && code !== '200'; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      code = await readyz('master01');
+    }
+    assert.equal(code, '200', 'readyz did not recover with the quorum back');
+    assert.match(await sh('master01', `${KUBECTL} get nodes --no-headers | wc -l`), /^6$/);
+  });
+
   test('the first master stopped as a whole host: workers stay Ready through haproxy', { timeout: 10 * 60_000 }, async () => {
     const stop = spawnSync('docker', ['stop', 'master01'], { encoding: 'utf8' });
     assert.equal(stop.status, 0, stop.stderr);
