@@ -4,7 +4,7 @@ import { loadInventory } from '../inventory/load';
 import { abort, approve, installHandle, progressOf, retry } from '../client';
 import { createWorker } from '../worker';
 import { openSession } from './session';
-import { statusTable } from './progress-view';
+import { resultSummary, statusTable } from './progress-view';
 
 export interface ClusterRef {
   file?: string;
@@ -31,9 +31,23 @@ async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof ins
 
 export const statusCommand = (ref: ClusterRef) =>
   withHandle(ref, async (handle) => {
-    const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') console.log(`install ${handle.workflowId}: ${description.status.name.toLowerCase()}`);
-    console.log(statusTable(await progressOf(handle)));
+    const state = (await handle.describe()).status.name;
+    if (state === 'COMPLETED') {
+      // A finished install answers from its history: no worker has to be running.
+      console.log(`install ${handle.workflowId}: completed\n${resultSummary(await handle.result())}`);
+      return 0;
+    }
+    if (state !== 'RUNNING') console.log(`install ${handle.workflowId}: ${state.toLowerCase()}`);
+    try {
+      console.log(statusTable(await progressOf(handle))); // queries are answered by a worker
+    } catch (err) {
+      if (state !== 'RUNNING') {
+        const error = await handle.result().then(() => '', (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
+        console.log(error);
+        return 0;
+      }
+      throw new Error(`${(err as Error).message}: the install is running but no worker answers; run \`hakube up -f cluster.yaml\` or \`hakube worker\``);
+    }
     return 0;
   });
 

@@ -102,6 +102,11 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
       if (t.start && t.end) console.log(`#   ${((t.end - t.start) / 1000).toFixed(1).padStart(6)} s  ${title}`);
     assert.match(up.stdout, /kubeconfig: \/etc\/kubernetes\/admin\.conf on master01/);
     assert.match(up.stdout, /create token admin-user/);
+    // After `up` has returned no worker runs; status still answers, from the finished workflow's result.
+    const status = await hakube(['status', '-f', INVENTORY]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /install hakube-lab: completed\n/);
+    assert.match(status.stdout, /dashboard\s+master01\s+changed/);
   });
 
   test('independent checks on the hosts', { timeout: 5 * 60_000 }, async () => {
