@@ -27,6 +27,7 @@ ensure_tools() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v ssh-keyscan >/dev/null || missing+=(openssh-client)
+  command -v gpg >/dev/null || missing+=(gpg)  # signs the stand-in apt repository
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     apt-get update -qq

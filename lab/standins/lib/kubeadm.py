@@ -280,7 +280,7 @@ def cmd_init(a):
     endpoint = f"https://{cluster.get('controlPlaneEndpoint') or advertise + ':6443'}"
     write_kubeconfig("admin", endpoint, "kubernetes-admin", ["kubeadm:cluster-admins"], cluster_name)
     write_kubeconfig("super-admin", endpoint, "kubernetes-super-admin", ["system:masters"], cluster_name)
-    # ControlPlaneKubeletLocalMode (on by default in 1.37): a control-plane kubelet talks to its own API server.
+    # ControlPlaneKubeletLocalMode (GA and always on since kubeadm 1.35): a control-plane kubelet talks to its own API server.
     write_kubeconfig("kubelet", f"https://{advertise}:6443", f"system:node:{node_name}", ["system:nodes"], cluster_name)
     write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name)
     write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name)
