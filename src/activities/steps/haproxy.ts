@@ -4,6 +4,7 @@ import type { StepResult } from '../types';
 import { result, type HostSession } from '../host-session';
 import { ensurePackages } from './apt';
 import { shq } from '../ssh/shell';
+import { hostByName } from '../../inventory/spec';
 
 export const LOCAL_API = 'https://127.0.0.1:6443';
 const KUBELET_CONFS = ['/etc/kubernetes/kubelet.conf', '/etc/kubernetes/bootstrap-kubelet.conf'];
@@ -32,7 +33,7 @@ export async function switchKubeletToLocalProxy(s: HostSession): Promise<StepRes
   return result(changedFiles.length > 0, changedFiles.length ? `${changedFiles.join(', ')} now use ${LOCAL_API}; kubelet restarted` : `kubelet already uses ${LOCAL_API}`);
 }
 
-export const APISERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
+const APISERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
 const NODE_READY = 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status';
 
 /**
@@ -46,7 +47,7 @@ export async function verifyHa(s: HostSession, options: { graceSeconds?: number 
   const grace = options.graceSeconds ?? 60; // > kube-controller-manager's --node-monitor-grace-period (50 s)
   const other = s.spec.masters.find((m) => m !== s.spec.firstMaster)!;
   const checker = s.other(other);
-  const otherAddress = s.spec.hosts.find((h) => h.name === other)!.address;
+  const otherAddress = hostByName(s.spec, other).address;
   const address = s.host.address;
   const nodes = async () => {
     const out = await checker.sh(`kubectl --kubeconfig /etc/kubernetes/admin.conf --server https://${otherAddress}:6443 get nodes --no-headers -o ${shq(NODE_READY)}`);
