@@ -114,6 +114,14 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     const ready = nodes.split('\n').filter((l) => /^\S+\s+Ready\s/.test(l)).map((l) => l.split(/\s+/)[0]);
     assert.deepEqual(ready.sort(), spec.hosts.map((h) => h.name).sort(), nodes);
 
+    const waited = await sh('master01', `${KUBECTL} wait --for=condition=Ready nodes --all --timeout=60s`);
+    assert.equal(waited.split('\n').filter((l) => / condition met$/.test(l)).length, spec.hosts.length, waited);
+    // Workload pods are listed (not run) by the stand-in: one calico-node per node, the add-ons' Deployments.
+    const pods = await sh('master01', `${KUBECTL} get pods -A --no-headers`);
+    assert.equal(pods.split('\n').filter((l) => /^kube-system\s+calico-node-/.test(l)).length, spec.hosts.length, pods);
+    assert.match(pods, new RegExp(`^${spec.ingress.namespace}\\s+\\S*controller`, 'm'));
+    assert.match(pods, new RegExp(`^${spec.dashboard.namespace}\\s+${spec.dashboard.kind}-`, 'm'));
+
     const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.masters.map((m) => `http://${address(m)}:2379`).join(',')} endpoint health 2>&1`);
     assert.equal((members.match(/is healthy/g) ?? []).length, 3, members);
 
