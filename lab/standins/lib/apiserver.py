@@ -113,7 +113,7 @@ class Api:
             m = BOOTSTRAP_TOKEN.match(token)
             if m:
                 secret, _ = self.store.get(storage_key("", "secrets", "kube-system", f"bootstrap-token-{m.group(1)}"))
-                data = {k: c.unb64(v) for k, v in (secret or {}).get("data", {}).items()}
+                data = c.secret_data(secret)
                 if secret and data.get("token-secret") == m.group(2) and not self.expired(data.get("expiration")):
                     groups = data.get("auth-extra-groups", "").split(",")
                     return f"system:bootstrap:{m.group(1)}", ["system:bootstrappers", *[g for g in groups if g], "system:authenticated"]
@@ -197,7 +197,7 @@ class Api:
         for secret, _ in self.store.list(storage_key("", "secrets", "kube-system")):
             if secret.get("type") != "bootstrap.kubernetes.io/token":
                 continue
-            data = {k: c.unb64(v) for k, v in secret.get("data", {}).items()}
+            data = c.secret_data(secret)
             if data.get("usage-bootstrap-signing") == "true" and not self.expired(data.get("expiration")):
                 cm["data"][f"jws-kubeconfig-{data['token-id']}"] = c.jws_detached_hs256(kubeconfig, data["token-id"], data["token-secret"])
 
@@ -206,7 +206,8 @@ class Api:
         replicas for Deployments, the API server's static pod on each control-plane node."""
         nodes = [self.present("", "nodes", o, r) for o, r in self.store.list(storage_key("", "nodes", None))]
         ready = {n["metadata"]["name"]: any(x["type"] == "Ready" and x["status"] == "True" for x in n["status"]["conditions"]) for n in nodes}
-        workers = [n for n in ready if "node-role.kubernetes.io/control-plane" not in next(x for x in nodes if x["metadata"]["name"] == n)["metadata"].get("labels", {})] or list(ready)
+        control_plane = {n["metadata"]["name"] for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"].get("labels", {})}
+        workers = [n for n in ready if n not in control_plane] or list(ready)
         pods = []
 
         def pod(ns, name, node, owner_kind, template):
@@ -226,9 +227,8 @@ class Api:
                 node = workers[i % len(workers)] if workers else ""
                 pod(dep["metadata"]["namespace"], f"{dep['metadata']['name']}-{short_hash(dep['metadata']['uid'], 10)}-{short_hash(str(i), 5)}", node, "ReplicaSet", dep["spec"]["template"])
         if namespace in (None, "kube-system"):
-            for n in nodes:
-                if "node-role.kubernetes.io/control-plane" in n["metadata"].get("labels", {}):
-                    pod("kube-system", f"kube-apiserver-{n['metadata']['name']}", n["metadata"]["name"], "Node", {"spec": {"containers": [{"name": "kube-apiserver"}]}})
+            for n in sorted(control_plane):
+                pod("kube-system", f"kube-apiserver-{n}", n, "Node", {"spec": {"containers": [{"name": "kube-apiserver"}]}})
         return pods
 
     def create(self, group, plural, namespaced, namespace, obj):

@@ -203,19 +203,6 @@ def create_token(client, ttl_seconds=86400, token=None):
     return token
 
 
-def parse_duration(text):
-    units = {"s": 1, "m": 60, "h": 3600}
-    total, num = 0, ""
-    for ch in text:
-        if ch.isdigit():
-            num += ch
-        elif ch in units and num:
-            total, num = total + int(num) * units[ch], ""
-        else:
-            raise Failure(f'invalid duration "{text}"')
-    return total + int(num or 0)
-
-
 def _seal(key_hex, data):
     key, iv = bytes.fromhex(key_hex), os.urandom(16)
     ct = subprocess.run(["openssl", "enc", "-aes-256-ctr", "-K", key.hex(), "-iv", iv.hex()], input=data, capture_output=True, check=True).stdout
@@ -417,13 +404,13 @@ def cmd_join(a):
 def cmd_token(a):
     client = c.Client(a.kubeconfig)
     if a.action == "create":
-        token = create_token(client, parse_duration(a.ttl), a.token)
+        token = create_token(client, c.parse_duration(a.ttl), a.token)
         say(join_command(client, token).replace(" \\\n\t", " ") if a.print_join_command else token)
     elif a.action == "list":
         say("TOKEN                     TTL         EXPIRES                USAGES                   DESCRIPTION   EXTRA GROUPS")
         for s in client.get("/api/v1/namespaces/kube-system/secrets")["items"]:
             if s.get("type") == "bootstrap.kubernetes.io/token":
-                d = {k: c.unb64(v) for k, v in s["data"].items()}
+                d = c.secret_data(s)
                 say(f"{d['token-id']}.{'*' * 16}   {'':10}  {d.get('expiration', '<forever>'):22} authentication,signing   <none>        {d.get('auth-extra-groups', '')}")
     elif a.action == "delete":
         for t in a.tokens:
@@ -499,7 +486,7 @@ def main():
             say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')
         else:
             {"init": cmd_init, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset}[a.cmd](a)
-    except (Failure, kc.ConfigError) as e:
+    except (Failure, kc.ConfigError, ValueError) as e:
         print(str(e), file=sys.stderr)
         print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)
         sys.exit(1)

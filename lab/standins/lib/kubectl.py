@@ -62,7 +62,8 @@ def jp_eval(obj, expr):
                 if not m:
                     raise UserError(f"error: error parsing jsonpath {expr}: unsupported filter")
                 for item in v if isinstance(v, list) else []:
-                    if str(jp_eval(item, "." + m.group(1))[0] if jp_eval(item, "." + m.group(1)) else "") == m.group(2):
+                    found = jp_eval(item, "." + m.group(1))
+                    if found and str(found[0]) == m.group(2):
                         nxt.append(item)
             elif tok == "[*]":
                 nxt += v if isinstance(v, list) else list(v.values()) if isinstance(v, dict) else []
@@ -282,7 +283,7 @@ class Kubectl:
 
     def create_token(self):
         sa = self.a.args[1]
-        seconds = parse_duration(self.a.duration) if self.a.duration else 3600
+        seconds = c.parse_duration(self.a.duration) if self.a.duration else 3600
         out = self.client.request("POST", f"/api/v1/namespaces/{self.a.namespace or 'default'}/serviceaccounts/{sa}/token",
                                   {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": seconds}})
         print(out["status"]["token"])
@@ -300,7 +301,7 @@ class Kubectl:
         if a.all:
             gvr = targets[0][0] if targets else lookup_alias("nodes")
             targets = [(gvr, o["metadata"]["name"]) for o in self.client.get(c.object_path(gvr[2], gvr[0], gvr[1], None, self.ns(gvr)))["items"]]
-        deadline = time.time() + parse_duration(a.timeout)
+        deadline = time.time() + c.parse_duration(a.timeout)
         for gvr, name in targets:
             while True:
                 o = self.client.get(c.object_path(gvr[2], gvr[0], gvr[1], name, self.ns(gvr)))
@@ -330,13 +331,6 @@ def strategic_merge(live, patch, by_name=True):
                 out[i] = strategic_merge(out[i], item, by_name)
         return out
     return patch
-
-
-def parse_duration(text):
-    m = re.match(r"^(\d+)(s|m|h)?$", text)
-    if not m:
-        raise UserError(f'error: invalid duration "{text}"')
-    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
 
 
 def main():
@@ -380,8 +374,8 @@ def main():
             k.wait()
         else:
             raise UserError(f'error: unknown command "{a.command} {" ".join(a.args)}" for kubectl ({c.STANDIN_NOTE}: only get, apply, patch, create token, wait, version)')
-    except UserError as e:
-        print(str(e), file=sys.stderr)
+    except (UserError, ValueError) as e:
+        print(str(e) if isinstance(e, UserError) else f"error: {e}", file=sys.stderr)
         sys.exit(1)
     except c.ApiError as e:
         reason = e.body.get("reason", "") if isinstance(e.body, dict) else ""

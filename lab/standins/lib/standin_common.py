@@ -7,9 +7,9 @@ import hmac
 import http.client
 import json
 import os
+import re
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -20,17 +20,27 @@ VERSION = "v1.37.1"
 STANDIN_NOTE = "lab stand-in, not Kubernetes"
 
 
-def die(message, code=1):
-    print(message, file=sys.stderr)
-    sys.exit(code)
-
-
 def b64(data):
     return base64.b64encode(data if isinstance(data, bytes) else data.encode()).decode()
 
 
 def unb64(text):
     return base64.b64decode(text).decode()
+
+
+def secret_data(secret):
+    """A Secret's data, decoded (bootstrap-token Secrets are read by the API server and kubeadm)."""
+    return {k: unb64(v) for k, v in ((secret or {}).get("data") or {}).items()}
+
+
+def parse_duration(text):
+    """Go-style durations as kubeadm/kubectl flags take them: 90s, 10m, 1h30m, or bare seconds."""
+    m = re.fullmatch(r"((?:\d+[smh])+|\d+)", text or "")
+    if not m:
+        raise ValueError(f'invalid duration "{text}"')
+    if text.isdigit():
+        return int(text)
+    return sum(int(n) * {"s": 1, "m": 60, "h": 3600}[u] for n, u in re.findall(r"(\d+)([smh])", text))
 
 
 def unb64_bytes(text):
