@@ -34,12 +34,13 @@ program
   });
 
 const clusterOptions = (cmd: Command) =>
-  cmd.option('-c, --cluster <name>', 'cluster name (as in cluster.yaml)').option('-f, --file <cluster.yaml>', 'or the inventory, to read the name from');
+  cmd
+    .option('-c, --cluster <name>', 'cluster name (as in cluster.yaml)')
+    .option('-f, --file <cluster.yaml>', 'or the inventory, to read the name from');
 
-clusterOptions(program.command('status').description('show phases x hosts x state of an install'))
-  .action(async (opts: ClusterRef) => {
-    process.exitCode = await statusCommand(opts);
-  });
+clusterOptions(program.command('status').description('show phases x hosts x state of an install')).action(async (opts: ClusterRef) => {
+  process.exitCode = await statusCommand(opts);
+});
 
 clusterOptions(program.command('approve').description('approve the reboot a host is waiting for').argument('[hosts...]', 'host names'))
   .option('--all', 'every host waiting for a reboot approval')
@@ -47,16 +48,19 @@ clusterOptions(program.command('approve').description('approve the reboot a host
     process.exitCode = await approveCommand(opts, hosts, opts.all);
   });
 
-clusterOptions(program.command('retry').description('resume hosts paused after a failure (fix the host first)').argument('[hosts...]', 'host names'))
+clusterOptions(
+  program.command('retry').description('resume hosts paused after a failure (fix the host first)').argument('[hosts...]', 'host names'),
+)
   .option('--all', 'every paused host')
   .action(async (hosts: string[], opts: ClusterRef & { all?: boolean }) => {
     process.exitCode = await retryCommand(opts, hosts, opts.all);
   });
 
-clusterOptions(program.command('abort').description('stop the install and run every registered compensation, newest first'))
-  .action(async (opts: ClusterRef) => {
+clusterOptions(program.command('abort').description('stop the install and run every registered compensation, newest first')).action(
+  async (opts: ClusterRef) => {
     process.exitCode = await abortCommand(opts);
-  });
+  },
+);
 
 program
   .command('worker')

@@ -3,9 +3,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { SshPool } from './activities/ssh/pool';
-import type { TemporalSettings } from './temporal-settings';
-import { WORKFLOWS_PATH } from './worker-paths';
-
+import type { TemporalSettings } from './temporal/settings';
+import { WORKFLOWS_PATH } from './temporal/worker-paths';
 
 let runtimeInstalled = false;
 

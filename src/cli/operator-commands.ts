@@ -1,7 +1,7 @@
 // hakube status | approve | retry | abort | worker: talk to a running install (or serve one).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { loadInventory } from '../inventory/load';
-import { abort, approve, installHandle, progressOf, retry } from '../client';
+import { abort, approve, installHandle, progressOf, retry } from '../temporal/client';
 import { createWorker } from '../worker';
 import { openSession } from './session';
 import { resultSummary, statusTable } from './progress-view';
@@ -22,7 +22,7 @@ async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof ins
   try {
     return await fn(installHandle(session.client, clusterName(ref)));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message);
+    if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message, { cause: err });
     throw err;
   } finally {
     await session.close();
@@ -42,11 +42,17 @@ export const statusCommand = (ref: ClusterRef) =>
       console.log(statusTable(await progressOf(handle))); // queries are answered by a worker
     } catch (err) {
       if (state !== 'RUNNING') {
-        const error = await handle.result().then(() => '', (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
+        const error = await handle.result().then(
+          () => '',
+          (e: Error) => (e.cause as Error | undefined)?.message ?? e.message,
+        );
         console.log(error);
         return 0;
       }
-      throw new Error(`${(err as Error).message}: the install is running but no worker answers; run \`hakube up -f cluster.yaml\` or \`hakube worker\``);
+      throw new Error(
+        `${(err as Error).message}: the install is running but no worker answers; run \`hakube up -f cluster.yaml\` or \`hakube worker\``,
+        { cause: err },
+      );
     }
     return 0;
   });

@@ -23,7 +23,9 @@ export function planCommand(options: PlanOptions): void {
   if (options.out) {
     const files = writePlanFiles(spec, options.out);
     fs.writeFileSync(path.join(options.out, 'install-dag.mmd'), mermaid);
-    console.log(`Rendered ${files.length} files for ${spec.hosts.length} hosts into ${options.out}/<host>/..., the DAG into ${options.out}/install-dag.mmd`);
+    console.log(
+      `Rendered ${files.length} files for ${spec.hosts.length} hosts into ${options.out}/<host>/..., the DAG into ${options.out}/install-dag.mmd`,
+    );
   }
   if (options.mermaid) fs.writeFileSync(options.mermaid, mermaid);
   if (!options.out && !options.mermaid) process.stdout.write(`\n\`\`\`mermaid\n${mermaid}\`\`\`\n`);

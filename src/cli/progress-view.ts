@@ -1,24 +1,32 @@
 // Turns progress snapshots into lines for the terminal: one line per change, hints when the
-// operator is needed, and a final summary of what changed.
-import type { Progress } from '../workflows/messages';
-import type { InstallResult } from '../workflows/install-cluster';
+// operator is needed, warnings the steps found, and a final summary of what changed.
+import type { OperationResult, Progress } from '../contracts/progress';
+
+const PAD = ''.padEnd(14);
 
 export function progressChanges(previous: Progress | undefined, current: Progress): string[] {
   const lines: string[] = [];
   for (const phase of current.phases) {
     const before = previous?.phases.find((p) => p.id === phase.id);
-    if (phase.state !== before?.state && phase.state !== 'pending' && phase.state !== 'skipped') lines.push(`== ${phase.title}: ${phase.state}`);
+    if (phase.state !== before?.state && phase.state !== 'pending' && phase.state !== 'skipped')
+      lines.push(`== ${phase.title}: ${phase.state}`);
     for (const [host, hp] of Object.entries(phase.hosts)) {
       const old = before?.hosts[host];
+      for (const w of hp.warnings ?? []) if (!old?.warnings?.includes(w)) lines.push(`   ${host.padEnd(14)} WARNING: ${w}`);
       if (old && old.state === hp.state && old.step === hp.step) continue;
       if (hp.state === 'pending') continue;
       const step = hp.step ? ` — ${hp.step}` : '';
       lines.push(`   ${host.padEnd(14)} ${hp.state}${step}`);
-      if (hp.state === 'paused') lines.push(`   ${''.padEnd(14)} error: ${hp.error}`, `   ${''.padEnd(14)} fix the host, then \`hakube retry ${host} -c ${current.cluster}\` (or \`hakube abort -c ${current.cluster}\`)`);
-      if (hp.state === 'waiting-approval') lines.push(`   ${''.padEnd(14)} approve with \`hakube approve ${host} -c ${current.cluster}\` (or --all)`);
+      if (hp.state === 'paused')
+        lines.push(
+          `   ${PAD} error: ${hp.error}`,
+          `   ${PAD} fix the host, then \`hakube retry ${host} -c ${current.cluster}\` (or \`hakube abort -c ${current.cluster}\`)`,
+        );
+      if (hp.state === 'waiting-approval') lines.push(`   ${PAD} approve with \`hakube approve ${host} -c ${current.cluster}\` (or --all)`);
     }
   }
-  if (current.status !== previous?.status && (current.status === 'aborting' || current.status === 'aborted')) lines.push(`== install ${current.status}`);
+  if (current.status !== previous?.status && (current.status === 'aborting' || current.status === 'aborted'))
+    lines.push(`== install ${current.status}`);
   return lines;
 }
 
@@ -26,21 +34,33 @@ export function statusTable(p: Progress): string {
   const lines = [`cluster ${p.cluster}: ${p.status}`];
   for (const phase of p.phases) {
     lines.push(`  ${phase.state.padEnd(8)} ${phase.title}`);
-    for (const [host, hp] of Object.entries(phase.hosts))
-      if (phase.state !== 'pending' || hp.state !== 'pending')
-        lines.push(`             ${host.padEnd(14)} ${hp.state}${hp.step ? ` — ${hp.step}` : ''}${hp.error ? `\n             ${''.padEnd(14)} error: ${hp.error}` : ''}`);
+    for (const [host, hp] of Object.entries(phase.hosts)) {
+      if (phase.state === 'pending' && hp.state === 'pending') continue;
+      lines.push(`             ${host.padEnd(14)} ${hp.state}${hp.step ? ` — ${hp.step}` : ''}`);
+      if (hp.error) lines.push(`             ${PAD} error: ${hp.error}`);
+      for (const w of hp.warnings ?? []) lines.push(`             ${PAD} WARNING: ${w}`);
+    }
   }
   if (p.compensationsRun.length) lines.push('  compensations run:', ...p.compensationsRun.map((c) => `    ${c}`));
   return lines.join('\n');
 }
 
-export function resultSummary(result: InstallResult): string {
+export function resultSummary(result: OperationResult): string {
   const lines: string[] = [];
+  const warnings: string[] = [];
   let changedAny = false;
   for (const phase of result.phases)
     for (const [host, r] of Object.entries(phase.hosts)) {
       changedAny ||= r.changed.length > 0;
-      lines.push(`  ${phase.id.padEnd(18)} ${host.padEnd(14)} ${r.changed.length ? `changed: ${r.changed.join(', ')}` : 'no change'}${r.unchanged.length && r.changed.length ? `; unchanged: ${r.unchanged.join(', ')}` : ''}`);
+      const unchanged = r.unchanged.length && r.changed.length ? `; unchanged: ${r.unchanged.join(', ')}` : '';
+      lines.push(
+        `  ${phase.id.padEnd(18)} ${host.padEnd(14)} ${r.changed.length ? `changed: ${r.changed.join(', ')}` : 'no change'}${unchanged}`,
+      );
+      for (const w of r.warnings ?? []) warnings.push(`  ${host.padEnd(14)} ${w}`);
     }
-  return [changedAny ? 'What this run changed:' : 'Nothing changed: every step found its host already as wanted.', ...lines].join('\n');
+  return [
+    changedAny ? 'What this run changed:' : 'Nothing changed: every step found its host already as wanted.',
+    ...lines,
+    ...(warnings.length ? ['Warnings:', ...warnings] : []),
+  ].join('\n');
 }

@@ -1,7 +1,7 @@
 // `hakube server start|stop`: the embedded Temporal dev server as a background process, so its Web UI
 // (and `hakube status/approve`) stay available after `hakube up` returns.
-import { ensureDevServer, stopDetachedDevServer } from '../dev-server';
-import { temporalSettings } from '../temporal-settings';
+import { ensureDevServer, stopDetachedDevServer } from '../temporal/dev-server';
+import { temporalSettings } from '../temporal/settings';
 
 export async function serverStartCommand(): Promise<number> {
   const settings = temporalSettings();
@@ -19,6 +19,8 @@ export async function serverStartCommand(): Promise<number> {
 }
 
 export async function serverStopCommand(): Promise<number> {
-  console.log((await stopDetachedDevServer()) ? 'Temporal dev server stopped' : 'no Temporal dev server started by `hakube server start` is running');
+  console.log(
+    (await stopDetachedDevServer()) ? 'Temporal dev server stopped' : 'no Temporal dev server started by `hakube server start` is running',
+  );
   return 0;
 }

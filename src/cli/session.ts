@@ -1,8 +1,8 @@
 // Connecting the CLI to Temporal: the configured cluster, or the embedded dev server.
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../client';
-import { ensureDevServer, portOpen, type DevServer } from '../dev-server';
-import { temporalSettings, type TemporalSettings } from '../temporal-settings';
+import { connectClient } from '../temporal/client';
+import { ensureDevServer, portOpen, type DevServer } from '../temporal/dev-server';
+import { temporalSettings, type TemporalSettings } from '../temporal/settings';
 
 export interface Session {
   settings: TemporalSettings;
@@ -20,7 +20,9 @@ export async function openSession(options: { startServer: boolean }): Promise<Se
     else {
       const [host, port] = settings.address.split(':');
       if (!(await portOpen(host, Number(port))))
-        throw new Error(`no Temporal server at ${settings.address}: start the install with \`hakube up -f cluster.yaml\` (or set TEMPORAL_ADDRESS)`);
+        throw new Error(
+          `no Temporal server at ${settings.address}: start the install with \`hakube up -f cluster.yaml\` (or set TEMPORAL_ADDRESS)`,
+        );
     }
   }
   const client = await connectClient(settings);

@@ -2,12 +2,13 @@
 // start or attach to the install, and show live progress until it ends.
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadInventory } from '../inventory/load';
-import { startOrAttach, progressOf } from '../client';
+import { startOrAttach, progressOf } from '../temporal/client';
 import { createWorker } from '../worker';
-import type { Progress } from '../workflows/messages';
-import { PHASES, type PhaseId } from '../workflows/phases';
+import type { Progress } from '../contracts/progress';
+import { INSTALL } from '../workflows/operations';
+import { HOST_PATHS } from '../contracts/remote-files';
 import { openSession, workflowLink } from './session';
-import { temporalSettings } from '../temporal-settings';
+import { temporalSettings } from '../temporal/settings';
 import { progressChanges, resultSummary } from './progress-view';
 
 export interface UpOptions {
@@ -22,7 +23,9 @@ export async function upCommand(options: UpOptions): Promise<number> {
   const { spec } = loadInventory(options.file, { requireKeyFiles: true });
   const onlyPhases = options.only ? parseOnly(options.only) : undefined;
   if (options.detach && temporalSettings().embedded)
-    throw new Error('--detach needs a Temporal that outlives this command: set TEMPORAL_ADDRESS (the embedded dev server stops when `hakube up` exits)');
+    throw new Error(
+      '--detach needs a Temporal that outlives this command: set TEMPORAL_ADDRESS (the embedded dev server stops when `hakube up` exits)',
+    );
   const session = await openSession({ startServer: true });
   const { worker, close } = options.detach ? { worker: undefined, close: async () => {} } : await createWorker(session.settings);
   const running = worker?.run();
@@ -37,7 +40,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
     if (link) console.log(`Web UI: ${link}`);
     if (options.detach) return 0;
     let previous: Progress | undefined;
-    const poll = setInterval(async () => {
+    const show = async () => {
       try {
         const current = await progressOf(handle);
         for (const line of progressChanges(previous, current)) console.log(line);
@@ -45,7 +48,8 @@ export async function upCommand(options: UpOptions): Promise<number> {
       } catch {
         /* the run may be between tasks; the next poll shows it */
       }
-    }, 1000);
+    };
+    const poll = setInterval(() => void show(), 1000);
     try {
       const result = await handle.result();
       clearInterval(poll);
@@ -53,10 +57,16 @@ export async function upCommand(options: UpOptions): Promise<number> {
       console.log(`\nCluster ${spec.name} installed.\n${resultSummary(result)}`);
       const first = spec.hosts.find((h) => h.name === spec.firstMaster)!;
       const ran = (id: string) => result.phases.some((p) => p.id === id);
+      const adminConf = HOST_PATHS['admin-conf'];
       if (ran('init-first-master'))
-        console.log(`\nkubeconfig: /etc/kubernetes/admin.conf on ${first.name}; copy it with\n  scp ${first.ssh.user}@${first.address}:/etc/kubernetes/admin.conf ~/.kube/config`);
+        console.log(
+          `\nkubeconfig: ${adminConf} on ${first.name}; copy it with\n  scp ${first.ssh.user}@${first.address}:${adminConf} ~/.kube/config`,
+        );
       if (ran('dashboard'))
-        console.log(`dashboard: ${spec.dashboard.scheme}://${first.address}:${spec.dashboard.nodePort}  token: ssh ${first.ssh.user}@${first.address} kubectl --kubeconfig /etc/kubernetes/admin.conf -n ${spec.dashboard.namespace} create token admin-user`);
+        console.log(
+          `dashboard: ${spec.dashboard.scheme}://${first.address}:${spec.dashboard.nodePort}  ` +
+            `token: ssh ${first.ssh.user}@${first.address} kubectl --kubeconfig ${adminConf} -n ${spec.dashboard.namespace} create token admin-user`,
+        );
       if (link) console.log(`history: ${link}`);
       return 0;
     } catch (err) {
@@ -77,9 +87,12 @@ export async function upCommand(options: UpOptions): Promise<number> {
   }
 }
 
-function parseOnly(text: string): PhaseId[] {
-  const ids = text.split(',').map((x) => x.trim()).filter(Boolean);
-  const unknown = ids.filter((id) => !PHASES.some((p) => p.id === id));
-  if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')}; phases are ${PHASES.map((p) => p.id).join(', ')}`);
-  return ids as PhaseId[];
+function parseOnly(text: string): string[] {
+  const ids = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const unknown = ids.filter((id) => !INSTALL.some((p) => p.id === id));
+  if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')}; phases are ${INSTALL.map((p) => p.id).join(', ')}`);
+  return ids;
 }

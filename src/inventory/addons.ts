@@ -3,7 +3,8 @@
 export const INGRESS_CONTROLLERS = {
   'ingress-nginx': {
     // Retired upstream in March 2026: kept because it is the article's choice.
-    manifestUrl: 'https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.14.0/deploy/static/provider/baremetal/deploy.yaml',
+    manifestUrl:
+      'https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.14.0/deploy/static/provider/baremetal/deploy.yaml',
     namespace: 'ingress-nginx',
     selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
     targetPorts: { http: 80, https: 443 },

@@ -53,7 +53,10 @@ function networkOverlaps(input: ClusterInput): Problem[] {
       message: `overlaps network.podSubnet ${podSubnet}; pick disjoint ranges`,
     });
   hostSubnets.forEach((cidr, i) => {
-    for (const [name, range, text] of [['podSubnet', pod, podSubnet], ['serviceSubnet', svc, serviceSubnet]] as const)
+    for (const [name, range, text] of [
+      ['podSubnet', pod, podSubnet],
+      ['serviceSubnet', svc, serviceSubnet],
+    ] as const)
       if (overlaps(cidrRange(cidr), range))
         problems.push({
           field: `network.hostSubnets[${i}]`,
@@ -62,7 +65,10 @@ function networkOverlaps(input: ClusterInput): Problem[] {
         });
   });
   input.hosts.forEach((host, i) => {
-    for (const [name, range, text] of [['podSubnet', pod, podSubnet], ['serviceSubnet', svc, serviceSubnet]] as const)
+    for (const [name, range, text] of [
+      ['podSubnet', pod, podSubnet],
+      ['serviceSubnet', svc, serviceSubnet],
+    ] as const)
       if (contains(range, host.address))
         problems.push({
           field: `hosts[${i}].address`,
@@ -76,7 +82,11 @@ function networkOverlaps(input: ClusterInput): Problem[] {
 function unsupportedChoices(input: ClusterInput): Problem[] {
   const problems: Problem[] = [];
   if (input.etcd.tls)
-    problems.push({ field: 'etcd.tls', value: true, message: 'etcd TLS is not implemented yet (the article runs etcd without TLS); set false' });
+    problems.push({
+      field: 'etcd.tls',
+      value: true,
+      message: 'etcd TLS is not implemented yet (the article runs etcd without TLS); set false',
+    });
   if (input.packages.containerd === 'tarball')
     problems.push({
       field: 'packages.containerd',

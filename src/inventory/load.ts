@@ -41,11 +41,18 @@ export function parseInventory(text: string, file: string, options: LoadOptions)
     );
   const raw: unknown = doc.toJS();
   const parsed = clusterInputSchema.safeParse(raw);
-  if (!parsed.success) throw new InventoryError(file, parsed.error.issues.flatMap((i) => issueProblems(i, raw)));
+  if (!parsed.success)
+    throw new InventoryError(
+      file,
+      parsed.error.issues.flatMap((i) => issueProblems(i, raw)),
+    );
   const problems = crossFieldProblems(parsed.data);
   if (problems.length) throw new InventoryError(file, problems);
   const spec = normalize(parsed.data, path.dirname(path.resolve(file)));
-  const fileProblems = missingKeyFiles(spec, parsed.data.hosts.map((h) => h.name));
+  const fileProblems = missingKeyFiles(
+    spec,
+    parsed.data.hosts.map((h) => h.name),
+  );
   if (fileProblems.length && options.requireKeyFiles) throw new InventoryError(file, fileProblems);
   return { spec, warnings: fileProblems };
 }

@@ -1,4 +1,5 @@
 // ClusterInput (validated) -> ClusterSpec (every default and derived value resolved).
+import { API_SERVER_PORT } from '../contracts/remote-files';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClusterInput } from './schema';
@@ -32,8 +33,8 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
   });
   const masters = hosts.filter((h) => h.role === 'master');
   const minor = input.kubernetesVersion.split('.').slice(0, 2).join('.');
-  const [cpHost, cpPort] = (input.controlPlaneEndpoint ?? `${masters[0].address}:6443`).split(':');
-  const port = Number(cpPort ?? 6443);
+  const [cpHost, cpPort] = (input.controlPlaneEndpoint ?? `${masters[0].address}:${API_SERVER_PORT}`).split(':');
+  const port = Number(cpPort ?? API_SERVER_PORT);
   const interfaces = [...new Set(hosts.map((h) => h.interface).filter((i): i is string => !!i))];
   const ingress = input.ingress.controller === 'none' ? undefined : INGRESS_CONTROLLERS[input.ingress.controller];
   const dashboard = input.dashboard.kind === 'none' ? undefined : DASHBOARDS[input.dashboard.kind];

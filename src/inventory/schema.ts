@@ -5,9 +5,7 @@
 import { z } from 'zod';
 import { SUPPORTED_KUBERNETES_MINORS, DEFAULT_KUBERNETES_VERSION } from './versions';
 
-const hostName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1123 host name (letters, digits, "-")');
+const hostName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1123 host name (letters, digits, "-")');
 
 const port = z.number().int().min(1).max(65535);
 
@@ -52,11 +50,15 @@ export const clusterInputSchema = z.strictObject({
     .strictObject({
       podSubnet: z.cidrv4({ error: 'must be an IPv4 CIDR such as 192.168.0.0/16' }).default('192.168.0.0/16'),
       serviceSubnet: z.cidrv4({ error: 'must be an IPv4 CIDR such as 10.96.0.0/12' }).default('10.96.0.0/12'),
-      interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/).optional().describe('default NIC for all hosts'),
+      interface: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{1,15}$/)
+        .optional()
+        .describe('default NIC for all hosts'),
       hostSubnets: z
         .array(z.cidrv4({ error: 'must be an IPv4 CIDR' }))
         .default([])
-        .describe('the hosts\' own networks; checked not to overlap pod and service subnets'),
+        .describe("the hosts' own networks; checked not to overlap pod and service subnets"),
     })
     .prefault({}),
   controlPlaneEndpoint: z
@@ -80,9 +82,12 @@ export const clusterInputSchema = z.strictObject({
       kubernetesRepoKey: url.optional().describe('its signing key (ASCII armored)'),
       kubernetesRepoSuite: z.string().default('/').describe('suite line of the repository ("/" for pkgs.k8s.io)'),
       kubernetesPackageVersion: z.string().optional().describe('exact Debian version to pin, e.g. 1.37.1-1.1'),
-      containerd: z.enum(['docker', 'debian', 'tarball']).default('docker').describe(
-        'where containerd comes from: Docker\'s containerd.io repo, Debian (1.6/1.7: too old for Kubernetes 1.36+), or release tarballs',
-      ),
+      containerd: z
+        .enum(['docker', 'debian', 'tarball'])
+        .default('docker')
+        .describe(
+          "where containerd comes from: Docker's containerd.io repo, Debian (1.6/1.7: too old for Kubernetes 1.36+), or release tarballs",
+        ),
       dockerRepo: url.default('https://download.docker.com/linux/debian'),
       dockerRepoKey: url.default('https://download.docker.com/linux/debian/gpg'),
       containerdTarballUrl: url.optional().describe('containerd release tarball (containerd: tarball)'),
@@ -93,7 +98,10 @@ export const clusterInputSchema = z.strictObject({
   kernel: z
     .strictObject({
       upgrade: z.boolean().default(false).describe('install the backports kernel and reboot (each reboot waits for approval)'),
-      minVersion: z.string().regex(/^\d+\.\d+$/, 'must look like 4.18').default('4.18'),
+      minVersion: z
+        .string()
+        .regex(/^\d+\.\d+$/, 'must look like 4.18')
+        .default('4.18'),
     })
     .prefault({}),
   cni: z
@@ -106,9 +114,10 @@ export const clusterInputSchema = z.strictObject({
     .prefault({}),
   ingress: z
     .strictObject({
-      controller: z.enum(['ingress-nginx', 'contour', 'none']).default('contour').describe(
-        'ingress-nginx (the article\'s, retired upstream March 2026) or Contour (maintained, CNCF)',
-      ),
+      controller: z
+        .enum(['ingress-nginx', 'contour', 'none'])
+        .default('contour')
+        .describe("ingress-nginx (the article's, retired upstream March 2026) or Contour (maintained, CNCF)"),
       manifestUrl: url.optional().describe('controller manifest; default per controller'),
       httpNodePort: port.optional(),
       httpsNodePort: port.optional(),
@@ -116,9 +125,10 @@ export const clusterInputSchema = z.strictObject({
     .prefault({}),
   dashboard: z
     .strictObject({
-      kind: z.enum(['kubernetes-dashboard', 'headlamp', 'none']).default('headlamp').describe(
-        'kubernetes-dashboard (the article\'s, archived January 2026) or Headlamp (its successor)',
-      ),
+      kind: z
+        .enum(['kubernetes-dashboard', 'headlamp', 'none'])
+        .default('headlamp')
+        .describe("kubernetes-dashboard (the article's, archived January 2026) or Headlamp (its successor)"),
       manifestUrl: url.optional().describe('dashboard manifest; default per kind'),
       nodePort: port.default(30443),
     })

@@ -3,7 +3,6 @@
 // by default and 1.36+ need containerd 2.2+, which preflight checks.
 export const SUPPORTED_KUBERNETES_MINORS = ['1.35', '1.36', '1.37'];
 export const DEFAULT_KUBERNETES_VERSION = '1.37';
-export const KUBEADM_API_VERSION = 'kubeadm.k8s.io/v1beta4';
 /** Minimum containerd for a minor; Debian 12/13 ship 1.6/1.7, below this for 1.36+. */
 export function minimumContainerd(minor: string): string {
   return Number(minor.split('.')[1]) >= 36 ? '2.2' : '1.7';

@@ -1,9 +1,12 @@
-// `hakube plan`: the install DAG as text and as a Mermaid graph, and every file for every host
-// written under DIR/<host>/<absolute path>. Touches no host and needs no Temporal.
+// `hakube plan`: an operation's phases as text and as a Mermaid graph, and every file for every host
+// written under DIR/<host>/<absolute path>. Touches no host and needs no Temporal. Everything shown
+// is derived from the phase declarations the workflows run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClusterSpec } from '../inventory/spec';
-import { enabledPhases, PHASES, type Phase } from '../workflows/phases';
+import { describeUndo } from '../contracts/compensation';
+import { OPERATIONS, phasesToRun, type OperationId } from '../workflows/operations';
+import { activitySteps, filesOf, gatesOf, mayReboot, undosOf, type PhaseDeclaration } from '../workflows/phase-model';
 import { filesForHost, renderHostFiles } from '../render/host-files';
 
 export function writePlanFiles(spec: ClusterSpec, outDir: string): string[] {
@@ -19,46 +22,64 @@ export function writePlanFiles(spec: ClusterSpec, outDir: string): string[] {
   return written;
 }
 
-function fanoutText(phase: Phase, hosts: string[]): string {
+function fanoutText(phase: PhaseDeclaration, hosts: string[]): string {
   if (hosts.length === 1) return `on ${hosts[0]}`;
   return phase.fanout === 'parallel' ? `in parallel on ${hosts.join(', ')}` : `one at a time: ${hosts.join(' -> ')}`;
 }
 
-export function planText(spec: ClusterSpec): string {
+/** The files a phase writes on its hosts, with a note on those that hold secrets. */
+function writtenFiles(spec: ClusterSpec, phase: PhaseDeclaration): string[] {
+  const declared = filesOf(phase);
+  const entries = phase
+    .hosts(spec)
+    .flatMap((h) => filesForHost(spec, h))
+    .filter((f) => declared.includes(f.id));
+  return [
+    ...new Set(entries.map((f) => (f.secret ? `${f.path} (holds join secrets: written 0600 at run time, removed after use)` : f.path))),
+  ];
+}
+
+/** One phase's lines: hosts, steps, files, approvals, gates, compensations. */
+export function phaseLines(spec: ClusterSpec, phase: PhaseDeclaration): string[] {
+  const lines = [`      hosts: ${fanoutText(phase, phase.hosts(spec))}`];
+  for (const step of activitySteps(phase)) lines.push(`      - ${step.title}: ${step.detail}`);
+  if (phase.steps.some((s) => s.kind === 'reboot-if-required'))
+    lines.push('      - if the host asks for a reboot (/run/reboot-required): wait for approval, reboot');
+  const files = writtenFiles(spec, phase);
+  if (files.length) lines.push(`      writes: ${files.join(', ')}`);
+  if (mayReboot(phase)) lines.push('      WAITS FOR APPROVAL before any reboot (hakube approve HOST|--all)');
+  for (const gate of gatesOf(phase)) lines.push(`      gate: ${gate.detail}`);
+  for (const undo of undosOf(phase)) lines.push(`      compensation: ${describeUndo(undo)}`);
+  return lines;
+}
+
+export function planText(spec: ClusterSpec, operation: OperationId = 'install'): string {
   const lines: string[] = [
     `Cluster ${spec.name}: Kubernetes ${spec.kubernetes.version}, ${spec.masters.length} master(s) with external etcd (${spec.etcd.mode}), ${spec.workers.length} worker(s)`,
     `Control plane endpoint ${spec.controlPlaneEndpoint.value}; pods ${spec.network.podSubnet}; services ${spec.network.serviceSubnet}`,
     '',
   ];
-  const enabled = new Set(enabledPhases(spec).map((p) => p.id));
+  const runs = new Set(phasesToRun(operation, spec).map((p) => p.id));
   let n = 0;
-  for (const phase of PHASES) {
-    if (!enabled.has(phase.id)) {
+  for (const phase of OPERATIONS[operation]) {
+    if (!runs.has(phase.id)) {
       lines.push(`   -  ${phase.title}  [skipped for this inventory]`, '');
       continue;
     }
-    const hosts = phase.hosts(spec);
-    lines.push(`${String(++n).padStart(3)}. ${phase.title}  (article step ${phase.articleStep}; phase id ${phase.id})`);
-    lines.push(`      hosts: ${fanoutText(phase, hosts)}`);
-    for (const step of phase.steps) lines.push(`      - ${step}`);
-    const files = [...new Set(hosts.flatMap((h) => filesForHost(spec, h)).filter((f) => phase.files.includes(f.id)).map((f) => f.path))];
-    if (files.length) lines.push(`      writes: ${files.join(', ')}`);
-    if (phase.rebootNeedsApproval) lines.push('      WAITS FOR APPROVAL before any reboot (hakube approve HOST|--all)');
-    if (phase.gate) lines.push(`      gate: ${phase.gate}`);
-    if (phase.compensation) lines.push(`      compensation: ${phase.compensation}`);
-    lines.push('');
+    const article = phase.articleStep ? `article step ${phase.articleStep}; ` : '';
+    lines.push(`${String(++n).padStart(3)}. ${phase.title}  (${article}phase id ${phase.id})`, ...phaseLines(spec, phase), '');
   }
   return lines.join('\n');
 }
 
 const mermaidId = (...parts: string[]) => parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
 
-export function planMermaid(spec: ClusterSpec): string {
+export function planMermaid(spec: ClusterSpec, operation: OperationId = 'install'): string {
   const lines = ['flowchart TD'];
   let previous: string | undefined;
-  for (const phase of enabledPhases(spec)) {
+  for (const phase of phasesToRun(operation, spec)) {
     const hosts = phase.hosts(spec);
-    const marks = [phase.rebootNeedsApproval ? '⏸ approval before reboot' : '', phase.compensation ? '↩ compensated' : ''].filter(Boolean);
+    const marks = [mayReboot(phase) ? '⏸ approval before reboot' : '', undosOf(phase).length ? '↩ compensated' : ''].filter(Boolean);
     lines.push(`  subgraph ${mermaidId(phase.id)}["${phase.title}${marks.length ? `<br/>${marks.join(' · ')}` : ''}"]`);
     if (phase.fanout === 'one-at-a-time') lines.push('    direction LR');
     for (const host of hosts) lines.push(`    ${mermaidId(phase.id, host)}["${host}"]`);

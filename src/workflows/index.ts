@@ -1,3 +1,3 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { installCluster } from './install-cluster';
-export { hostPhase } from './host-phase';
+export { hostPhase } from './engine/host-phase';

@@ -1,45 +1,8 @@
-// Signals, updates and queries of the install workflows. Operators talk only to the parent
+// Signals, updates and queries of the operation workflows. Operators talk only to the parent
 // (installCluster); the parent forwards to the host workflows, which report back to it.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Compensation } from '../activities/types';
-import type { PhaseId } from './phases';
-
-export type HostState = 'pending' | 'running' | 'waiting-approval' | 'done' | 'failed' | 'paused' | 'skipped';
-
-export interface HostProgress {
-  state: HostState;
-  /** The step running, waiting or failed. */
-  step?: string;
-  /** Why it paused (the last error, secrets never included). */
-  error?: string;
-  /** Steps that changed something / found the host as wanted. */
-  changed?: string[];
-  unchanged?: string[];
-}
-
-export interface PhaseProgress {
-  id: PhaseId;
-  title: string;
-  state: 'pending' | 'running' | 'done' | 'skipped' | 'failed';
-  hosts: Record<string, HostProgress>;
-}
-
-export type RunStatus = 'running' | 'paused' | 'waiting-approval' | 'completed' | 'aborting' | 'aborted';
-
-export interface Progress {
-  cluster: string;
-  status: RunStatus;
-  phases: PhaseProgress[];
-  compensationsRegistered: number;
-  compensationsRun: string[];
-}
-
-/** Host workflow -> parent. */
-export interface HostReport {
-  phase: PhaseId;
-  host: string;
-  progress: HostProgress;
-}
+import type { Compensation } from '../contracts/compensation';
+import type { HostReport, Progress } from '../contracts/progress';
 
 export const progressQuery = defineQuery<Progress>('progress');
 

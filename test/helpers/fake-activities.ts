@@ -4,7 +4,10 @@
 import * as fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import type { Compensation, HakubeActivities, HostRequest, StepResult } from '../../src/activities/types';
+import type { HakubeActivities } from '../../src/activities/types';
+import { HOST_STEPS } from '../../src/activities/registry';
+import type { HostRequest, StepResult } from '../../src/contracts/activity-request';
+import type { Compensation } from '../../src/contracts/compensation';
 
 export interface Call {
   name: string;
@@ -12,6 +15,10 @@ export interface Call {
   start: number;
   end?: number;
   compensation?: Compensation;
+  /** The host workflow that ran it: <install id>/<phase>/<host>. */
+  workflowId?: string;
+  /** The rendered files the step was allowed to write (from its phase declaration). */
+  writes?: string[];
 }
 
 export interface FakeOptions {
@@ -20,32 +27,38 @@ export interface FakeOptions {
   rebootRequiredOn?: Set<string>;
   /** "activity@host" pairs that fail (non-retryable: retries exhausted) while present. */
   failing?: Set<string>;
+  /** Hosts whose preflight reports a warning. */
+  warnOn?: Set<string>;
   /** Append every finished call as a JSON line (for workers in another process). */
   logFile?: string;
 }
 
+/** Every activity a real worker registers (from the same registry), faked. */
+export const ACTIVITY_NAMES = [...Object.keys(HOST_STEPS), 'compensate'] as (keyof HakubeActivities)[];
+
 export function fakeActivities(options: FakeOptions = {}): { activities: HakubeActivities; calls: Call[] } {
   const calls: Call[] = [];
-  const ok = (name: string) => async (req: HostRequest | { compensation: Compensation }): Promise<StepResult> => {
-    const host = 'host' in req ? req.host : req.compensation.host;
-    const call: Call = { name, host, start: Date.now(), compensation: 'compensation' in req ? req.compensation : undefined };
-    calls.push(call);
-    await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
-    call.end = Date.now();
-    if (options.failing?.has(`${name}@${host}`)) throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
-    if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: Context.current().info.workflowExecution?.workflowId }) + '\n');
-    return { changed: true, summary: `${name} done` };
-  };
-  const activities = Object.fromEntries(
-    (
-      [
-        'preflight', 'disableSwap', 'installBackportsKernel', 'checkKernel', 'applyKernelSettings', 'installContainerd',
-        'configureContainerd', 'installKubernetesPackages', 'rebootHost', 'startEtcd', 'etcdHealthy', 'kubeadmInit', 'apiServerReady',
-        'applyCni', 'joinNode', 'nodeReady', 'installHaproxy', 'switchKubeletToLocalProxy', 'verifyHa', 'applyIngress', 'applyDashboard',
-        'compensate',
-      ] as const
-    ).map((n) => [n, ok(n)]),
-  ) as unknown as HakubeActivities;
+  const ok =
+    (name: string) =>
+    async (req: HostRequest | { compensation: Compensation }): Promise<StepResult> => {
+      const host = 'host' in req ? req.host : req.compensation.host;
+      const call: Call = {
+        name,
+        host,
+        start: Date.now(),
+        compensation: 'compensation' in req ? req.compensation : undefined,
+        workflowId: Context.current().info.workflowExecution?.workflowId,
+        writes: 'writes' in req ? req.writes : undefined,
+      };
+      calls.push(call);
+      await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
+      call.end = Date.now();
+      if (options.failing?.has(`${name}@${host}`))
+        throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
+      if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: call.workflowId }) + '\n');
+      return { changed: true };
+    };
+  const activities = Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, ok(n)])) as unknown as HakubeActivities;
   // Like Debian: /run/reboot-required is there until the host reboots.
   const rebooted = new Set<string>();
   const recordReboot = ok('rebootHost');
@@ -60,7 +73,10 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
     const required = (options.rebootRequiredOn?.has(req.host) ?? false) && !rebooted.has(req.host);
     return { required, reason: required ? '/run/reboot-required' : '' };
   };
-  activities.preflight = async (req) => ({ ...(await ok('preflight')(req)), os: 'Debian 12', kernel: '6.1', cgroup: 'v2', warnings: [] });
+  activities.preflight = async (req) => ({
+    ...(await ok('preflight')(req)),
+    ...(options.warnOn?.has(req.host) && { warnings: ['cgroup hybrid: fake warning'] }),
+  });
   activities.installBackportsKernel = async (req) => ({ ...(await ok('installBackportsKernel')(req)), rebootNeeded: true });
   return { activities, calls };
 }

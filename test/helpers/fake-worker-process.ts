@@ -2,7 +2,7 @@
 // the crash test kills it with SIGKILL and starts another.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fakeActivities } from './fake-activities';
-import { WORKFLOWS_PATH } from '../../src/worker-paths';
+import { WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
 
 async function main(): Promise<void> {
   const [address, taskQueue, logFile, rebootOn] = process.argv.slice(2);

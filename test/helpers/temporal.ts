@@ -2,8 +2,8 @@
 // workflow bundle shared by all workers of a test file.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findTemporalCli } from '../../src/temporal-cli';
-import { WORKFLOWS_PATH } from '../../src/worker-paths';
+import { findTemporalCli } from '../../src/temporal/temporal-cli';
+import { WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
 
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
@@ -13,7 +13,10 @@ export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never,
+  });
   return bundle;
 }
 

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { exec, run, CommandCancelledError, CommandTimeoutError, CommandError } from '../../src/activities/ssh/exec';
-import { readFile, restoreFile, writeFile, BACKUP_ROOT } from '../../src/activities/ssh/files';
+import { readFile, restoreFile, writeFile } from '../../src/activities/ssh/files';
+import { BACKUP_ROOT } from '../../src/contracts/remote-files';
 import { canRunSshd, startSshd, type TestSshd } from '../helpers/sshd';
 import { tempDir } from '../helpers/inventory';
 
@@ -47,7 +48,10 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
     const secret = 'abcdef.0123456789abcdef';
     const r = await exec(pool, sshd.root, `echo token=${secret}`, { redact: [secret] });
     assert.equal(r.stdout, 'token=***\n');
-    await assert.rejects(run(pool, sshd.root, `echo ${secret} >&2; exit 1`, { redact: [secret] }), (err: Error) => !err.message.includes(secret) && err.message.includes('***'));
+    await assert.rejects(
+      run(pool, sshd.root, `echo ${secret} >&2; exit 1`, { redact: [secret] }),
+      (err: Error) => !err.message.includes(secret) && err.message.includes('***'),
+    );
   });
 
   test('upload keeps a backup of the replaced file and replaces it atomically; same content changes nothing', async () => {
@@ -95,7 +99,10 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
     const other = 'AAAAC3NzaC1lZDI1NTE5AAAAIEd6gKsMKuO1JqvTSc4PvmD8sl9K9VE0g5wLZ7HMeEEP';
     fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${sshd.port} ssh-ed25519 ${other}\n`);
     const refusing = new SshPool();
-    await assert.rejects(run(refusing, { ...sshd.root, knownHostsFile }, 'true'), /host key of \[127\.0\.0\.1\]:\d+ changed.*delete its line/s);
+    await assert.rejects(
+      run(refusing, { ...sshd.root, knownHostsFile }, 'true'),
+      /host key of \[127\.0\.0\.1\]:\d+ changed.*delete its line/s,
+    );
     await refusing.closeAll();
   });
 

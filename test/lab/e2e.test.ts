@@ -14,8 +14,8 @@ import { parse } from 'yaml';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { exec, run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
-import { connectClient } from '../../src/client';
-import { temporalSettings } from '../../src/temporal-settings';
+import { connectClient } from '../../src/temporal/client';
+import { temporalSettings } from '../../src/temporal/settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
@@ -35,7 +35,8 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
   let spec: ClusterSpec;
   let pool: SshPool;
   let home: string;
-  const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command, { timeoutMs: 120_000 }).then((r) => r.stdout.trim());
+  const sh = (host: string, command: string) =>
+    run(pool, hostByName(spec, host).ssh, command, { timeoutMs: 120_000 }).then((r) => r.stdout.trim());
   const address = (host: string) => hostByName(spec, host).address;
   const env = () => ({ ...process.env, HAKUBE_HOME: home, TEMPORAL_ADDRESS: '' });
 
@@ -59,7 +60,12 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
 
   async function nodesReady(from: string): Promise<Record<string, string>> {
     const out = await sh(from, `${KUBECTL} --server https://${address(from)}:6443 get nodes --no-headers -o ${READY_COLUMNS}`);
-    return Object.fromEntries(out.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)));
+    return Object.fromEntries(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trim().split(/\s+/)),
+    );
   }
 
   before(async () => {
@@ -111,7 +117,10 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
 
   test('independent checks on the hosts', { timeout: 5 * 60_000 }, async () => {
     const nodes = await sh('master01', `${KUBECTL} get nodes --no-headers`);
-    const ready = nodes.split('\n').filter((l) => /^\S+\s+Ready\s/.test(l)).map((l) => l.split(/\s+/)[0]);
+    const ready = nodes
+      .split('\n')
+      .filter((l) => /^\S+\s+Ready\s/.test(l))
+      .map((l) => l.split(/\s+/)[0]);
     assert.deepEqual(ready.sort(), spec.hosts.map((h) => h.name).sort(), nodes);
 
     const waited = await sh('master01', `${KUBECTL} wait --for=condition=Ready nodes --all --timeout=60s`);
@@ -122,12 +131,16 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     assert.match(pods, new RegExp(`^${spec.ingress.namespace}\\s+\\S*controller`, 'm'));
     assert.match(pods, new RegExp(`^${spec.dashboard.namespace}\\s+${spec.dashboard.kind}-`, 'm'));
 
-    const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.masters.map((m) => `http://${address(m)}:2379`).join(',')} endpoint health 2>&1`);
+    const members = await sh(
+      'master01',
+      `ETCDCTL_API=3 etcdctl --endpoints=${spec.masters.map((m) => `http://${address(m)}:2379`).join(',')} endpoint health 2>&1`,
+    );
     assert.equal((members.match(/is healthy/g) ?? []).length, 3, members);
 
     for (const m of spec.masters) {
       const sans = await sh(m, 'openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName');
-      for (const ip of ['127.0.0.1', ...spec.masters.map(address)]) assert.match(sans, new RegExp(`IP Address:${ip.replace(/\./g, '\\.')}(,|$)`), `${m}: ${sans}`);
+      for (const ip of ['127.0.0.1', ...spec.masters.map(address)])
+        assert.match(sans, new RegExp(`IP Address:${ip.replace(/\./g, '\\.')}(,|$)`), `${m}: ${sans}`);
       const issuer = await sh(m, 'openssl verify -CAfile /etc/kubernetes/pki/ca.crt /etc/kubernetes/pki/apiserver.crt');
       assert.match(issuer, /OK$/);
     }
@@ -135,18 +148,30 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     for (const w of spec.workers) {
       assert.equal(await sh(w, 'grep -h "server:" /etc/kubernetes/kubelet.conf'), 'server: https://127.0.0.1:6443', w);
       // kubeadm deletes bootstrap-kubelet.conf after the TLS bootstrap; if one is there it must be switched too.
-      assert.equal(await sh(w, 'test ! -e /etc/kubernetes/bootstrap-kubelet.conf || grep -h "server:" /etc/kubernetes/bootstrap-kubelet.conf | grep -v 127.0.0.1:6443 || true'), '', w);
+      assert.equal(
+        await sh(
+          w,
+          'test ! -e /etc/kubernetes/bootstrap-kubelet.conf || grep -h "server:" /etc/kubernetes/bootstrap-kubelet.conf | grep -v 127.0.0.1:6443 || true',
+        ),
+        '',
+        w,
+      );
       assert.equal(await sh(w, 'systemctl is-active haproxy'), 'active', w);
       assert.match(await sh(w, "ss -ltnH 'sport = :6443'"), /127\.0\.0\.1:6443/, w);
     }
 
-    const env = await sh('master01', `${KUBECTL} -n kube-system get ds calico-node -o jsonpath='{.spec.template.spec.containers[?(@.name=="calico-node")].env}'`);
+    const env = await sh(
+      'master01',
+      `${KUBECTL} -n kube-system get ds calico-node -o jsonpath='{.spec.template.spec.containers[?(@.name=="calico-node")].env}'`,
+    );
     const vars = Object.fromEntries((JSON.parse(env) as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
     const nic = (parse(fs.readFileSync(INVENTORY, 'utf8')) as { network: { interface: string } }).network.interface; // eth0 in the lab
     assert.equal(vars.IP_AUTODETECTION_METHOD, `interface=${nic}`);
     assert.equal(vars.CALICO_IPV4POOL_CIDR, spec.network.podSubnet);
 
-    const ingress = JSON.parse(await sh('master01', `${KUBECTL} -n ${spec.ingress.namespace} get svc ${spec.ingress.controller}-nodeport -o json`));
+    const ingress = JSON.parse(
+      await sh('master01', `${KUBECTL} -n ${spec.ingress.namespace} get svc ${spec.ingress.controller}-nodeport -o json`),
+    );
     assert.deepEqual(ingress.spec.externalIPs, spec.masters.map(address));
     assert.equal(ingress.spec.type, 'NodePort');
 
@@ -156,7 +181,10 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
 
     // The admin-user token authenticates against any API server; a forged one does not.
     const curl = (token: string) =>
-      sh('master01', `T=${token}; curl -s -o /dev/null -w '%{http_code}' --cacert /etc/kubernetes/pki/ca.crt -H "Authorization: Bearer $T" https://${address('master03')}:6443/api/v1/nodes`);
+      sh(
+        'master01',
+        `T=${token}; curl -s -o /dev/null -w '%{http_code}' --cacert /etc/kubernetes/pki/ca.crt -H "Authorization: Bearer $T" https://${address('master03')}:6443/api/v1/nodes`,
+      );
     const token = `"$(${KUBECTL} -n ${spec.dashboard.namespace} create token admin-user)"`;
     assert.equal(await curl(token), '200');
     assert.equal(await curl(`"$(${KUBECTL} -n ${spec.dashboard.namespace} create token admin-user | sed 's/.$/A/')x"`), '401');
@@ -173,10 +201,20 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
       }
       assert.ok(workflows >= spec.hosts.length * 5, `only ${workflows} workflows found`);
       // The init token is still valid (24 h): its id must appear nowhere; nor any token, key or kubeconfig credential.
-      const ids = (await sh('master01', 'kubeadm token list')).split('\n').slice(1).map((l) => l.split('.')[0]).filter(Boolean);
+      const ids = (await sh('master01', 'kubeadm token list'))
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split('.')[0])
+        .filter(Boolean);
       assert.ok(ids.length > 0);
       for (const id of ids) assert.ok(!text.includes(id), `bootstrap token ${id} in a history`);
-      for (const shape of [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, /PRIVATE KEY/, /LS0tLS1CRUdJTi/, /client-key-data:\s*[A-Za-z0-9]/, /certificate-?[kK]ey["\s:=]+[0-9a-f]{64}/])
+      for (const shape of [
+        /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/,
+        /PRIVATE KEY/,
+        /LS0tLS1CRUdJTi/,
+        /client-key-data:\s*[A-Za-z0-9]/,
+        /certificate-?[kK]ey["\s:=]+[0-9a-f]{64}/,
+      ])
         assert.doesNotMatch(text, shape);
       console.log(`# e2e: ${workflows} workflow histories (${(text.length / 1024).toFixed(0)} KiB) hold no secret`);
     } finally {
@@ -186,7 +224,12 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
 
   test('the stand-ins refuse what kubeadm refuses', { timeout: 5 * 60_000 }, async () => {
     const kubeadm = async (host: string, yaml: string, command: string) => {
-      const r = await exec(pool, hostByName(spec, host).ssh, `f=$(mktemp); cat > $f <<'EOF'\n${yaml}\nEOF\n${command.replace('F', '$f')}; rc=$?; rm -f $f; exit $rc`, { timeoutMs: 60_000 });
+      const r = await exec(
+        pool,
+        hostByName(spec, host).ssh,
+        `f=$(mktemp); cat > $f <<'EOF'\n${yaml}\nEOF\n${command.replace('F', '$f')}; rc=$?; rm -f $f; exit $rc`,
+        { timeoutMs: 60_000 },
+      );
       return { code: r.code, out: `${r.stdout}${r.stderr}` };
     };
     const init = (body: string) => `apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n${body}`;
@@ -197,7 +240,11 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     assert.match(r.out, /strict decoding error: unknown field "localAPIEndpoint.advertiseAdress"/);
     r = await kubeadm('worknode01', init('nodeRegistration:\n  kubeletExtraArgs:\n    node-ip: 10.0.0.1'), 'kubeadm init --config F');
     assert.match(r.out, /cannot unmarshal object into Go struct field of type \[\]v1beta4.Arg/);
-    r = await kubeadm('worknode01', 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    apiServerEndpoint: 10.0.0.1:6443', 'kubeadm join --config F');
+    r = await kubeadm(
+      'worknode01',
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n    apiServerEndpoint: 10.0.0.1:6443',
+      'kubeadm join --config F',
+    );
     assert.match(r.out, /without caCertHashes can be unsafe/);
 
     // Join credentials checked against the API server: a wrong CA pin, a wrong token secret, a wrong certificate key.
@@ -216,27 +263,31 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     await sh('master01', `kubeadm token delete ${token}`);
   });
 
-  test('the API servers keep their state in the external etcd: without its quorum they fail, as real ones do', { timeout: 5 * 60_000 }, async () => {
-    const readyz = (m: string) => sh(m, `curl -sk -m 10 -o /dev/null -w '%{http_code}' https://${address(m)}:6443/readyz || true`);
-    assert.equal(await readyz('master01'), '200');
-    await sh('master02', 'systemctl stop etcd');
-    await sh('master03', 'systemctl stop etcd');
-    try {
-      assert.equal(await readyz('master01'), '500', 'readyz still ok with 1 of 3 etcd members');
-      const r = await exec(pool, hostByName(spec, 'master01').ssh, `${KUBECTL} get nodes`, { timeoutMs: 60_000 });
-      assert.notEqual(r.code, 0, r.stdout);
-    } finally {
-      await sh('master02', 'systemctl start etcd');
-      await sh('master03', 'systemctl start etcd');
-    }
-    let code = '';
-    for (let i = 0; i < 30 && code !== '200'; i++) {
-      await new Promise((r) => setTimeout(r, 2000));
-      code = await readyz('master01');
-    }
-    assert.equal(code, '200', 'readyz did not recover with the quorum back');
-    assert.match(await sh('master01', `${KUBECTL} get nodes --no-headers | wc -l`), /^6$/);
-  });
+  test(
+    'the API servers keep their state in the external etcd: without its quorum they fail, as real ones do',
+    { timeout: 5 * 60_000 },
+    async () => {
+      const readyz = (m: string) => sh(m, `curl -sk -m 10 -o /dev/null -w '%{http_code}' https://${address(m)}:6443/readyz || true`);
+      assert.equal(await readyz('master01'), '200');
+      await sh('master02', 'systemctl stop etcd');
+      await sh('master03', 'systemctl stop etcd');
+      try {
+        assert.equal(await readyz('master01'), '500', 'readyz still ok with 1 of 3 etcd members');
+        const r = await exec(pool, hostByName(spec, 'master01').ssh, `${KUBECTL} get nodes`, { timeoutMs: 60_000 });
+        assert.notEqual(r.code, 0, r.stdout);
+      } finally {
+        await sh('master02', 'systemctl start etcd');
+        await sh('master03', 'systemctl start etcd');
+      }
+      let code = '';
+      for (let i = 0; i < 30 && code !== '200'; i++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        code = await readyz('master01');
+      }
+      assert.equal(code, '200', 'readyz did not recover with the quorum back');
+      assert.match(await sh('master01', `${KUBECTL} get nodes --no-headers | wc -l`), /^6$/);
+    },
+  );
 
   test('the first master stopped as a whole host: workers stay Ready through haproxy', { timeout: 10 * 60_000 }, async () => {
     const stop = spawnSync('docker', ['stop', 'master01'], { encoding: 'utf8' });
@@ -267,6 +318,9 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     assert.match(again.stdout, /Nothing changed/);
     const rows = again.stdout.split('\n').filter((l) => /^\s{2}\S+\s+\S+\s+(no change|changed)/.test(l));
     assert.ok(rows.length >= spec.hosts.length * 4, again.stdout);
-    assert.deepEqual(rows.filter((l) => /changed:/.test(l)), []);
+    assert.deepEqual(
+      rows.filter((l) => /changed:/.test(l)),
+      [],
+    );
   });
 });

@@ -11,7 +11,7 @@ import { createActivities } from '../../src/activities';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
-import { abort, progressOf, startOrAttach } from '../../src/client';
+import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
 import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
 import { canRunLab, labUp, type Lab } from '../helpers/lab';
 
@@ -39,75 +39,97 @@ WantedBy=multi-user.target
 `;
 const STARTED = 'systemctl show -p ActiveEnterTimestampMonotonic --value kubelet';
 
-describe('haproxy on the lab workers; a failing one is put back by its compensation', { skip: !canRunLab() && 'needs root (docker, debootstrap)' }, () => {
-  let lab: Lab;
-  let spec: ClusterSpec;
-  let env: TestWorkflowEnvironment;
-  const pool = new SshPool();
-  const workerPool = new SshPool();
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `lab-haproxy-${process.pid}`;
-  const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout);
+describe(
+  'haproxy on the lab workers; a failing one is put back by its compensation',
+  { skip: !canRunLab() && 'needs root (docker, debootstrap)' },
+  () => {
+    let lab: Lab;
+    let spec: ClusterSpec;
+    let env: TestWorkflowEnvironment;
+    const pool = new SshPool();
+    const workerPool = new SshPool();
+    let worker: Worker;
+    let running: Promise<void>;
+    const taskQueue = `lab-haproxy-${process.pid}`;
+    const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout);
 
-  before(async () => {
-    lab = labUp();
-    spec = { ...lab.spec, name: `lab-haproxy-${process.pid}` };
-    env = await startTestEnvironment();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: workerPool }) });
-    running = worker.run();
-  });
-  after(async () => {
-    await run(pool, hostByName(spec, 'worknode02').ssh, 'systemctl stop hakube-test-port-squatter 2>/dev/null; true').catch(() => {});
-    worker?.shutdown();
-    await running;
-    await pool.closeAll();
-    await workerPool.closeAll();
-    await env?.teardown();
-    lab?.down();
-  });
+    before(async () => {
+      lab = labUp();
+      spec = { ...lab.spec, name: `lab-haproxy-${process.pid}` };
+      env = await startTestEnvironment();
+      worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({ pool: workerPool }),
+      });
+      running = worker.run();
+    });
+    after(async () => {
+      await run(pool, hostByName(spec, 'worknode02').ssh, 'systemctl stop hakube-test-port-squatter 2>/dev/null; true').catch(() => {});
+      worker?.shutdown();
+      await running;
+      await pool.closeAll();
+      await workerPool.closeAll();
+      await env?.teardown();
+      lab?.down();
+    });
 
-  test('worknode02 restored byte for byte with kubelet restarted; worknode01/03 switched', { timeout: 10 * 60_000 }, async () => {
-    const original: Record<string, string> = {};
-    for (const w of spec.workers) {
-      const conf = kubeconfig(`system:node:${w}`, 'https://10.213.71.13:6443'); // as in the article: one master
-      original[w] = conf;
-      await sh(w, `mkdir -p /etc/kubernetes && printf '%s' '${conf}' > /etc/kubernetes/kubelet.conf && printf '%s' '${conf.replace('system:node', 'bootstrap')}' > /etc/kubernetes/bootstrap-kubelet.conf`);
-      await sh(w, `printf '%s' '${PLACEHOLDER_KUBELET}' > /etc/systemd/system/kubelet.service && systemctl daemon-reload && systemctl restart kubelet`);
-      await sh(w, 'systemctl stop haproxy 2>/dev/null; rm -f /etc/haproxy/haproxy.cfg.hakube-new; true');
-    }
-    const bootstrapBefore = await sh('worknode02', 'cat /etc/kubernetes/bootstrap-kubelet.conf');
-    // Something else already holds 127.0.0.1:6443 on worknode02.
-    await sh('worknode02', 'systemctl stop hakube-test-port-squatter 2>/dev/null; systemd-run --unit=hakube-test-port-squatter python3 -m http.server 6443 --bind 127.0.0.1 >/dev/null; sleep 1');
-    const kubeletStartedBefore = (await sh('worknode02', STARTED)).trim();
+    test('worknode02 restored byte for byte with kubelet restarted; worknode01/03 switched', { timeout: 10 * 60_000 }, async () => {
+      const original: Record<string, string> = {};
+      for (const w of spec.workers) {
+        const conf = kubeconfig(`system:node:${w}`, 'https://10.213.71.13:6443'); // as in the article: one master
+        original[w] = conf;
+        await sh(
+          w,
+          `mkdir -p /etc/kubernetes && printf '%s' '${conf}' > /etc/kubernetes/kubelet.conf && printf '%s' '${conf.replace('system:node', 'bootstrap')}' > /etc/kubernetes/bootstrap-kubelet.conf`,
+        );
+        await sh(
+          w,
+          `printf '%s' '${PLACEHOLDER_KUBELET}' > /etc/systemd/system/kubelet.service && systemctl daemon-reload && systemctl restart kubelet`,
+        );
+        await sh(w, 'systemctl stop haproxy 2>/dev/null; rm -f /etc/haproxy/haproxy.cfg.hakube-new; true');
+      }
+      const bootstrapBefore = await sh('worknode02', 'cat /etc/kubernetes/bootstrap-kubelet.conf');
+      // Something else already holds 127.0.0.1:6443 on worknode02.
+      await sh(
+        'worknode02',
+        'systemctl stop hakube-test-port-squatter 2>/dev/null; systemd-run --unit=hakube-test-port-squatter python3 -m http.server 6443 --bind 127.0.0.1 >/dev/null; sleep 1',
+      );
+      const kubeletStartedBefore = (await sh('worknode02', STARTED)).trim();
 
-    const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: ['haproxy'] });
-    const progress = await waitFor(
-      'worknode02 paused, the others past the switch',
-      async () => {
-        const p = await progressOf(handle);
-        const h = p.phases.find((x) => x.id === 'haproxy')!.hosts;
-        const switched = (w: string) => h[w].changed?.includes('kubelet switched to https://127.0.0.1:6443');
-        return h.worknode02.state === 'paused' && switched('worknode01') && switched('worknode03') && h;
-      },
-      5 * 60_000,
-    );
-    assert.match(progress.worknode02.error!, /haproxy/);
-    // Checked on the hosts directly.
-    assert.equal(await sh('worknode02', 'cat /etc/kubernetes/kubelet.conf'), original.worknode02, 'kubelet.conf restored byte for byte');
-    assert.equal(await sh('worknode02', 'cat /etc/kubernetes/bootstrap-kubelet.conf'), bootstrapBefore, 'bootstrap-kubelet.conf restored byte for byte');
-    assert.notEqual((await sh('worknode02', STARTED)).trim(), kubeletStartedBefore, 'kubelet was not restarted');
-    assert.equal((await sh('worknode02', 'systemctl is-active kubelet')).trim(), 'active');
-    for (const w of ['worknode01', 'worknode03']) {
-      assert.match(await sh(w, 'cat /etc/kubernetes/kubelet.conf'), /server: https:\/\/127\.0\.0\.1:6443$/m, w);
-      assert.match(await sh(w, 'cat /etc/kubernetes/bootstrap-kubelet.conf'), /server: https:\/\/127\.0\.0\.1:6443$/m, w);
-      assert.match(await sh(w, "ss -ltnH 'sport = :6443'"), /127\.0\.0\.1:6443/, w);
-      assert.match(await sh(w, 'cat /etc/haproxy/haproxy.cfg'), /server master03 10\.213\.71\.13:6443 check/);
-    }
-    // The switched workers wait at the "node Ready" gate, which needs an API server: end the run.
-    await abort(handle);
-    await assert.rejects(handle.result(), (e: Error) => /aborted by the operator/.test((e as { cause?: Error }).cause?.message ?? ''));
-    for (const w of ['worknode01', 'worknode03'])
-      assert.equal(await sh(w, 'cat /etc/kubernetes/kubelet.conf'), original[w], `${w} put back by abort`);
-  });
-});
+      const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: ['haproxy'] });
+      const progress = await waitFor(
+        'worknode02 paused, the others past the switch',
+        async () => {
+          const p = await progressOf(handle);
+          const h = p.phases.find((x) => x.id === 'haproxy')!.hosts;
+          const switched = (w: string) => h[w].changed?.includes('kubelet switched to https://127.0.0.1:6443');
+          return h.worknode02.state === 'paused' && switched('worknode01') && switched('worknode03') && h;
+        },
+        5 * 60_000,
+      );
+      assert.match(progress.worknode02.error!, /haproxy/);
+      // Checked on the hosts directly.
+      assert.equal(await sh('worknode02', 'cat /etc/kubernetes/kubelet.conf'), original.worknode02, 'kubelet.conf restored byte for byte');
+      assert.equal(
+        await sh('worknode02', 'cat /etc/kubernetes/bootstrap-kubelet.conf'),
+        bootstrapBefore,
+        'bootstrap-kubelet.conf restored byte for byte',
+      );
+      assert.notEqual((await sh('worknode02', STARTED)).trim(), kubeletStartedBefore, 'kubelet was not restarted');
+      assert.equal((await sh('worknode02', 'systemctl is-active kubelet')).trim(), 'active');
+      for (const w of ['worknode01', 'worknode03']) {
+        assert.match(await sh(w, 'cat /etc/kubernetes/kubelet.conf'), /server: https:\/\/127\.0\.0\.1:6443$/m, w);
+        assert.match(await sh(w, 'cat /etc/kubernetes/bootstrap-kubelet.conf'), /server: https:\/\/127\.0\.0\.1:6443$/m, w);
+        assert.match(await sh(w, "ss -ltnH 'sport = :6443'"), /127\.0\.0\.1:6443/, w);
+        assert.match(await sh(w, 'cat /etc/haproxy/haproxy.cfg'), /server master03 10\.213\.71\.13:6443 check/);
+      }
+      // The switched workers wait at the "node Ready" gate, which needs an API server: end the run.
+      await abort(handle);
+      await assert.rejects(handle.result(), (e: Error) => /aborted by the operator/.test((e as { cause?: Error }).cause?.message ?? ''));
+      for (const w of ['worknode01', 'worknode03'])
+        assert.equal(await sh(w, 'cat /etc/kubernetes/kubelet.conf'), original[w], `${w} put back by abort`);
+    });
+  },
+);

@@ -8,99 +8,122 @@ import { createActivities } from '../../src/activities';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
-import { approve, progressOf, startOrAttach } from '../../src/client';
-import type { PhaseId } from '../../src/workflows/phases';
+import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
 import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
 import { canRunLab, labUp, type Lab } from '../helpers/lab';
 
-const PHASES: PhaseId[] = ['preflight', 'runtime', 'etcd'];
+const PHASES = ['preflight', 'runtime', 'etcd'];
 const MARKER = 'systemctl show -p ActiveEnterTimestamp --value multi-user.target';
 
-describe('preflight, runtime, etcd and an approved reboot on the six lab hosts', { skip: !canRunLab() && 'needs root (docker, debootstrap)' }, () => {
-  let lab: Lab;
-  let spec: ClusterSpec;
-  let env: TestWorkflowEnvironment;
-  let pool: SshPool;
-  let workerPool: SshPool;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `lab-${process.pid}`;
-  const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout.trim());
-  const hosts = () => spec.hosts.map((h) => h.name);
+describe(
+  'preflight, runtime, etcd and an approved reboot on the six lab hosts',
+  { skip: !canRunLab() && 'needs root (docker, debootstrap)' },
+  () => {
+    let lab: Lab;
+    let spec: ClusterSpec;
+    let env: TestWorkflowEnvironment;
+    let pool: SshPool;
+    let workerPool: SshPool;
+    let worker: Worker;
+    let running: Promise<void>;
+    const taskQueue = `lab-${process.pid}`;
+    const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout.trim());
+    const hosts = () => spec.hosts.map((h) => h.name);
 
-  before(async () => {
-    lab = labUp();
-    spec = { ...lab.spec, name: `lab-${process.pid}` };
-    env = await startTestEnvironment();
-    pool = new SshPool();
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ pool: (workerPool = new SshPool()) }),
+    before(async () => {
+      lab = labUp();
+      spec = { ...lab.spec, name: `lab-${process.pid}` };
+      env = await startTestEnvironment();
+      pool = new SshPool();
+      worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({ pool: (workerPool = new SshPool()) }),
+      });
+      running = worker.run();
     });
-    running = worker.run();
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await pool?.closeAll();
-    await workerPool?.closeAll();
-    await env?.teardown();
-    lab?.down();
-  });
+    after(async () => {
+      worker?.shutdown();
+      await running;
+      await pool?.closeAll();
+      await workerPool?.closeAll();
+      await env?.teardown();
+      lab?.down();
+    });
 
-  test('first run: swap off with fstab backup, runtime, 3-member etcd, reboot only after approval', { timeout: 15 * 60_000 }, async () => {
-    // A swap line as on a real host, and a pending reboot on one worker (as an upgrade leaves it).
-    const fstabBefore = '# /etc/fstab as the installer left it\nproc /proc proc defaults 0 0\n/swapfile none swap sw 0 0';
-    await sh('master01', `printf '%s\\n' '${fstabBefore.split('\n').join("' '")}' > /etc/fstab`);
-    await sh('worknode02', 'touch /run/reboot-required');
-    const bootBefore = await sh('worknode02', MARKER);
+    test(
+      'first run: swap off with fstab backup, runtime, 3-member etcd, reboot only after approval',
+      { timeout: 15 * 60_000 },
+      async () => {
+        // A swap line as on a real host, and a pending reboot on one worker (as an upgrade leaves it).
+        const fstabBefore = '# /etc/fstab as the installer left it\nproc /proc proc defaults 0 0\n/swapfile none swap sw 0 0';
+        await sh('master01', `printf '%s\\n' '${fstabBefore.split('\n').join("' '")}' > /etc/fstab`);
+        await sh('worknode02', 'touch /run/reboot-required');
+        const bootBefore = await sh('worknode02', MARKER);
 
-    const started = Date.now();
-    const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: PHASES });
-    await waitFor('worknode02 waiting for approval', async () => (await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts.worknode02.state === 'waiting-approval', 10 * 60_000);
-    await new Promise((r) => setTimeout(r, 3000));
-    assert.equal(await sh('worknode02', MARKER), bootBefore, 'worknode02 rebooted before approval');
-    assert.equal(await sh('worknode02', 'test -f /run/reboot-required && echo pending'), 'pending');
-    await approve(handle, { hosts: ['worknode02'] });
-    const result = await handle.result();
-    const seconds = Math.round((Date.now() - started) / 1000);
-    console.log(`lab: preflight+runtime+etcd on 6 hosts with one approved reboot: ${seconds} s`);
-    // Each phase's wall time: from its first host workflow's start to its last one's close.
-    for (const phase of result.phases) {
-      const times = await Promise.all(Object.keys(phase.hosts).map((h) => env.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()));
-      const start = Math.min(...times.map((t) => t.startTime.getTime()));
-      const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
-      console.log(`lab:   ${phase.id}: ${((end - start) / 1000).toFixed(1)} s on ${times.length} hosts`);
-    }
+        const started = Date.now();
+        const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: PHASES });
+        await waitFor(
+          'worknode02 waiting for approval',
+          async () => (await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts.worknode02.state === 'waiting-approval',
+          10 * 60_000,
+        );
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.equal(await sh('worknode02', MARKER), bootBefore, 'worknode02 rebooted before approval');
+        assert.equal(await sh('worknode02', 'test -f /run/reboot-required && echo pending'), 'pending');
+        await approve(handle, { hosts: ['worknode02'] });
+        const result = await handle.result();
+        const seconds = Math.round((Date.now() - started) / 1000);
+        console.log(`lab: preflight+runtime+etcd on 6 hosts with one approved reboot: ${seconds} s`);
+        // Each phase's wall time: from its first host workflow's start to its last one's close.
+        for (const phase of result.phases) {
+          const times = await Promise.all(
+            Object.keys(phase.hosts).map((h) => env.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
+          );
+          const start = Math.min(...times.map((t) => t.startTime.getTime()));
+          const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
+          console.log(`lab:   ${phase.id}: ${((end - start) / 1000).toFixed(1)} s on ${times.length} hosts`);
+        }
 
-    // Checked on the hosts, not through hakube.
-    assert.notEqual(await sh('worknode02', MARKER), bootBefore, 'worknode02 did not reboot after approval');
-    assert.equal(await sh('worknode02', 'test -f /run/reboot-required || echo gone'), 'gone');
-    assert.match(await sh('master01', 'cat /etc/fstab'), /^# \/swapfile none swap sw 0 0 {2}# disabled by hakube/m);
-    const backupTag = `${spec.name}-${(await handle.describe()).runId.slice(0, 8)}`;
-    assert.equal(await sh('master01', `cat /var/lib/hakube/backups/${backupTag}/etc/fstab`), fstabBefore, 'fstab backup is the original');
-    assert.match(await sh('master01', 'cat /etc/fstab'), /^proc \/proc proc defaults 0 0$/m);
-    for (const host of hosts()) {
-      assert.equal(await sh(host, 'swapon --show --noheadings'), '');
-      assert.equal(await sh(host, 'sysctl -n net.ipv4.ip_forward'), '1', host);
-      assert.equal(await sh(host, 'systemctl is-active containerd'), 'active', host);
-      assert.match(await sh(host, 'containerd config dump'), /SystemdCgroup = true/, host);
-    }
-    const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} member list -w simple`);
-    assert.deepEqual(members.split('\n').map((l) => l.split(', ')[2]).sort(), ['master01', 'master02', 'master03']);
-    assert.ok(members.split('\n').every((l) => l.split(', ')[1] === 'started'));
-    const health = await sh('master02', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`);
-    assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, 3, health);
-  });
+        // Checked on the hosts, not through hakube.
+        assert.notEqual(await sh('worknode02', MARKER), bootBefore, 'worknode02 did not reboot after approval');
+        assert.equal(await sh('worknode02', 'test -f /run/reboot-required || echo gone'), 'gone');
+        assert.match(await sh('master01', 'cat /etc/fstab'), /^# \/swapfile none swap sw 0 0 {2}# disabled by hakube/m);
+        const backupTag = `${spec.name}-${(await handle.describe()).runId.slice(0, 8)}`;
+        assert.equal(
+          await sh('master01', `cat /var/lib/hakube/backups/${backupTag}/etc/fstab`),
+          fstabBefore,
+          'fstab backup is the original',
+        );
+        assert.match(await sh('master01', 'cat /etc/fstab'), /^proc \/proc proc defaults 0 0$/m);
+        for (const host of hosts()) {
+          assert.equal(await sh(host, 'swapon --show --noheadings'), '');
+          assert.equal(await sh(host, 'sysctl -n net.ipv4.ip_forward'), '1', host);
+          assert.equal(await sh(host, 'systemctl is-active containerd'), 'active', host);
+          assert.match(await sh(host, 'containerd config dump'), /SystemdCgroup = true/, host);
+        }
+        const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} member list -w simple`);
+        assert.deepEqual(
+          members
+            .split('\n')
+            .map((l) => l.split(', ')[2])
+            .sort(),
+          ['master01', 'master02', 'master03'],
+        );
+        assert.ok(members.split('\n').every((l) => l.split(', ')[1] === 'started'));
+        const health = await sh('master02', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`);
+        assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, 3, health);
+      },
+    );
 
-  test('a second run changes nothing and says so per step', { timeout: 10 * 60_000 }, async () => {
-    const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: PHASES });
-    const result = await handle.result();
-    const changed = result.phases.flatMap((p) => Object.entries(p.hosts).flatMap(([h, r]) => r.changed.map((s) => `${p.id}/${h}: ${s}`)));
-    assert.deepEqual(changed, []);
-    const unchanged = result.phases.flatMap((p) => Object.values(p.hosts).flatMap((r) => r.unchanged));
-    assert.ok(unchanged.length >= 6 * 5 + 3 * 2, `expected every step reported unchanged, got ${unchanged.length}`);
-  });
-});
+    test('a second run changes nothing and says so per step', { timeout: 10 * 60_000 }, async () => {
+      const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: PHASES });
+      const result = await handle.result();
+      const changed = result.phases.flatMap((p) => Object.entries(p.hosts).flatMap(([h, r]) => r.changed.map((s) => `${p.id}/${h}: ${s}`)));
+      assert.deepEqual(changed, []);
+      const unchanged = result.phases.flatMap((p) => Object.values(p.hosts).flatMap((r) => r.unchanged));
+      assert.ok(unchanged.length >= 6 * 5 + 3 * 2, `expected every step reported unchanged, got ${unchanged.length}`);
+    });
+  },
+);

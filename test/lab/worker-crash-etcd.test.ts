@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
-import { progressOf, startOrAttach } from '../../src/client';
+import { progressOf, startOrAttach } from '../../src/temporal/client';
 import { startTestEnvironment, waitFor } from '../helpers/temporal';
 import { canRunLab, labUp, type Lab } from '../helpers/lab';
 
@@ -25,7 +25,10 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
   const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout.trim());
 
   function startWorker(): Promise<ChildProcess> {
-    const child = spawn(BIN, ['worker'], { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(BIN, ['worker'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     workers.push(child);
     return new Promise((resolve, reject) => {
       child.stdout!.on('data', (d) => String(d).includes('hakube worker on task queue') && resolve(child));
@@ -49,8 +52,16 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
     // Start from masters without etcd data, so the etcd phase has real work to do.
     for (const m of spec.masters) await sh(m, `systemctl stop etcd 2>/dev/null; rm -rf /var/lib/etcd/${spec.name}; true`);
     const first = await startWorker();
-    const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: ['preflight', 'runtime', 'etcd'], autoApproveReboots: true });
-    await waitFor('the etcd phase running', async () => (await progressOf(handle)).phases.find((p) => p.id === 'etcd')!.state === 'running', 8 * 60_000);
+    const { handle } = await startOrAttach(env.client, spec, {
+      taskQueue,
+      onlyPhases: ['preflight', 'runtime', 'etcd'],
+      autoApproveReboots: true,
+    });
+    await waitFor(
+      'the etcd phase running',
+      async () => (await progressOf(handle)).phases.find((p) => p.id === 'etcd')!.state === 'running',
+      8 * 60_000,
+    );
     const exited = new Promise((r) => first.once('exit', r));
     first.kill('SIGKILL');
     await exited;
@@ -60,7 +71,13 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
     console.log(`lab: run completed ${Math.round((Date.now() - killedAt) / 1000)} s after the worker was killed`);
 
     const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} member list -w simple`);
-    assert.deepEqual(members.split('\n').map((l) => l.split(', ')[2]).sort(), ['master01', 'master02', 'master03']);
+    assert.deepEqual(
+      members
+        .split('\n')
+        .map((l) => l.split(', ')[2])
+        .sort(),
+      ['master01', 'master02', 'master03'],
+    );
     const health = await sh('master03', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`);
     assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, 3, health);
     for (const phase of ['preflight', 'runtime'])

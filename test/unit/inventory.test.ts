@@ -39,7 +39,11 @@ test('the example inventory is valid and resolves the article topology', () => {
 });
 
 test('a missing host name is refused, naming the field', () => {
-  assertProblem(problemsOf((d) => d.deleteIn(['hosts', 2, 'name'])), 'hosts[2].name', 'required');
+  assertProblem(
+    problemsOf((d) => d.deleteIn(['hosts', 2, 'name'])),
+    'hosts[2].name',
+    'required',
+  );
 });
 
 test('duplicate names and addresses are refused, naming both hosts', () => {
@@ -52,11 +56,19 @@ test('duplicate names and addresses are refused, naming both hosts', () => {
 });
 
 test('an invalid address is refused with its value', () => {
-  assertProblem(problemsOf((d) => d.setIn(['hosts', 1, 'address'], '10.73.71.300')), 'hosts[1].address = "10.73.71.300"', 'IPv4');
+  assertProblem(
+    problemsOf((d) => d.setIn(['hosts', 1, 'address'], '10.73.71.300')),
+    'hosts[1].address = "10.73.71.300"',
+    'IPv4',
+  );
 });
 
 test('an even number of etcd members is refused', () => {
-  assertProblem(problemsOf((d) => d.setIn(['hosts', 2, 'role'], 'worker')), 'hosts = "2 masters"', 'odd number');
+  assertProblem(
+    problemsOf((d) => d.setIn(['hosts', 2, 'role'], 'worker')),
+    'hosts = "2 masters"',
+    'odd number',
+  );
 });
 
 test('zero etcd members (no master) is refused', () => {
@@ -101,7 +113,12 @@ test('a key file that does not exist is refused by up, only warned about by plan
 });
 
 test('an unsupported Kubernetes version is refused, listing the supported ones', () => {
-  assertProblem(problemsOf((d) => d.setIn(['kubernetesVersion'], '1.15')), 'kubernetesVersion = "1.15"', 'not supported', '1.37');
+  assertProblem(
+    problemsOf((d) => d.setIn(['kubernetesVersion'], '1.15')),
+    'kubernetesVersion = "1.15"',
+    'not supported',
+    '1.37',
+  );
 });
 
 test('choices not implemented yet are refused before any host is touched', () => {

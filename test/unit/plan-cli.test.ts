@@ -12,14 +12,38 @@ test('hakube plan on the example prints the DAG in article order and renders eve
   const out = tempDir('hakube-plan-');
   const r = run('plan', '-f', EXAMPLE, '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  const order = ['Preflight', 'Container runtime', 'kubelet, kubeadm', 'External etcd', 'kubeadm init', 'Calico', 'Second and third masters', 'Workers: kubeadm join', 'haproxy', 'HA check', 'Ingress', 'Dashboard'];
+  const order = [
+    'Preflight',
+    'Container runtime',
+    'kubelet, kubeadm',
+    'External etcd',
+    'kubeadm init',
+    'Calico',
+    'Second and third masters',
+    'Workers: kubeadm join',
+    'haproxy',
+    'HA check',
+    'Ingress',
+    'Dashboard',
+  ];
   const positions = order.map((t) => r.stdout.indexOf(t));
-  assert.ok(positions.every((p) => p >= 0), `missing phases in:\n${r.stdout}`);
-  assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'phases out of article order');
+  assert.ok(
+    positions.every((p) => p >= 0),
+    `missing phases in:\n${r.stdout}`,
+  );
+  assert.deepEqual(
+    [...positions].sort((a, b) => a - b),
+    positions,
+    'phases out of article order',
+  );
   assert.match(r.stdout, /one at a time: master02 -> master03/);
   assert.match(r.stdout, /in parallel on worknode01, worknode02, worknode03/);
   assert.match(r.stdout, /WAITS FOR APPROVAL/);
-  assert.match(r.stdout, /compensation: restore kubelet\.conf and bootstrap-kubelet\.conf/);
+  assert.match(
+    r.stdout,
+    /compensation: restore \/etc\/haproxy\/haproxy\.cfg, \/etc\/kubernetes\/kubelet\.conf, \/etc\/kubernetes\/bootstrap-kubelet\.conf from this run's backups; restart kubelet/,
+  );
+  assert.match(r.stdout, /kubeadm-join\.yaml \(holds join secrets/);
   assert.match(r.stdout, /Kernel from backports.*skipped/);
   for (const host of ['master01', 'master02', 'master03', 'worknode01', 'worknode02', 'worknode03'])
     assert.ok(fs.existsSync(path.join(out, host, 'etc/containerd/config.toml')), host);

@@ -24,7 +24,8 @@ test('every rendered file matches its golden copy (UPDATE_GOLDEN=1 to accept a c
     }
     assert.equal(f.content, fs.readFileSync(golden, 'utf8'), `${f.host}:${f.path} differs from ${golden}`);
   }
-  const stale = fs.readdirSync(GOLDEN, { recursive: true, withFileTypes: true })
+  const stale = fs
+    .readdirSync(GOLDEN, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .filter((p) => !seen.has(p));
@@ -34,8 +35,7 @@ test('every rendered file matches its golden copy (UPDATE_GOLDEN=1 to accept a c
 test('every rendered YAML file parses', () => {
   const yamlFiles = all.filter((f) => /\.ya?ml$/.test(f.path));
   assert.ok(yamlFiles.length >= 10);
-  for (const f of yamlFiles)
-    for (const doc of parseAllDocuments(f.content)) assert.deepEqual(doc.errors, [], `${f.host}:${f.path}`);
+  for (const f of yamlFiles) for (const doc of parseAllDocuments(f.content)) assert.deepEqual(doc.errors, [], `${f.host}:${f.path}`);
 });
 
 test('kubeadm files are v1beta4 and carry only fields v1beta4 has', () => {
@@ -57,7 +57,10 @@ test('kubeadm files are v1beta4 and carry only fields v1beta4 has', () => {
 
 test('the field check itself catches a v1beta3-only or misspelled field', () => {
   const doc = { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration', apiServer: { timeoutForControlPlane: '4m' } };
-  assert.deepEqual(fieldPaths(doc).filter((p) => !V1BETA4_FIELDS.ClusterConfiguration.has(p)), ['apiServer.timeoutForControlPlane']);
+  assert.deepEqual(
+    fieldPaths(doc).filter((p) => !V1BETA4_FIELDS.ClusterConfiguration.has(p)),
+    ['apiServer.timeoutForControlPlane'],
+  );
 });
 
 test('ClusterConfiguration: certSANs = all masters + 127.0.0.1, endpoint, external etcd, subnets', () => {
@@ -70,7 +73,13 @@ test('ClusterConfiguration: certSANs = all masters + 127.0.0.1, endpoint, extern
 });
 
 test('the control-plane join carries the certificate key, the worker join does not', () => {
-  const master = parseAllDocuments(renderHostFile(spec, 'master02', 'kubeadm-join', { joinToken: 'abcdef.0123456789abcdef', caCertHash: 'sha256:00', certificateKey: 'k3y' }).content)[0].toJS();
+  const master = parseAllDocuments(
+    renderHostFile(spec, 'master02', 'kubeadm-join', {
+      joinToken: 'abcdef.0123456789abcdef',
+      caCertHash: 'sha256:00',
+      certificateKey: 'k3y',
+    }).content,
+  )[0].toJS();
   assert.equal(master.controlPlane.certificateKey, 'k3y');
   assert.equal(master.discovery.bootstrapToken.token, 'abcdef.0123456789abcdef');
   const worker = parseAllDocuments(renderHostFile(spec, 'worknode01', 'kubeadm-join').content)[0].toJS();
@@ -96,7 +105,10 @@ test('ingress Service has the masters as externalIPs; dashboard Service is on No
 test('containerd uses SystemdCgroup in both config formats', () => {
   assert.match(renderHostFile(spec, 'master01', 'containerd-config').content, /^version = 3$[\s\S]*SystemdCgroup = true/m);
   const debian = { ...spec, packages: { ...spec.packages, containerd: 'debian' as const } };
-  assert.match(renderHostFile(debian, 'master01', 'containerd-config').content, /^version = 2$[\s\S]*io\.containerd\.grpc\.v1\.cri[\s\S]*SystemdCgroup = true/m);
+  assert.match(
+    renderHostFile(debian, 'master01', 'containerd-config').content,
+    /^version = 2$[\s\S]*io\.containerd\.grpc\.v1\.cri[\s\S]*SystemdCgroup = true/m,
+  );
 });
 
 test('an undefined template variable is an error, not the word "undefined"', () => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { loadInventory } from '../../src/inventory/load';
-import { progressOf, startOrAttach } from '../../src/client';
+import { progressOf, startOrAttach } from '../../src/temporal/client';
 import { fakeActivities } from '../helpers/fake-activities';
 import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';

@@ -6,12 +6,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { spawnSync } from 'node:child_process';
-import { findTemporalCli } from '../../src/temporal-cli';
+import { findTemporalCli } from '../../src/temporal/temporal-cli';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
-import { PHASES } from '../../src/workflows/phases';
-import { abort, approve, progressOf, retry, startOrAttach } from '../../src/client';
+import { INSTALL } from '../../src/workflows/operations';
+import { planText } from '../../src/plan/render-plan';
+import { abort, approve, progressOf, retry, startOrAttach } from '../../src/temporal/client';
 import { fakeActivities, type Call, type FakeOptions } from '../helpers/fake-activities';
 import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
@@ -51,14 +52,26 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const spec = specFor();
       const { handle } = await startOrAttach(client, spec, { taskQueue });
       const result = await handle.result();
-      assert.equal(result.phases.length, PHASES.length - 1, 'every phase but the kernel one ran');
+      assert.equal(result.phases.length, INSTALL.length - 1, 'every phase but the kernel one ran');
       const order = [
-        ['preflight'], ['applyKernelSettings'], ['installKubernetesPackages'], ['startEtcd'], ['kubeadmInit'], ['applyCni'],
+        ['preflight'],
+        ['applyKernelSettings'],
+        ['installKubernetesPackages'],
+        ['startEtcd'],
+        ['kubeadmInit'],
+        ['applyCni'],
       ].map((names) => firstStart(calls, names));
-      assert.deepEqual([...order].sort((a, b) => a - b), order, 'phases out of order');
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+        'phases out of order',
+      );
       const joins = calls.filter((c) => c.name === 'joinNode');
       const masterJoins = joins.filter((c) => c.host.startsWith('master'));
-      assert.deepEqual(masterJoins.map((c) => c.host), ['master02', 'master03']);
+      assert.deepEqual(
+        masterJoins.map((c) => c.host),
+        ['master02', 'master03'],
+      );
       assert.ok(masterJoins[0].end! <= masterJoins[1].start, 'second and third masters must join one at a time');
       const workerJoins = joins.filter((c) => c.host.startsWith('worknode'));
       assert.ok(Math.max(...workerJoins.map((c) => c.start)) < Math.min(...workerJoins.map((c) => c.end!)), 'workers join in parallel');
@@ -67,14 +80,43 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       assert.ok(Math.max(...preflight.map((c) => c.start)) < Math.min(...preflight.map((c) => c.end!)), 'preflight runs in parallel');
       assert.ok(firstStart(calls, ['installHaproxy']) > Math.max(...workerJoins.map((c) => c.end!)), 'haproxy after the joins');
       assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0);
+      // What ran on each host is what the phase declares, and what `hakube plan` prints.
+      const plan = planText(spec);
+      for (const phase of result.phases) {
+        const declaration = INSTALL.find((p) => p.id === phase.id)!;
+        const expected = declaration.steps.flatMap((st) =>
+          st.kind === 'activity' ? [st.activity] : st.kind === 'reboot-if-required' ? ['rebootRequired'] : [],
+        );
+        const expectedWrites = declaration.steps.flatMap((st) =>
+          st.kind === 'activity' ? [st.writes ?? []] : st.kind === 'reboot-if-required' ? [[]] : [],
+        );
+        for (const host of Object.keys(phase.hosts)) {
+          const ran = calls.filter((c) => c.workflowId === `${handle.workflowId}/${phase.id}/${host}`).sort((a, b) => a.start - b.start);
+          assert.deepEqual(
+            ran.map((c) => c.name),
+            expected,
+            `${phase.id} on ${host}`,
+          );
+          assert.deepEqual(
+            ran.map((c) => c.writes ?? []),
+            expectedWrites,
+            `${phase.id} on ${host}: declared files`,
+          );
+        }
+        for (const st of declaration.steps)
+          if (st.kind === 'activity') assert.ok(plan.includes(`- ${st.title}: ${st.detail}`), `plan lacks ${phase.id}: ${st.title}`);
+      }
       const progress = await progressOf(handle);
       assert.equal(progress.status, 'completed');
       assert.equal(progress.phases.find((p) => p.id === 'haproxy')!.hosts.worknode03.state, 'done');
       // Keep this history for the replay test (regenerate with UPDATE_HISTORY=1 when the workflow changes on purpose).
-      if (process.env.UPDATE_HISTORY || !fs.existsSync(HISTORY_FIXTURE))
-        {
+      if (process.env.UPDATE_HISTORY || !fs.existsSync(HISTORY_FIXTURE)) {
         // The CLI's JSON export (the SDK's historyToJSON fails with this protobufjs): the format `temporal workflow show -o json` gives users too.
-        const r = spawnSync(findTemporalCli(), ['workflow', 'show', '--address', env.address, '--workflow-id', handle.workflowId, '--output', 'json'], { encoding: 'utf8' });
+        const r = spawnSync(
+          findTemporalCli(),
+          ['workflow', 'show', '--address', env.address, '--workflow-id', handle.workflowId, '--output', 'json'],
+          { encoding: 'utf8' },
+        );
         assert.equal(r.status, 0, r.stderr);
         fs.writeFileSync(HISTORY_FIXTURE, JSON.stringify({ workflowId: handle.workflowId, ...JSON.parse(r.stdout) }));
       }
@@ -91,11 +133,19 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0, 'rebooted without approval');
       assert.equal(calls.filter((c) => c.name === 'startEtcd').length, 0, 'the next phase must wait for the host');
-      await assert.rejects(approve(handle, { hosts: ['worknode01'] }), (e: Error) => e instanceof WorkflowUpdateFailedError && /worknode01 is not waiting/.test(e.cause?.message ?? ''));
-      await assert.rejects(approve(handle, { hosts: ['nosuchhost'] }), (e: Error) => /not a host of cluster/.test((e as WorkflowUpdateFailedError).cause?.message ?? ''));
+      await assert.rejects(
+        approve(handle, { hosts: ['worknode01'] }),
+        (e: Error) => e instanceof WorkflowUpdateFailedError && /worknode01 is not waiting/.test(e.cause?.message ?? ''),
+      );
+      await assert.rejects(approve(handle, { hosts: ['nosuchhost'] }), (e: Error) =>
+        /not a host of cluster/.test((e as WorkflowUpdateFailedError).cause?.message ?? ''),
+      );
       assert.deepEqual(await approve(handle, { hosts: ['worknode02'] }), ['worknode02']);
       await handle.result();
-      assert.deepEqual(calls.filter((c) => c.name === 'rebootHost').map((c) => c.host), ['worknode02']);
+      assert.deepEqual(
+        calls.filter((c) => c.name === 'rebootHost').map((c) => c.host),
+        ['worknode02'],
+      );
     });
   });
 
@@ -114,7 +164,11 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const undo = calls.filter((c) => c.name === 'compensate');
       assert.equal(undo.length, 1);
       assert.equal(undo[0].host, 'worknode02');
-      assert.deepEqual(undo[0].compensation!.restoreFiles, ['/etc/haproxy/haproxy.cfg', '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/bootstrap-kubelet.conf']);
+      assert.deepEqual(undo[0].compensation!.restoreFiles, [
+        '/etc/haproxy/haproxy.cfg',
+        '/etc/kubernetes/kubelet.conf',
+        '/etc/kubernetes/bootstrap-kubelet.conf',
+      ]);
       assert.deepEqual(undo[0].compensation!.restartUnits, ['kubelet']);
       assert.equal(calls.filter((c) => c.name === 'switchKubeletToLocalProxy' && c.host === 'worknode02').length, 0);
       await new Promise((r) => setTimeout(r, 500));
@@ -133,13 +187,23 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const registered = (await progressOf(handle)).compensationsRegistered;
       const before = calls.filter((c) => c.name === 'compensate').length;
       await abort(handle, 'test');
-      await assert.rejects(handle.result(), (e: Error) => e instanceof WorkflowFailedError && /aborted by the operator/.test(e.cause?.message ?? ''));
-      const run = calls.filter((c) => c.name === 'compensate').slice(before).map((c) => c.compensation!);
+      await assert.rejects(
+        handle.result(),
+        (e: Error) => e instanceof WorkflowFailedError && /aborted by the operator/.test(e.cause?.message ?? ''),
+      );
+      const run = calls
+        .filter((c) => c.name === 'compensate')
+        .slice(before)
+        .map((c) => c.compensation!);
       assert.equal(run.length, registered);
       // Registration order: preflight (6 hosts), runtime (6), etcd (3), haproxy (3): undone newest first.
       const phasesRun = run.map((c) => c.phase);
       const firstIndex = (p: string) => phasesRun.indexOf(p as never);
-      assert.ok(firstIndex('haproxy') < firstIndex('etcd') && firstIndex('etcd') < firstIndex('runtime') && firstIndex('runtime') < firstIndex('preflight'));
+      assert.ok(
+        firstIndex('haproxy') < firstIndex('etcd') &&
+          firstIndex('etcd') < firstIndex('runtime') &&
+          firstIndex('runtime') < firstIndex('preflight'),
+      );
       assert.equal(phasesRun.filter((p) => p === 'preflight').length, 6);
       assert.equal(phasesRun[phasesRun.length - 1], 'preflight');
     });

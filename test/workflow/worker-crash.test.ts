@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadInventory } from '../../src/inventory/load';
-import { approve, progressOf, startOrAttach } from '../../src/client';
+import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
 import { startTestEnvironment, waitFor } from '../helpers/temporal';
 import { EXAMPLE, tempDir } from '../helpers/inventory';
 
@@ -14,9 +14,13 @@ before(async () => (env = await startTestEnvironment()));
 after(async () => env?.teardown());
 
 function startWorker(taskQueue: string, logFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../helpers/fake-worker-process.ts'), env.address, taskQueue, logFile, 'master01'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.resolve(__dirname, '../helpers/fake-worker-process.ts'), env.address, taskQueue, logFile, 'master01'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d) => String(d).includes('worker ready') && resolve(child));
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
@@ -24,36 +28,53 @@ function startWorker(taskQueue: string, logFile: string): Promise<ChildProcess> 
 }
 
 const readLog = (file: string) =>
-  fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; host: string; workflowId: string }) : [];
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { name: string; host: string; workflowId: string })
+    : [];
 
-test('killing the worker mid-run and starting a new one completes without re-running finished activities', { timeout: 180_000 }, async () => {
-  const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `crash-${process.pid}` };
-  const logFile = path.join(tempDir(), 'calls.jsonl');
-  const taskQueue = `crash-${process.pid}`;
-  const first = await startWorker(taskQueue, logFile);
-  const { handle } = await startOrAttach(env.client, spec, { taskQueue });
-  await waitFor('master01 waiting for a reboot approval', async () => (await progressOf(handle)).status === 'waiting-approval', 60_000);
-  // Let the other hosts finish their packages phase, then kill the worker without warning.
-  await waitFor('other hosts done', async () => Object.values((await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts).filter((h) => h.state === 'done').length === 5, 30_000);
-  const exited = new Promise((r) => first.once('exit', r));
-  first.kill('SIGKILL');
-  await exited;
-  const beforeKill = readLog(logFile);
-  assert.ok(beforeKill.length >= 6 * 5, `expected the first phases' calls, got ${beforeKill.length}`);
+test(
+  'killing the worker mid-run and starting a new one completes without re-running finished activities',
+  { timeout: 180_000 },
+  async () => {
+    const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `crash-${process.pid}` };
+    const logFile = path.join(tempDir(), 'calls.jsonl');
+    const taskQueue = `crash-${process.pid}`;
+    const first = await startWorker(taskQueue, logFile);
+    const { handle } = await startOrAttach(env.client, spec, { taskQueue });
+    await waitFor('master01 waiting for a reboot approval', async () => (await progressOf(handle)).status === 'waiting-approval', 60_000);
+    // Let the other hosts finish their packages phase, then kill the worker without warning.
+    await waitFor(
+      'other hosts done',
+      async () =>
+        Object.values((await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts).filter((h) => h.state === 'done').length ===
+        5,
+      30_000,
+    );
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const beforeKill = readLog(logFile);
+    assert.ok(beforeKill.length >= 6 * 5, `expected the first phases' calls, got ${beforeKill.length}`);
 
-  const second = await startWorker(taskQueue, logFile);
-  try {
-    await approve(handle, { hosts: ['master01'] });
-    const result = await handle.result();
-    assert.equal(result.cluster, spec.name);
-  } finally {
-    second.kill('SIGTERM');
-  }
-  const afterKill = readLog(logFile).slice(beforeKill.length);
-  // Keyed by the host workflow (cluster/phase/host) and activity: the same check may run in two phases.
-  const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
-  const rerun = afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`));
-  assert.deepEqual(rerun, [], 'activities that had finished before the crash ran again');
-  assert.ok(afterKill.some((c) => c.name === 'rebootHost' && c.host === 'master01'));
-  assert.ok(afterKill.some((c) => c.name === 'applyDashboard'));
-});
+    const second = await startWorker(taskQueue, logFile);
+    try {
+      await approve(handle, { hosts: ['master01'] });
+      const result = await handle.result();
+      assert.equal(result.cluster, spec.name);
+    } finally {
+      second.kill('SIGTERM');
+    }
+    const afterKill = readLog(logFile).slice(beforeKill.length);
+    // Keyed by the host workflow (cluster/phase/host) and activity: the same check may run in two phases.
+    const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
+    const rerun = afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`));
+    assert.deepEqual(rerun, [], 'activities that had finished before the crash ran again');
+    assert.ok(afterKill.some((c) => c.name === 'rebootHost' && c.host === 'master01'));
+    assert.ok(afterKill.some((c) => c.name === 'applyDashboard'));
+  },
+);

@@ -91,7 +91,10 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
     const killRemote = () => {
       if (pgid) {
         // A separate channel: the command's own channel may be blocked on output.
-        const kill = wrapCommand(`kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null; true`, options.sudo ?? conn.sudo);
+        const kill = wrapCommand(
+          `kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null; true`,
+          options.sudo ?? conn.sudo,
+        );
         client.exec(kill, (err, s) => (err ? undefined : s.resume().stderr.resume()));
       }
       try {
@@ -117,7 +120,9 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
       }, 10_000).unref();
     };
 
-    const timer = options.timeoutMs ? setTimeout(() => stop(new CommandTimeoutError(conn.address, shown, options.timeoutMs!)), options.timeoutMs) : undefined;
+    const timer = options.timeoutMs
+      ? setTimeout(() => stop(new CommandTimeoutError(conn.address, shown, options.timeoutMs!)), options.timeoutMs)
+      : undefined;
     const onAbort = () => stop(new CommandCancelledError(conn.address, shown));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -150,7 +155,13 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (ended) reject(ended);
-      else resolve({ code: code ?? null, signal: signal ?? undefined, stdout, stderr: stderr || (pgid === undefined ? redact(stderrHead) : '') });
+      else
+        resolve({
+          code: code ?? null,
+          signal: signal ?? undefined,
+          stdout,
+          stderr: stderr || (pgid === undefined ? redact(stderrHead) : ''),
+        });
     });
     stream.on('error', (err: Error) => {
       if (settled) return;

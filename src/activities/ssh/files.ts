@@ -10,7 +10,7 @@ import type { SshPool } from './pool';
 import { run, type ExecOptions } from './exec';
 import { shq } from './shell';
 
-export const BACKUP_ROOT = '/var/lib/hakube/backups';
+import { BACKUP_ROOT } from '../../contracts/remote-files';
 
 export interface WriteResult {
   path: string;
@@ -70,7 +70,12 @@ export async function writeFile(
   }
   const mode = (options.mode ?? 0o644).toString(8);
   const backup = backupPathOf(options.backupTag, path);
-  const { stdout } = await run(pool, conn, `/bin/sh -c ${shq(INSTALL_SCRIPT)} install ${shq(tmp)} ${shq(path)} ${mode} ${shq(backup)}`, execOptions);
+  const { stdout } = await run(
+    pool,
+    conn,
+    `/bin/sh -c ${shq(INSTALL_SCRIPT)} install ${shq(tmp)} ${shq(path)} ${mode} ${shq(backup)}`,
+    execOptions,
+  );
   const backupLine = stdout.split('\n').find((l) => l.startsWith('backup='));
   return { path, changed: stdout.split('\n')[0] === 'changed', backupPath: backupLine ? backupLine.slice('backup='.length) : null };
 }
@@ -91,8 +96,19 @@ fi
 export type RestoreOutcome = 'restored' | 'removed' | 'unchanged' | 'no-backup';
 
 /** Puts back the file saved under this tag (idempotent: restoring twice changes nothing more). */
-export async function restoreFile(pool: SshPool, conn: HostConnection, path: string, backupTag: string, execOptions: ExecOptions = {}): Promise<RestoreOutcome> {
-  const { stdout } = await run(pool, conn, `/bin/sh -c ${shq(RESTORE_SCRIPT)} restore ${shq(path)} ${shq(backupPathOf(backupTag, path))}`, execOptions);
+export async function restoreFile(
+  pool: SshPool,
+  conn: HostConnection,
+  path: string,
+  backupTag: string,
+  execOptions: ExecOptions = {},
+): Promise<RestoreOutcome> {
+  const { stdout } = await run(
+    pool,
+    conn,
+    `/bin/sh -c ${shq(RESTORE_SCRIPT)} restore ${shq(path)} ${shq(backupPathOf(backupTag, path))}`,
+    execOptions,
+  );
   return stdout.trim() as RestoreOutcome;
 }
 
@@ -106,8 +122,19 @@ rm -f "$dst"; echo removed
 `;
 
 /** Removes a file after saving it under this tag, so restoreFile can put it back. True when it existed. */
-export async function removeFile(pool: SshPool, conn: HostConnection, path: string, backupTag: string, execOptions: ExecOptions = {}): Promise<boolean> {
-  const { stdout } = await run(pool, conn, `/bin/sh -c ${shq(REMOVE_SCRIPT)} remove ${shq(path)} ${shq(backupPathOf(backupTag, path))}`, execOptions);
+export async function removeFile(
+  pool: SshPool,
+  conn: HostConnection,
+  path: string,
+  backupTag: string,
+  execOptions: ExecOptions = {},
+): Promise<boolean> {
+  const { stdout } = await run(
+    pool,
+    conn,
+    `/bin/sh -c ${shq(REMOVE_SCRIPT)} remove ${shq(path)} ${shq(backupPathOf(backupTag, path))}`,
+    execOptions,
+  );
   return stdout.trim() === 'removed';
 }
 

@@ -50,8 +50,7 @@ export function checkHostKey(file: string, address: string, port: number, blob: 
   const key = blob.toString('base64');
   const known = (readEntries(file).get(pattern) ?? []).filter((e) => e.type === type);
   if (known.some((e) => e.key === key)) return true;
-  if (known.length)
-    throw new HostKeyMismatchError(pattern, file, fingerprint(Buffer.from(known[0].key, 'base64')), fingerprint(blob));
+  if (known.length) throw new HostKeyMismatchError(pattern, file, fingerprint(Buffer.from(known[0].key, 'base64')), fingerprint(blob));
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.appendFileSync(file, `${pattern} ${type} ${key}\n`, { mode: 0o600 });
   return true;

@@ -1,52 +1,50 @@
 // Article step 3: the host is what the inventory says, and ready for Kubernetes.
-import type { PreflightReport, StepResult } from '../types';
-import { result, type HostSession } from '../host-session';
-import { ensurePackages } from './apt';
+import type { StepResult } from '../../contracts/activity-request';
+import { result, type HostSession } from '../host/session';
+import { ensurePackages } from '../host/packages';
+import { parseKeyValues } from '../host/facts';
 
-export async function preflight(s: HostSession): Promise<PreflightReport> {
-  const facts = Object.fromEntries(
-    (
-      await s.sh(
-        '. /etc/os-release; echo "id=$ID"; echo "codename=${VERSION_CODENAME:-}"; echo "pretty=$PRETTY_NAME"; echo "kernel=$(uname -r)"; ' +
-          'echo "hostname=$(hostname)"; echo "ips=$(hostname -i 2>/dev/null)"; echo "cgroupfs=$(stat -fc %T /sys/fs/cgroup)"; ' +
-          'echo "unified=$([ -d /sys/fs/cgroup/unified ] && echo yes)"',
-      )
-    )
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
+const FACTS =
+  '. /etc/os-release; echo "id=$ID"; echo "codename=${VERSION_CODENAME:-}"; echo "pretty=$PRETTY_NAME"; ' +
+  'echo "hostname=$(hostname)"; echo "ips=$(hostname -i 2>/dev/null)"; echo "cgroupfs=$(stat -fc %T /sys/fs/cgroup)"; ' +
+  'echo "unified=$([ -d /sys/fs/cgroup/unified ] && echo yes)"';
+
+async function preflight(s: HostSession): Promise<StepResult> {
+  const facts = parseKeyValues(await s.sh(FACTS));
   const { host, spec } = s;
   if (facts.id !== 'debian') s.refuse(`runs ${facts.pretty}, hakube supports Debian only`);
   if (facts.codename !== spec.packages.debianRelease)
     s.refuse(`runs Debian ${facts.codename}, the inventory says packages.debianRelease: ${spec.packages.debianRelease}; fix one of them`);
   if (facts.hostname !== host.name)
-    s.refuse(`\`hostname\` is "${facts.hostname}", the inventory calls it ${host.name}; set the hostname (hostnamectl set-hostname ${host.name}) or fix the inventory`);
+    s.refuse(
+      `\`hostname\` is "${facts.hostname}", the inventory calls it ${host.name}; set the hostname (hostnamectl set-hostname ${host.name}) or fix the inventory`,
+    );
   if (!facts.ips.split(/\s+/).includes(host.address))
-    s.refuse(`\`hostname -i\` gives "${facts.ips}", not ${host.address}: the API server would listen elsewhere; fix /etc/hosts (article step 3)`);
+    s.refuse(
+      `\`hostname -i\` gives "${facts.ips}", not ${host.address}: the API server would listen elsewhere; fix /etc/hosts (article step 3)`,
+    );
   const cgroup = facts.cgroupfs === 'cgroup2fs' ? 'v2' : facts.unified === 'yes' ? 'hybrid' : 'v1';
-  const warnings: string[] = [];
-  if (cgroup !== 'v2')
-    warnings.push(`cgroup ${cgroup}: the kubelet of Kubernetes 1.35+ refuses cgroup v1 unless failCgroupV1: false; boot with systemd.unified_cgroup_hierarchy=1`);
+  const warnings =
+    cgroup === 'v2'
+      ? []
+      : [
+          `cgroup ${cgroup}: the kubelet of Kubernetes 1.35+ refuses cgroup v1 unless failCgroupV1: false; boot with systemd.unified_cgroup_hierarchy=1`,
+        ];
   const installed = await ensurePackages(s, ['curl', 'ca-certificates', 'gpg']);
-  return {
-    ...result(installed, `${facts.pretty}, kernel ${facts.kernel}, cgroup ${cgroup}${warnings.length ? `; WARNING: ${warnings.join('; ')}` : ''}`),
-    os: facts.pretty,
-    kernel: facts.kernel,
-    cgroup,
-    warnings,
-  };
+  return result(installed, warnings);
 }
 
 /** Comments out swap lines in fstab (a backup is kept) and turns swap off. */
-export async function disableSwap(s: HostSession): Promise<StepResult> {
-  const fstab = await s.read('/etc/fstab');
+async function disableSwap(s: HostSession): Promise<StepResult> {
+  const fstab = await s.read('fstab');
   const edited = fstab
     .split('\n')
     .map((line) => (/^\s*[^#\s]+\s+\S+\s+swap\s/.test(line) ? `# ${line}  # disabled by hakube: kubelet refuses swap` : line))
     .join('\n');
-  const write = edited !== fstab ? await s.write('/etc/fstab', edited) : undefined;
+  const written = edited !== fstab && (await s.write('fstab', edited)).changed;
   const swapOn = (await s.sh('swapon --show --noheadings')).trim() !== '';
   if (swapOn) await s.sh('swapoff -a');
-  return result(!!write?.changed || swapOn, `${write?.changed ? 'fstab swap lines commented out (backup kept); ' : ''}${swapOn ? 'swap turned off' : 'swap already off'}`);
+  return result(written || swapOn);
 }
+
+export const preflightSteps = { preflight, disableSwap };

@@ -1,41 +1,47 @@
 // Article step 6 (runtime half): kernel modules, sysctls, containerd with SystemdCgroup.
-import type { StepResult } from '../types';
-import { result, type HostSession } from '../host-session';
-import { ensureActive, ensureKey, ensurePackages } from './apt';
+import type { StepResult } from '../../contracts/activity-request';
+import { HOST_PATHS } from '../../contracts/remote-files';
+import { result, type HostSession } from '../host/session';
+import { ensureKey, ensurePackages } from '../host/packages';
+import { ensureActive } from '../host/units';
+import { versionAtLeast } from '../host/versions';
+import { CHECK_BRIDGE_SYSCTL_COMMAND, LOAD_KERNEL_MODULES_COMMAND } from '../host/container-host';
 
-export async function applyKernelSettings(s: HostSession): Promise<StepResult> {
+async function applyKernelSettings(s: HostSession): Promise<StepResult> {
   const modules = await s.writeRendered('kernel-modules');
   const sysctl = await s.writeRendered('sysctl');
-  // Load the modules unless their function is already there: loaded, or built into the kernel
-  // (then there is no module file; a container host has only its machine's kernel).
-  await s.sh('grep -qw overlay /proc/filesystems || modprobe overlay; [ -d /proc/sys/net/bridge ] || modprobe br_netfilter');
-  await s.sh('sysctl --system >/dev/null 2>&1 || true; [ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || { echo "net.ipv4.ip_forward is not 1" >&2; exit 1; }');
-  await s.sh('[ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || [ "$(sysctl -n net.bridge.bridge-nf-call-iptables)" = 1 ] || { echo "bridge-nf-call-iptables is not 1" >&2; exit 1; }');
-  const changed = modules.changed || sysctl.changed;
-  return result(changed, changed ? 'modules and sysctls written and applied' : 'modules and sysctls already set');
+  await s.sh(LOAD_KERNEL_MODULES_COMMAND);
+  await s.sh(
+    'sysctl --system >/dev/null 2>&1 || true; [ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || { echo "net.ipv4.ip_forward is not 1" >&2; exit 1; }',
+  );
+  await s.sh(CHECK_BRIDGE_SYSCTL_COMMAND);
+  return result(modules.changed || sysctl.changed);
 }
 
-export async function installContainerd(s: HostSession): Promise<StepResult> {
+async function installContainerd(s: HostSession): Promise<StepResult> {
   const { packages } = s.spec;
   let changed = false;
   if (packages.containerd === 'docker') {
-    changed = (await ensureKey(s, packages.dockerRepoKey, '/etc/apt/keyrings/docker.asc')) || changed;
+    const key = await ensureKey(s, packages.dockerRepoKey, HOST_PATHS['docker-apt-key']);
     const source = await s.writeRendered('apt-docker');
-    changed = (await ensurePackages(s, ['containerd.io'], { update: true })) || source.changed || changed;
+    changed = (await ensurePackages(s, ['containerd.io'], { update: true })) || source.changed || key;
   } else if (packages.containerd === 'debian') {
     changed = await ensurePackages(s, ['containerd', 'runc']);
   } else {
     s.refuse('packages.containerd: tarball is not implemented yet; use docker or debian', 'NotImplemented');
   }
-  const version = (await s.sh("containerd --version | awk '{print $3}'")).trim().replace(/^v/, '');
-  const [maj, min] = version.split('.').map(Number);
-  const [needMaj, needMin] = packages.minimumContainerd.split('.').map(Number);
-  const tooOld = maj < needMaj || (maj === needMaj && min < needMin);
-  return result(changed, `containerd ${version}${tooOld ? `: WARNING Kubernetes ${s.spec.kubernetes.minor} needs containerd ${packages.minimumContainerd}+` : ''}`);
+  const version = (await s.sh("containerd --version | awk '{print $3}'")).trim();
+  const warnings = versionAtLeast(version, packages.minimumContainerd)
+    ? []
+    : [
+        `containerd ${version}: Kubernetes ${s.spec.kubernetes.minor} needs containerd ${packages.minimumContainerd}+ (packages.containerd: docker installs it)`,
+      ];
+  return result(changed, warnings);
 }
 
-export async function configureContainerd(s: HostSession): Promise<StepResult> {
+async function configureContainerd(s: HostSession): Promise<StepResult> {
   const config = await s.writeRendered('containerd-config');
-  const changed = await ensureActive(s, 'containerd', config.changed);
-  return result(changed, config.changed ? 'config.toml written (SystemdCgroup = true), containerd restarted' : 'containerd already configured and running');
+  return result(await ensureActive(s, 'containerd', { restart: config.changed }));
 }
+
+export const runtimeSteps = { applyKernelSettings, installContainerd, configureContainerd };

@@ -1,10 +1,10 @@
 // Starting, attaching to and talking to an install. Used by the CLI; no workflow logic here.
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { ClusterSpec } from './inventory/spec';
-import type { PhaseId } from './workflows/phases';
-import type { installCluster } from './workflows/install-cluster';
-import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type HostSelection, type Progress } from './workflows/messages';
-import type { TemporalSettings } from './temporal-settings';
+import type { ClusterSpec } from '../inventory/spec';
+import type { installCluster } from '../workflows/install-cluster';
+import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type HostSelection } from '../workflows/messages';
+import type { Progress } from '../contracts/progress';
+import type { TemporalSettings } from './settings';
 
 export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
 
@@ -23,7 +23,7 @@ export interface StartOutcome {
 export async function startOrAttach(
   client: Client,
   spec: ClusterSpec,
-  options: { taskQueue: string; autoApproveReboots?: boolean; onlyPhases?: PhaseId[] },
+  options: { taskQueue: string; autoApproveReboots?: boolean; onlyPhases?: string[] },
 ): Promise<StartOutcome> {
   const workflowId = installWorkflowId(spec.name);
   const existing = client.workflow.getHandle<typeof installCluster>(workflowId);
@@ -53,4 +53,3 @@ export async function progressOf(handle: WorkflowHandle): Promise<Progress> {
 export const approve = (handle: WorkflowHandle, sel: HostSelection) => handle.executeUpdate(approveRebootUpdate, { args: [sel] });
 export const retry = (handle: WorkflowHandle, sel: HostSelection) => handle.executeUpdate(retryUpdate, { args: [sel] });
 export const abort = (handle: WorkflowHandle, reason?: string) => handle.executeUpdate(abortUpdate, { args: [{ reason }] });
-

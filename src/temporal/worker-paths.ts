@@ -1,4 +1,4 @@
 // Where the workflow bundle's entry is (kept apart from worker.ts so tests need no activity code).
 import * as path from 'node:path';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, 'workflows/index.ts');
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');

@@ -29,7 +29,10 @@ export const devServerPidFile = () => path.join(hakubeHome(), 'temporal.pid');
  * Starts the embedded server unless one listens already. `detached`: it outlives this process (its PID
  * goes to ~/.hakube/temporal.pid for `hakube server stop`), so the Web UI stays up after `hakube up`.
  */
-export async function ensureDevServer(address: string, options: { uiPort?: number; log?: (line: string) => void; detached?: boolean } = {}): Promise<DevServer> {
+export async function ensureDevServer(
+  address: string,
+  options: { uiPort?: number; log?: (line: string) => void; detached?: boolean } = {},
+): Promise<DevServer> {
   const [host, portText] = address.split(':');
   const port = Number(portText);
   if (await portOpen(host, port)) return { startedHere: false, stop: async () => {} };
@@ -37,7 +40,20 @@ export async function ensureDevServer(address: string, options: { uiPort?: numbe
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const logFile = path.join(home, 'temporal.log');
   const out = fs.openSync(logFile, 'a');
-  const args = ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(options.uiPort ?? 8233), '--db-filename', path.join(home, 'temporal.sqlite'), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(options.uiPort ?? 8233),
+    '--db-filename',
+    path.join(home, 'temporal.sqlite'),
+    '--log-level',
+    'warn',
+  ];
   options.log?.(`starting the embedded Temporal dev server (state in ${path.join(home, 'temporal.sqlite')}, log in ${logFile})`);
   const child: ChildProcess = spawn(findTemporalCli(), args, { stdio: ['ignore', out, out], detached: options.detached });
   fs.closeSync(out);

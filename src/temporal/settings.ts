@@ -23,7 +23,7 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
     try {
       return fs.readFileSync(file);
     } catch (err) {
-      throw new Error(`${name}=${file}: cannot read: ${(err as Error).message}`);
+      throw new Error(`${name}=${file}: cannot read: ${(err as Error).message}`, { cause: err });
     }
   };
   const crt = read('TEMPORAL_TLS_CERT');

@@ -1,0 +1,52 @@
+// Debian packages, check then act: install only what is missing, hold, keys fetched only when changed.
+import type { HostSession } from './session';
+import { shq } from '../ssh/shell';
+
+/** Names of the packages that are not installed yet (a held package, "hold ok installed", is installed). */
+export async function missingPackages(s: HostSession, packages: string[]): Promise<string[]> {
+  const out = await s.probe(
+    `for p in ${packages.map(shq).join(' ')}; do dpkg-query -W -f='\${Status}\\n' "\${p%%=*}" 2>/dev/null | grep -Eq '^(install|hold) ok installed$' || echo "$p"; done`,
+  );
+  return out.stdout.split('\n').filter(Boolean);
+}
+
+/** apt-get install of the missing packages; true when something was installed. */
+export async function ensurePackages(s: HostSession, packages: string[], options: { update?: boolean } = {}): Promise<boolean> {
+  const missing = await missingPackages(s, packages);
+  if (!missing.length) return false;
+  if (options.update !== false) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
+  await s.sh(`apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`, {
+    timeoutMs: 20 * 60_000,
+  });
+  return true;
+}
+
+/** apt-mark hold for the packages not held yet; true when any was. */
+export async function ensureHeld(s: HostSession, packages: string[]): Promise<boolean> {
+  const held = (await s.sh('apt-mark showhold')).split('\n');
+  const toHold = packages.filter((p) => !held.includes(p));
+  if (toHold.length) await s.sh(`apt-mark hold ${toHold.map(shq).join(' ')}`);
+  return toHold.length > 0;
+}
+
+/** The installed version of a package, or '' when it is not installed. */
+export async function installedVersion(s: HostSession, pkg: string): Promise<string> {
+  return (await s.sh(`dpkg-query -W -f='\${Version}' ${shq(pkg)} 2>/dev/null || true`)).trim();
+}
+
+/** Downloads a repository signing key to the keyring path when it is missing or different. */
+export async function ensureKey(s: HostSession, url: string, keyring: string): Promise<boolean> {
+  const tmp = `${keyring}.hakube-download`;
+  await s.sh(`mkdir -p -m 755 /etc/apt/keyrings && curl -fsSL --retry 3 ${shq(url)} -o ${shq(tmp)}`, { timeoutMs: 120_000 });
+  const same = await s.test(`cmp -s ${shq(tmp)} ${shq(keyring)}`);
+  await s.sh(same ? `rm -f ${shq(tmp)}` : `chmod 644 ${shq(tmp)} && mv -f ${shq(tmp)} ${shq(keyring)}`);
+  return !same;
+}
+
+/** Whether the host asks for a reboot (Debian's /run/reboot-required) and which packages asked. */
+export async function rebootRequiredBy(s: HostSession): Promise<{ required: boolean; reason: string }> {
+  const r = await s.probe('test -f /run/reboot-required && { cat /run/reboot-required.pkgs 2>/dev/null | tr "\\n" " "; true; }');
+  if (r.code !== 0) return { required: false, reason: '' };
+  const pkgs = r.stdout.trim();
+  return { required: true, reason: `/run/reboot-required${pkgs ? ` by ${pkgs}` : ''}` };
+}

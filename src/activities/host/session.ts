@@ -1,0 +1,134 @@
+// What every host activity starts from: the host's connection, a shell that heartbeats its last
+// output lines and dies with the activity's cancellation, and file writes from the catalogue.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterSpec, HostSpec } from '../../inventory/spec';
+import { hostByName } from '../../inventory/spec';
+import type { HostRequest } from '../../contracts/activity-request';
+import { remotePath, type FileId, type RenderedFileId } from '../../contracts/remote-files';
+import type { SshPool } from '../ssh/pool';
+import { exec, run, type ExecOptions, type ExecResult } from '../ssh/exec';
+import { readFile, restoreFile, removeFile, writeFile, type WriteResult } from '../ssh/files';
+import { renderHostFile, type JoinSecrets } from '../../render/host-files';
+import { maskSecrets } from './mask';
+
+export function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (tests, tools)
+  }
+}
+
+export class HostSession {
+  readonly host: HostSpec;
+  private lastLines: string[] = [];
+
+  constructor(
+    readonly pool: SshPool,
+    readonly spec: ClusterSpec,
+    hostName: string,
+    readonly backupTag: string,
+    /** The rendered files this step declared it writes (undefined: any, for tools and tests). */
+    private readonly writes?: readonly RenderedFileId[],
+  ) {
+    this.host = hostByName(spec, hostName);
+  }
+
+  static of(pool: SshPool, req: HostRequest): HostSession {
+    return new HostSession(pool, req.spec, req.host, req.backupTag, req.writes);
+  }
+
+  /** Another host of the same cluster (e.g. the first master, for kubectl and join tokens). */
+  other(name: string): HostSession {
+    return new HostSession(this.pool, this.spec, name, this.backupTag, []);
+  }
+
+  get conn() {
+    return this.host.ssh;
+  }
+
+  private options(extra: ExecOptions = {}): ExecOptions {
+    const ctx = activityContext();
+    return {
+      signal: ctx?.cancellationSignal,
+      ...extra,
+      onOutput: (chunk, stream) => {
+        extra.onOutput?.(chunk, stream);
+        this.lastLines = [...this.lastLines, ...maskSecrets(chunk).split('\n').filter(Boolean)].slice(-5);
+        ctx?.heartbeat({ host: this.host.name, lastLines: this.lastLines });
+      },
+    };
+  }
+
+  /** Runs a command; throws on a non-zero exit (with secrets masked). */
+  async sh(command: string, extra: ExecOptions = {}): Promise<string> {
+    activityContext()?.heartbeat({ host: this.host.name, command: maskSecrets(command) });
+    try {
+      return (await run(this.pool, this.conn, command, this.options(extra))).stdout;
+    } catch (err) {
+      // eslint-disable-next-line preserve-caught-error -- the cause would carry the unmasked output
+      throw new Error(maskSecrets(`${this.host.name}: ${(err as Error).message}`));
+    }
+  }
+
+  /** Runs a command and returns its exit code and output, whatever the code. */
+  async probe(command: string, extra: ExecOptions = {}): Promise<ExecResult> {
+    return exec(this.pool, this.conn, command, this.options(extra));
+  }
+
+  async test(command: string): Promise<boolean> {
+    return (await this.probe(command)).code === 0;
+  }
+
+  /**
+   * Renders a file of the catalogue for this host and writes it (backup kept, unchanged left alone).
+   * A file the step's phase does not declare is refused: what `hakube plan` lists is what is written.
+   */
+  async writeRendered(id: RenderedFileId, secrets?: JoinSecrets): Promise<WriteResult> {
+    if (this.writes && !this.writes.includes(id))
+      throw ApplicationFailure.nonRetryable(
+        `${this.host.name}: this step writes ${id}, which its phase does not declare (a bug in hakube)`,
+        'UndeclaredFile',
+      );
+    const file = renderHostFile(this.spec, this.host.name, id, secrets);
+    return writeFile(
+      this.pool,
+      this.conn,
+      file.path,
+      file.content,
+      { mode: file.mode, backupTag: this.backupTag },
+      this.options({ redact: secrets ? Object.values(secrets) : [] }),
+    );
+  }
+
+  /** Writes a catalogued file with content made by the step (e.g. an edited fstab). */
+  async write(id: FileId, content: string, mode = 0o644): Promise<WriteResult> {
+    return writeFile(this.pool, this.conn, remotePath(id), content, { mode, backupTag: this.backupTag }, this.options());
+  }
+
+  read(id: FileId): Promise<string> {
+    return readFile(this.pool, this.conn, remotePath(id), this.options());
+  }
+
+  exists(id: FileId): Promise<boolean> {
+    return this.test(`test -f ${remotePath(id)}`);
+  }
+
+  /** Removes a file, backed up first (restore() puts it back). */
+  remove(id: FileId): Promise<boolean> {
+    return removeFile(this.pool, this.conn, remotePath(id), this.backupTag, this.options());
+  }
+
+  /** Puts a file back from this run's backup (by path: compensations carry resolved paths). */
+  restore(path: string) {
+    return restoreFile(this.pool, this.conn, path, this.backupTag, this.options());
+  }
+
+  /** A problem retrying cannot fix: the run pauses at once with this message. */
+  refuse(message: string, type = 'HostNotSuitable'): never {
+    throw ApplicationFailure.nonRetryable(`${this.host.name}: ${message}`, type);
+  }
+}
+
+export const result = (changed: boolean, warnings: string[] = []) => (warnings.length ? { changed, warnings } : { changed });

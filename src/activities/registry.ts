@@ -1,0 +1,29 @@
+// Every activity a worker runs, from one registry: each step module exports its steps as a record,
+// and the activity contract (HakubeActivities), the worker's activities and the tests' fakes are all
+// derived from it, so a new step is registered by writing it in its module.
+import type { HostSession } from './host/session';
+import { preflightSteps } from './steps/preflight';
+import { kernelSteps } from './steps/kernel';
+import { rebootSteps } from './steps/reboot';
+import { runtimeSteps } from './steps/runtime';
+import { packagesSteps } from './steps/packages';
+import { etcdSteps } from './steps/etcd';
+import { kubeadmSteps } from './steps/kubeadm';
+import { addonsSteps } from './steps/addons';
+import { haproxySteps } from './steps/haproxy';
+import { verifyHaSteps } from './steps/verify-ha';
+
+export const HOST_STEPS = {
+  ...preflightSteps,
+  ...kernelSteps,
+  ...rebootSteps,
+  ...runtimeSteps,
+  ...packagesSteps,
+  ...etcdSteps,
+  ...kubeadmSteps,
+  ...addonsSteps,
+  ...haproxySteps,
+  ...verifyHaSteps,
+} satisfies Record<string, (s: HostSession) => Promise<unknown>>;
+
+export type HostStepName = keyof typeof HOST_STEPS;

@@ -1,0 +1,53 @@
+// The article's HA check (step 12), made to prove something: the first master's API server is taken
+// down (its static pod manifest moved away, so the kubelet stops it) and its kubelet stopped; after
+// longer than the node monitor grace period every worker must still be Ready, i.e. heartbeating
+// through haproxy to the other masters, and the first master must be NotReady (else the wait was too
+// short to tell). The first master is put back in `finally`; the phase also registers that as a
+// compensation.
+import type { StepResult } from '../../contracts/activity-request';
+import { API_SERVER_PORT, HOST_PATHS } from '../../contracts/remote-files';
+import { hostByName } from '../../inventory/spec';
+import { result, type HostSession } from '../host/session';
+import { parseNodeReady } from '../host/facts';
+import { KUBECTL, NODE_READY_COLUMNS } from './kubectl';
+
+/** Longer than kube-controller-manager's --node-monitor-grace-period (50 s). */
+const GRACE_SECONDS = 60;
+
+async function verifyHa(s: HostSession): Promise<StepResult> {
+  const other = s.spec.masters.find((m) => m !== s.spec.firstMaster)!;
+  const checker = s.other(other);
+  const otherApi = `https://${hostByName(s.spec, other).address}:${API_SERVER_PORT}`;
+  const ownApi = `https://${s.host.address}:${API_SERVER_PORT}`;
+  const nodes = async () =>
+    parseNodeReady(await checker.sh(`${KUBECTL} --server ${otherApi} get nodes --no-headers -o ${NODE_READY_COLUMNS}`));
+  await s.remove('apiserver-manifest');
+  try {
+    await s.sh(
+      `for i in $(seq 60); do curl -sk -m 2 ${ownApi}/healthz >/dev/null || exit 0; sleep 1; done; echo "the API server ${ownApi} still answers 60 s after its manifest was moved" >&2; exit 1`,
+      { timeoutMs: 90_000 },
+    );
+    await s.sh('systemctl stop kubelet');
+    await s.sh(`sleep ${GRACE_SECONDS}`, { timeoutMs: (GRACE_SECONDS + 30) * 1000 });
+    const ready = await nodes();
+    const notReady = s.spec.workers.filter((w) => ready[w] !== 'True');
+    if (notReady.length)
+      throw new Error(
+        `with ${s.spec.firstMaster} down for ${GRACE_SECONDS} s, workers not Ready: ${notReady.join(', ')} (checked from ${other})`,
+      );
+    if (ready[s.spec.firstMaster] === 'True')
+      throw new Error(
+        `${s.spec.firstMaster} still Ready after ${GRACE_SECONDS} s without its kubelet: the check cannot tell whether workers use haproxy; raise the grace period`,
+      );
+    return result(false);
+  } finally {
+    await s.restore(HOST_PATHS['apiserver-manifest']);
+    await s.sh('systemctl start kubelet');
+    await s.sh(
+      `for i in $(seq 120); do curl -sk -m 2 ${ownApi}/readyz >/dev/null && exit 0; sleep 1; done; echo "the API server ${ownApi} did not come back" >&2; exit 1`,
+      { timeoutMs: 150_000 },
+    );
+  }
+}
+
+export const verifyHaSteps = { verifyHa };

@@ -1,0 +1,25 @@
+// What every host activity receives and returns. No secrets travel here: the spec holds key paths
+// only, and results say what changed, not what was read.
+import type { ClusterSpec } from '../inventory/spec';
+import type { RenderedFileId } from './remote-files';
+
+export interface HostRequest {
+  spec: ClusterSpec;
+  host: string;
+  /** Names this run's backups on the host (/var/lib/hakube/backups/<tag>/...). */
+  backupTag: string;
+  /** The rendered files the step may write (from its phase declaration): any other is refused. */
+  writes?: RenderedFileId[];
+}
+
+/** What a step did: `changed: false` means it found the host already as wanted. */
+export interface StepResult {
+  changed: boolean;
+  /** Findings the operator must see (shown by `hakube up` and `hakube status`). */
+  warnings?: string[];
+}
+
+export interface RebootCheck {
+  required: boolean;
+  reason: string;
+}

@@ -1,0 +1,56 @@
+// What an operation reports while it runs: read by `hakube up`/`status` through a query, sent by
+// each host workflow to its parent. Plain data shared by workflows and the CLI.
+
+export type HostState = 'pending' | 'running' | 'waiting-approval' | 'done' | 'failed' | 'paused' | 'skipped';
+
+export interface HostProgress {
+  state: HostState;
+  /** The step running, waiting or failed. */
+  step?: string;
+  /** Why it paused (the last error, secrets never included). */
+  error?: string;
+  /** Steps that changed something / found the host as wanted. */
+  changed?: string[];
+  unchanged?: string[];
+  /** What the steps found that the operator should know (e.g. containerd too old, cgroup v1). */
+  warnings?: string[];
+}
+
+export interface PhaseProgress {
+  id: string;
+  title: string;
+  state: 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+  hosts: Record<string, HostProgress>;
+}
+
+export type RunStatus = 'running' | 'paused' | 'waiting-approval' | 'completed' | 'aborting' | 'aborted';
+
+export interface Progress {
+  cluster: string;
+  /** Which list of phases runs (install today; reset, upgrade, ... later). */
+  operation?: string;
+  status: RunStatus;
+  phases: PhaseProgress[];
+  compensationsRegistered: number;
+  compensationsRun: string[];
+}
+
+/** Host workflow -> parent. */
+export interface HostReport {
+  phase: string;
+  host: string;
+  progress: HostProgress;
+}
+
+/** What one phase did on one host. */
+export interface HostPhaseResult {
+  changed: string[];
+  unchanged: string[];
+  warnings?: string[];
+}
+
+export interface OperationResult {
+  cluster: string;
+  /** Per phase and host: the steps that changed something ("unchanged" for a no-op re-run). */
+  phases: { id: string; hosts: Record<string, HostPhaseResult> }[];
+}

@@ -1,0 +1,172 @@
+// Every path hakube reads or writes on a host, in one catalogue: the files it renders from
+// templates (with the hosts that get them) and the files other tools write that hakube edits,
+// backs up or restores. `hakube plan`, the phase declarations, the renderer and the activities all
+// name files by id and get their paths here, so a path is written down once.
+// Pure data (bundled into the workflow code too): no Node built-ins, no I/O.
+import type { ClusterSpec, HostSpec } from '../inventory/spec';
+
+/** The port every API server binds (kubeadm's default) and haproxy serves on the workers' loopback. */
+export const API_SERVER_PORT = 6443;
+/** Where a worker's kubelet reaches the API once haproxy runs on it (article step 12). */
+export const LOCAL_API_ADDRESS = `127.0.0.1:${API_SERVER_PORT}`;
+export const LOCAL_API_URL = `https://${LOCAL_API_ADDRESS}`;
+
+/** Files hakube renders from `templates/`. */
+export type RenderedFileId =
+  | 'kernel-modules'
+  | 'sysctl'
+  | 'apt-kubernetes'
+  | 'apt-docker'
+  | 'apt-backports'
+  | 'containerd-config'
+  | 'etcd-env'
+  | 'etcd-unit'
+  | 'etcd-compose'
+  | 'kubeadm-init'
+  | 'kubeadm-join'
+  | 'haproxy-config'
+  | 'calico-installation'
+  | 'calico-node-env'
+  | 'ingress-service'
+  | 'dashboard-service'
+  | 'dashboard-rbac';
+
+/** Files written by the OS or by kubeadm that hakube edits, moves aside or reads. */
+export const HOST_PATHS = {
+  fstab: '/etc/fstab',
+  'admin-conf': '/etc/kubernetes/admin.conf',
+  'kubelet-conf': '/etc/kubernetes/kubelet.conf',
+  'bootstrap-kubelet-conf': '/etc/kubernetes/bootstrap-kubelet.conf',
+  'kubernetes-ca': '/etc/kubernetes/pki/ca.crt',
+  'apiserver-manifest': '/etc/kubernetes/manifests/kube-apiserver.yaml',
+  'kubernetes-apt-key': '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
+  'docker-apt-key': '/etc/apt/keyrings/docker.asc',
+} as const;
+export type HostPathId = keyof typeof HOST_PATHS;
+
+export type FileId = RenderedFileId | HostPathId;
+
+/** Where the previous version of every file hakube replaces is kept on the host, per run. */
+export const BACKUP_ROOT = '/var/lib/hakube/backups';
+/** etcd's data directory for a cluster (the systemd variant; the compose variant mounts the same). */
+export const etcdDataDir = (cluster: string) => `/var/lib/etcd/${cluster}`;
+
+export interface RenderedFileEntry {
+  id: RenderedFileId;
+  path: string;
+  template: string;
+  mode: number;
+  /** Whether this host gets the file. */
+  on: (host: HostSpec, spec: ClusterSpec) => boolean;
+  /** The rendered text holds join secrets: written 0600, removed after use, never shown by the plan. */
+  secret?: boolean;
+}
+
+const everyHost = () => true;
+const isFirstMaster = (h: HostSpec, s: ClusterSpec) => h.name === s.firstMaster;
+const etcdMember = (mode: ClusterSpec['etcd']['mode']) => (h: HostSpec, s: ClusterSpec) => h.role === 'master' && s.etcd.mode === mode;
+const MANIFESTS = '/etc/hakube/manifests';
+
+export const RENDERED_FILES: readonly RenderedFileEntry[] = [
+  { id: 'kernel-modules', path: '/etc/modules-load.d/k8s.conf', template: 'host/modules-k8s.conf.njk', mode: 0o644, on: everyHost },
+  { id: 'sysctl', path: '/etc/sysctl.d/99-kubernetes-cri.conf', template: 'host/sysctl-k8s.conf.njk', mode: 0o644, on: everyHost },
+  {
+    id: 'apt-kubernetes',
+    path: '/etc/apt/sources.list.d/kubernetes.sources',
+    template: 'apt/kubernetes.sources.njk',
+    mode: 0o644,
+    on: everyHost,
+  },
+  {
+    id: 'apt-docker',
+    path: '/etc/apt/sources.list.d/docker.sources',
+    template: 'apt/docker.sources.njk',
+    mode: 0o644,
+    on: (_h, s) => s.packages.containerd === 'docker',
+  },
+  {
+    id: 'apt-backports',
+    path: '/etc/apt/sources.list.d/backports.sources',
+    template: 'apt/backports.sources.njk',
+    mode: 0o644,
+    on: (_h, s) => s.kernel.upgrade,
+  },
+  { id: 'containerd-config', path: '/etc/containerd/config.toml', template: 'containerd/config.toml.njk', mode: 0o644, on: everyHost },
+  { id: 'etcd-env', path: '/etc/etcd/etcd.env', template: 'etcd/etcd.env.njk', mode: 0o644, on: etcdMember('systemd') },
+  { id: 'etcd-unit', path: '/etc/systemd/system/etcd.service', template: 'etcd/etcd.service.njk', mode: 0o644, on: etcdMember('systemd') },
+  {
+    id: 'etcd-compose',
+    path: '/etc/hakube/etcd/docker-compose.yaml',
+    template: 'etcd/docker-compose.yaml.njk',
+    mode: 0o644,
+    on: etcdMember('docker-compose'),
+  },
+  {
+    id: 'kubeadm-init',
+    path: '/etc/hakube/kubeadm/kubeadm-init.yaml',
+    template: 'kubeadm/kubeadm-init.yaml.njk',
+    mode: 0o600,
+    on: isFirstMaster,
+  },
+  {
+    id: 'kubeadm-join',
+    path: '/etc/hakube/kubeadm/kubeadm-join.yaml',
+    template: 'kubeadm/kubeadm-join.yaml.njk',
+    mode: 0o600,
+    on: (h, s) => !isFirstMaster(h, s),
+    secret: true,
+  },
+  {
+    id: 'haproxy-config',
+    path: '/etc/haproxy/haproxy.cfg',
+    template: 'haproxy/haproxy.cfg.njk',
+    mode: 0o644,
+    on: (h) => h.role === 'worker',
+  },
+  {
+    id: 'calico-installation',
+    path: `${MANIFESTS}/calico-installation.yaml`,
+    template: 'addons/calico-installation.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.cni.install === 'operator',
+  },
+  {
+    id: 'calico-node-env',
+    path: `${MANIFESTS}/calico-node-env.patch.yaml`,
+    template: 'addons/calico-node-env.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.cni.install === 'manifest',
+  },
+  {
+    id: 'ingress-service',
+    path: `${MANIFESTS}/ingress-service.yaml`,
+    template: 'addons/ingress-service.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.ingress.controller !== 'none',
+  },
+  {
+    id: 'dashboard-service',
+    path: `${MANIFESTS}/dashboard-service.yaml`,
+    template: 'addons/dashboard-service.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.dashboard.kind !== 'none',
+  },
+  {
+    id: 'dashboard-rbac',
+    path: `${MANIFESTS}/dashboard-rbac.yaml`,
+    template: 'addons/dashboard-rbac.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.dashboard.kind !== 'none',
+  },
+];
+
+export function renderedFile(id: RenderedFileId): RenderedFileEntry {
+  const entry = RENDERED_FILES.find((f) => f.id === id);
+  if (!entry) throw new Error(`file ${id} is not in the catalogue`);
+  return entry;
+}
+
+/** The path of any catalogued file. */
+export function remotePath(id: FileId): string {
+  return id in HOST_PATHS ? HOST_PATHS[id as HostPathId] : renderedFile(id as RenderedFileId).path;
+}

@@ -1,0 +1,142 @@
+// One phase on one host, as a child workflow (its own history in the Web UI per host): the phase's
+// declared steps run in order. Failure is a pause: when a step runs out of retries, this host's
+// compensations for the phase run (newest first), the parent is told, and the workflow waits for
+// `retry` (the phase runs again; its steps are idempotent) or `abort`.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  getExternalWorkflowHandle,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ClusterSpec } from '../../inventory/spec';
+import type { HostRequest, StepResult } from '../../contracts/activity-request';
+import { compensationFor, type Compensation } from '../../contracts/compensation';
+import type { HostPhaseResult, HostProgress } from '../../contracts/progress';
+import type { ActivityStep, HostStep } from '../phase-model';
+import { phaseOf, type OperationId } from '../operations';
+import { byPolicy, reboot as rebootActivities, undo } from '../activity-options';
+import { abortSignal, approveSignal, hostReportSignal, registerCompensationSignal, retrySignal } from '../messages';
+import { failureMessage } from '../failure-message';
+
+export interface HostPhaseInput {
+  spec: ClusterSpec;
+  /** Absent in runs started before operations existed: the install. */
+  operation?: OperationId;
+  phase: string;
+  host: string;
+  backupTag: string;
+  autoApproveReboots: boolean;
+}
+
+export const ABORTED = 'Aborted';
+
+export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult> {
+  const { spec, phase, host, backupTag } = input;
+  const declaration = phaseOf(input.operation ?? 'install', phase);
+  const parent = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
+  let approved = false;
+  let retryRequested = false;
+  let aborted = false;
+  setHandler(approveSignal, () => void (approved = true));
+  setHandler(retrySignal, () => void (retryRequested = true));
+  // Abort also cancels the step in flight (a gate may otherwise keep retrying for minutes).
+  let phaseScope: CancellationScope | undefined;
+  setHandler(abortSignal, () => {
+    aborted = true;
+    phaseScope?.cancel();
+  });
+
+  const progress: HostProgress & Required<Pick<HostProgress, 'changed' | 'unchanged' | 'warnings'>> = {
+    state: 'running',
+    changed: [],
+    unchanged: [],
+    warnings: [],
+  };
+  const report = (update: Partial<HostProgress>) => {
+    Object.assign(progress, update);
+    return parent.signal(hostReportSignal, { phase, host, progress: { ...progress } });
+  };
+  const abortedError = () => ApplicationFailure.nonRetryable(`${phase} on ${host} aborted by the operator`, ABORTED);
+  const req: HostRequest = { spec, host, backupTag };
+  let localUndo: Compensation[] = [];
+
+  async function runActivity<T extends StepResult>(title: string, call: () => Promise<T>): Promise<T> {
+    if (aborted) throw abortedError();
+    await report({ state: 'running', step: title, error: undefined });
+    const result = await call();
+    (result.changed ? progress.changed : progress.unchanged).push(title);
+    for (const w of result.warnings ?? []) if (!progress.warnings.includes(w)) progress.warnings.push(w);
+    return result;
+  }
+
+  /** Waits for the operator's approval, then reboots the host and waits for it to come back. */
+  async function rebootHost(reason: string): Promise<void> {
+    if (!input.autoApproveReboots) {
+      approved = false;
+      await report({ state: 'waiting-approval', step: `reboot (${reason}): run \`hakube approve ${host}\`` });
+      await condition(() => approved || aborted);
+      if (aborted) throw abortedError();
+    }
+    await runActivity(`reboot (${reason})`, () => rebootActivities.rebootHost(req));
+  }
+
+  async function runStep(step: HostStep): Promise<void> {
+    switch (step.kind) {
+      case 'undo': {
+        const compensation = compensationFor(step.undo, { host, phase, backupTag });
+        localUndo.push(compensation);
+        await parent.signal(registerCompensationSignal, compensation);
+        return;
+      }
+      case 'reboot-if-required': {
+        if (step.patchId && !patched(step.patchId)) return;
+        const check = await byPolicy.quick.rebootRequired(req);
+        if (check.required) await rebootHost(check.reason);
+        return;
+      }
+      case 'activity': {
+        const result = await runActivity(step.title, () => callActivity(step));
+        if (step.rebootWhenResultSays && (result as { rebootNeeded?: boolean }).rebootNeeded) await rebootHost(`after ${step.title}`);
+        return;
+      }
+    }
+  }
+
+  const callActivity = (step: ActivityStep) =>
+    (byPolicy[step.policy][step.activity] as (r: HostRequest) => Promise<StepResult>)({
+      ...req,
+      ...(step.writes && { writes: step.writes }),
+    });
+
+  for (;;) {
+    try {
+      phaseScope = new CancellationScope();
+      await phaseScope.run(async () => {
+        for (const step of declaration.steps) await runStep(step);
+      });
+      await report({ state: 'done', step: undefined });
+      return { changed: progress.changed, unchanged: progress.unchanged, ...(progress.warnings.length && { warnings: progress.warnings }) };
+    } catch (err) {
+      // Aborted: the parent runs every registered compensation, this host's included.
+      if (aborted && isCancellation(err)) throw abortedError();
+      if (!(err instanceof ActivityFailure)) throw err;
+      const failedStep = progress.step;
+      // Undo what this phase did on this host, so it stays as it was while it waits.
+      await CancellationScope.nonCancellable(async () => {
+        for (const c of [...localUndo].reverse()) await undo.compensate({ spec, compensation: c });
+      });
+      localUndo = [];
+      retryRequested = false;
+      await report({ state: 'paused', step: failedStep, error: failureMessage(err) });
+      await condition(() => retryRequested || aborted);
+      if (aborted) throw abortedError();
+      progress.changed = [];
+      progress.unchanged = [];
+    }
+  }
+}

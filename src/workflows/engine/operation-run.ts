@@ -1,0 +1,212 @@
+// The engine every operation runs on (after samples-typescript's safe-message-handlers: the workflow
+// function is a thin shell, this manager holds the state). It walks an operation's phases in order,
+// fans each out over its hosts as child workflows (in parallel, or one at a time), forwards the
+// operator's approve/retry/abort to the host workflows, keeps the compensation stack, and on abort or
+// failure runs every registered compensation, newest first.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  executeChild,
+  type SignalDefinition,
+  getExternalWorkflowHandle,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ClusterSpec } from '../../inventory/spec';
+import type { Compensation } from '../../contracts/compensation';
+import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
+import type { PhaseDeclaration } from '../phase-model';
+import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
+import { ABORTED, hostPhase } from './host-phase';
+import { undo } from '../activity-options';
+import { failureMessage } from '../failure-message';
+import { abortSignal, approveSignal, retrySignal, type HostSelection } from '../messages';
+
+export interface OperationInput {
+  spec: ClusterSpec;
+  /** For unattended runs (the demo, CI): reboots do not wait for `hakube approve`. */
+  autoApproveReboots?: boolean;
+  /** Run only these phases (e.g. re-run one phase, or prepare hosts without Kubernetes yet). */
+  onlyPhases?: string[];
+}
+
+export const childWorkflowId = (parentId: string, phase: string, host: string) => `${parentId}/${phase}/${host}`;
+
+export class OperationRun {
+  readonly progress: Progress;
+  private readonly compensations: Compensation[] = [];
+  private aborting = false;
+  private readonly self = workflowInfo().workflowId;
+  /** Backups of this run are kept apart from earlier runs' on each host. */
+  private readonly backupTag: string;
+  private readonly toRun: PhaseDeclaration[];
+
+  constructor(
+    private readonly operation: OperationId,
+    private readonly input: OperationInput,
+  ) {
+    const { spec } = input;
+    this.backupTag = `${spec.name}-${workflowInfo().runId.slice(0, 8)}`;
+    this.toRun = phasesToRun(operation, spec, input.onlyPhases);
+    const runs = new Set(this.toRun.map((p) => p.id));
+    this.progress = {
+      cluster: spec.name,
+      operation,
+      status: 'running',
+      compensationsRegistered: 0,
+      compensationsRun: [],
+      phases: OPERATIONS[operation].map((p) => ({
+        id: p.id,
+        title: p.title,
+        state: runs.has(p.id) ? 'pending' : 'skipped',
+        hosts: Object.fromEntries((runs.has(p.id) ? p.hosts(spec) : []).map((h) => [h, { state: 'pending' as HostState }])),
+      })),
+    };
+  }
+
+  // --- handlers (the workflow registers them) ---
+
+  onHostReport({ phase, host, progress: hp }: HostReport): void {
+    const p = this.progress.phases.find((x) => x.id === phase);
+    if (p) p.hosts[host] = hp;
+    this.refreshStatus();
+  }
+
+  onRegisterCompensation(c: Compensation): void {
+    this.compensations.push(c);
+    this.progress.compensationsRegistered = this.compensations.length;
+  }
+
+  approve = (sel: HostSelection) => this.forward(this.select(sel, 'waiting-approval', 'waiting for a reboot approval'), approveSignal);
+  validateApprove = (sel: HostSelection) => void this.select(sel, 'waiting-approval', 'waiting for a reboot approval');
+  retry = (sel: HostSelection) => this.forward(this.select(sel, 'paused', 'paused after a failure'), retrySignal);
+  validateRetry = (sel: HostSelection) => void this.select(sel, 'paused', 'paused after a failure');
+
+  async abort(): Promise<string> {
+    this.aborting = true;
+    this.progress.status = 'aborting';
+    const live = [...this.hostsIn('running'), ...this.hostsIn('paused'), ...this.hostsIn('waiting-approval')];
+    await this.forward(live, abortSignal);
+    return `aborting: ${live.length} host workflow(s) told to stop, then ${this.compensations.length} compensation(s) run newest first`;
+  }
+
+  validateAbort(): void {
+    if (this.aborting) throw new Error(`the ${this.operation} is already aborting`);
+    if (this.progress.status === 'completed') throw new Error(`the ${this.operation} has completed: nothing to abort`);
+  }
+
+  // --- the run ---
+
+  async execute(): Promise<OperationResult> {
+    const { spec } = this.input;
+    const result: OperationResult = { cluster: spec.name, phases: [] };
+    let failure: unknown;
+    for (const phase of this.toRun) {
+      if (this.aborting) break;
+      const outcome = await this.runPhase(phase);
+      if ('failure' in outcome) {
+        failure = outcome.failure;
+        break;
+      }
+      result.phases.push({ id: phase.id, hosts: outcome.hosts });
+    }
+    if (this.aborting || failure) await this.undoAll(failure);
+    this.progress.status = 'completed';
+    return result;
+  }
+
+  private async runPhase(phase: PhaseDeclaration): Promise<{ hosts: Record<string, HostPhaseResult> } | { failure: unknown }> {
+    const p = this.progress.phases.find((x) => x.id === phase.id)!;
+    p.state = 'running';
+    const hosts = phase.hosts(this.input.spec);
+    const outcomes: PromiseSettledResult<HostPhaseResult>[] = [];
+    if (phase.fanout === 'parallel') outcomes.push(...(await Promise.allSettled(hosts.map((h) => this.runOnHost(phase, h)))));
+    else
+      for (const h of hosts) {
+        const [outcome] = await Promise.allSettled([this.runOnHost(phase, h)]);
+        outcomes.push(outcome);
+        if (outcome.status === 'rejected') break;
+      }
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (rejected) {
+      p.state = 'failed';
+      hosts.forEach((h, i) => {
+        if (outcomes[i]?.status === 'rejected') p.hosts[h] = { ...p.hosts[h], state: 'failed' };
+      });
+      return { failure: rejected.reason };
+    }
+    p.state = 'done';
+    return { hosts: Object.fromEntries(hosts.map((h, i) => [h, (outcomes[i] as PromiseFulfilledResult<HostPhaseResult>).value])) };
+  }
+
+  private runOnHost(phase: PhaseDeclaration, host: string): Promise<HostPhaseResult> {
+    const { spec, autoApproveReboots } = this.input;
+    return executeChild(hostPhase, {
+      workflowId: childWorkflowId(this.self, phase.id, host),
+      args: [
+        {
+          spec,
+          ...(this.operation !== 'install' && { operation: this.operation }),
+          phase: phase.id,
+          host,
+          backupTag: this.backupTag,
+          autoApproveReboots: !!autoApproveReboots,
+        },
+      ],
+    });
+  }
+
+  /** Undoes everything registered, newest first; nothing here may be cancelled halfway. */
+  private async undoAll(failure: unknown): Promise<never> {
+    await CancellationScope.nonCancellable(async () => {
+      for (const c of [...this.compensations].reverse()) {
+        await undo.compensate({ spec: this.input.spec, compensation: c });
+        this.progress.compensationsRun.push(`${c.host}: ${c.description}`);
+      }
+    });
+    this.progress.status = 'aborted';
+    const why = this.aborting ? 'aborted by the operator' : `failed: ${failureMessage(failure)}`;
+    throw ApplicationFailure.nonRetryable(
+      `${this.operation} of ${this.input.spec.name} ${why}; ${this.compensations.length} compensation(s) run`,
+      ABORTED,
+    );
+  }
+
+  // --- host selection for the operator's requests ---
+
+  private hostsIn(state: HostState) {
+    return this.progress.phases.flatMap((p) =>
+      Object.entries(p.hosts)
+        .filter(([, h]) => h.state === state)
+        .map(([host]) => ({ phase: p.id, host })),
+    );
+  }
+
+  private refreshStatus(): void {
+    if (this.aborting || this.progress.status === 'completed') return;
+    this.progress.status = this.hostsIn('paused').length
+      ? 'paused'
+      : this.hostsIn('waiting-approval').length
+        ? 'waiting-approval'
+        : 'running';
+  }
+
+  private select(sel: HostSelection, state: HostState, what: string) {
+    const candidates = this.hostsIn(state);
+    if (sel.all) {
+      if (!candidates.length) throw new Error(`no host is ${what}`);
+      return candidates;
+    }
+    if (!sel.hosts?.length) throw new Error('name the hosts, or use --all');
+    for (const h of sel.hosts)
+      if (!candidates.some((c) => c.host === h)) {
+        const known = this.input.spec.hosts.some((x) => x.name === h);
+        throw new Error(known ? `${h} is not ${what}` : `${h} is not a host of cluster ${this.input.spec.name}`);
+      }
+    return candidates.filter((c) => sel.hosts!.includes(c.host));
+  }
+
+  private async forward(targets: { phase: string; host: string }[], signal: SignalDefinition): Promise<string[]> {
+    await Promise.all(targets.map((t) => getExternalWorkflowHandle(childWorkflowId(this.self, t.phase, t.host)).signal(signal)));
+    return targets.map((t) => t.host);
+  }
+}

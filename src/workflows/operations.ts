@@ -1,0 +1,47 @@
+// Operations are lists of phases, run by one engine (engine/). The install is the article, in its
+// order; reset, node changes, backup/restore, certificates and upgrade will be further lists here.
+import type { PhaseDeclaration } from './phase-model';
+import { preflight } from './phases/preflight';
+import { kernel } from './phases/kernel';
+import { runtime } from './phases/runtime';
+import { packages } from './phases/packages';
+import { etcd } from './phases/etcd';
+import { initFirstMaster } from './phases/init-first-master';
+import { cni } from './phases/cni';
+import { joinMasters, joinWorkers } from './phases/join';
+import { haproxy } from './phases/haproxy';
+import { verifyHa } from './phases/verify-ha';
+import { dashboard, ingress } from './phases/addons';
+
+export const INSTALL: readonly PhaseDeclaration[] = [
+  preflight,
+  kernel,
+  runtime,
+  packages,
+  etcd,
+  initFirstMaster,
+  cni,
+  joinMasters,
+  joinWorkers,
+  haproxy,
+  verifyHa,
+  ingress,
+  dashboard,
+];
+
+export const OPERATIONS = { install: INSTALL } satisfies Record<string, readonly PhaseDeclaration[]>;
+export type OperationId = keyof typeof OPERATIONS;
+
+export function phaseOf(operation: OperationId, id: string): PhaseDeclaration {
+  const phase = OPERATIONS[operation].find((p) => p.id === id);
+  if (!phase) throw new Error(`operation ${operation} has no phase ${id}`);
+  return phase;
+}
+
+export function phasesToRun(
+  operation: OperationId,
+  spec: Parameters<PhaseDeclaration['shouldRun']>[0],
+  only?: string[],
+): PhaseDeclaration[] {
+  return OPERATIONS[operation].filter((p) => p.shouldRun(spec) && (!only || only.includes(p.id)));
+}

@@ -1,0 +1,88 @@
+// The shape of a phase (after k0sctl's phases: a title, which hosts, should it run, what it does),
+// declared once as data and read by both `hakube plan` and the workflows. Each phase is one module
+// in ./phases; an operation (install, later reset, upgrade, ...) is a list of phases.
+// Pure data and types (bundled into the deterministic workflow code): no Node built-ins, no I/O.
+import type { ClusterSpec } from '../inventory/spec';
+import type { RenderedFileId } from '../contracts/remote-files';
+import type { Undo } from '../contracts/compensation';
+import type { HostStepName } from '../activities/types';
+
+/** How a phase spreads over its hosts. */
+export type Fanout = 'parallel' | 'one-at-a-time';
+
+/** Retry and timeout policy of a step (see activity-options.ts). */
+export type StepPolicy = 'quick' | 'long' | 'gate';
+
+/** One activity on the host. */
+export interface ActivityStep {
+  kind: 'activity';
+  activity: HostStepName;
+  /** Short name shown in progress, `status` and the Web UI. */
+  title: string;
+  /** What it does, for the plan. */
+  detail: string;
+  policy: StepPolicy;
+  /** The rendered files this step may write (the activity refuses any other). */
+  writes?: RenderedFileId[];
+  /** A gate: a check the cluster must pass before the phase goes on, retried until it converges. */
+  gate?: boolean;
+  /** The activity's result says whether a reboot is needed (`rebootNeeded`): then reboot after approval. */
+  rebootWhenResultSays?: boolean;
+}
+
+/** An undo registered before the steps after it (a half-applied step needs undo too). */
+export interface UndoStep {
+  kind: 'undo';
+  undo: Undo;
+}
+
+/** Asks the host whether it needs a reboot (Debian's /run/reboot-required); if so, reboots after approval. */
+export interface RebootIfRequiredStep {
+  kind: 'reboot-if-required';
+  /** Set for a check added after the first release: runs only behind `patched(id)`. */
+  patchId?: string;
+}
+
+export type HostStep = ActivityStep | UndoStep | RebootIfRequiredStep;
+
+export interface PhaseDeclaration {
+  id: string;
+  title: string;
+  /** Section of the article this phase automates. */
+  articleStep?: number;
+  /** The hosts it runs on, in order (k0sctl's "prepare"). */
+  hosts: (spec: ClusterSpec) => string[];
+  fanout: Fanout;
+  /** Whether the phase runs for this cluster (k0sctl's "ShouldRun"). */
+  shouldRun: (spec: ClusterSpec) => boolean;
+  /** What it does on each host, in order. */
+  steps: HostStep[];
+}
+
+export const activity = (
+  activityName: HostStepName,
+  title: string,
+  policy: StepPolicy,
+  detail: string,
+  extra: Partial<Pick<ActivityStep, 'writes' | 'gate' | 'rebootWhenResultSays'>> = {},
+): ActivityStep => ({ kind: 'activity', activity: activityName, title, detail, policy, ...extra });
+
+export const undoWith = (undo: Undo): UndoStep => ({ kind: 'undo', undo });
+
+export const rebootIfRequired = (patchId?: string): RebootIfRequiredStep => ({ kind: 'reboot-if-required', ...(patchId && { patchId }) });
+
+// Host selections the phases share.
+export const allHosts = (s: ClusterSpec) => s.hosts.map((h) => h.name);
+export const masters = (s: ClusterSpec) => s.masters;
+export const workers = (s: ClusterSpec) => s.workers;
+export const firstMaster = (s: ClusterSpec) => [s.firstMaster];
+export const otherMasters = (s: ClusterSpec) => s.masters.filter((m) => m !== s.firstMaster);
+export const always = () => true;
+
+/** Everything about a phase the plan shows, derived from its steps. */
+export const activitySteps = (p: PhaseDeclaration) => p.steps.filter((s): s is ActivityStep => s.kind === 'activity');
+export const filesOf = (p: PhaseDeclaration): RenderedFileId[] => [...new Set(activitySteps(p).flatMap((s) => s.writes ?? []))];
+export const undosOf = (p: PhaseDeclaration): Undo[] => p.steps.flatMap((s) => (s.kind === 'undo' ? [s.undo] : []));
+export const mayReboot = (p: PhaseDeclaration) =>
+  p.steps.some((s) => s.kind === 'reboot-if-required' || (s.kind === 'activity' && s.rebootWhenResultSays));
+export const gatesOf = (p: PhaseDeclaration) => activitySteps(p).filter((s) => s.gate);

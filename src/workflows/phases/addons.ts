@@ -1,0 +1,39 @@
+import { activity, firstMaster, type PhaseDeclaration } from '../phase-model';
+
+export const ingress: PhaseDeclaration = {
+  id: 'ingress',
+  articleStep: 13,
+  title: 'Ingress controller, Service with the masters as externalIPs',
+  hosts: firstMaster,
+  fanout: 'one-at-a-time',
+  shouldRun: (s) => s.ingress.controller !== 'none',
+  steps: [
+    activity(
+      'applyIngress',
+      'ingress controller and Service',
+      'long',
+      'kubectl apply -f <ingress manifest>; kubectl apply -f ingress-service.yaml',
+      {
+        writes: ['ingress-service'],
+      },
+    ),
+  ],
+};
+
+export const dashboard: PhaseDeclaration = {
+  id: 'dashboard',
+  articleStep: 14,
+  title: 'Dashboard on NodePort, admin-user ServiceAccount',
+  hosts: firstMaster,
+  fanout: 'one-at-a-time',
+  shouldRun: (s) => s.dashboard.kind !== 'none',
+  steps: [
+    activity(
+      'applyDashboard',
+      'dashboard, NodePort Service, admin-user',
+      'long',
+      'kubectl apply -f <dashboard manifest>; kubectl apply -f dashboard-service.yaml dashboard-rbac.yaml',
+      { writes: ['dashboard-service', 'dashboard-rbac'] },
+    ),
+  ],
+};

@@ -1,0 +1,19 @@
+import { activity, always, firstMaster, type PhaseDeclaration } from '../phase-model';
+
+export const cni: PhaseDeclaration = {
+  id: 'cni',
+  articleStep: 9,
+  title: 'Calico, with the node address interface from the inventory',
+  hosts: firstMaster,
+  fanout: 'one-at-a-time',
+  shouldRun: always,
+  steps: [
+    activity(
+      'applyCni',
+      'Calico applied with the interface autodetection',
+      'long',
+      'kubectl apply -f <cni manifest or operator>; set the interface autodetection (IP_AUTODETECTION_METHOD / nodeAddressAutodetectionV4)',
+      { writes: ['calico-node-env', 'calico-installation'] },
+    ),
+  ],
+};

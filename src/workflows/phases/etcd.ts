@@ -1,0 +1,19 @@
+import { activity, always, masters, undoWith, type PhaseDeclaration } from '../phase-model';
+
+export const etcd: PhaseDeclaration = {
+  id: 'etcd',
+  articleStep: 7,
+  title: 'External etcd on the masters',
+  hosts: masters,
+  fanout: 'parallel',
+  shouldRun: always,
+  steps: [
+    undoWith({ restore: ['etcd-unit', 'etcd-env', 'etcd-compose'], stop: ['etcd'] }),
+    activity('startEtcd', 'etcd member started', 'long', 'install etcd (systemd unit or docker-compose, from etcd.mode) and start it', {
+      writes: ['etcd-env', 'etcd-unit', 'etcd-compose'],
+    }),
+    activity('etcdHealthy', 'etcd cluster healthy', 'gate', 'etcdctl member list = all masters, endpoint health all healthy', {
+      gate: true,
+    }),
+  ],
+};

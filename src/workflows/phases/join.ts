@@ -1,0 +1,41 @@
+import { activity, otherMasters, workers, type PhaseDeclaration } from '../phase-model';
+
+export const joinMasters: PhaseDeclaration = {
+  id: 'join-masters',
+  articleStep: 10,
+  title: 'Second and third masters: kubeadm join --control-plane, one at a time',
+  hosts: otherMasters,
+  fanout: 'one-at-a-time',
+  shouldRun: (s) => s.masters.length > 1,
+  steps: [
+    activity(
+      'joinNode',
+      'kubeadm join --control-plane',
+      'long',
+      'fresh token and certificate key from the first master (certificates re-uploaded); kubeadm join --config kubeadm-join.yaml; token revoked',
+      { writes: ['kubeadm-join'] },
+    ),
+    activity('nodeReady', 'node Ready', 'gate', 'the Node is Ready', { gate: true }),
+  ],
+};
+
+export const joinWorkers: PhaseDeclaration = {
+  id: 'join-workers',
+  articleStep: 11,
+  title: 'Workers: kubeadm join, in parallel',
+  hosts: workers,
+  fanout: 'parallel',
+  shouldRun: (s) => s.workers.length > 0,
+  steps: [
+    activity(
+      'joinNode',
+      'kubeadm join',
+      'long',
+      'fresh token from the first master; kubeadm join --config kubeadm-join.yaml; token revoked',
+      {
+        writes: ['kubeadm-join'],
+      },
+    ),
+    activity('nodeReady', 'node Ready', 'gate', 'the Node is Ready', { gate: true }),
+  ],
+};

@@ -1,0 +1,20 @@
+import { activity, allHosts, always, rebootIfRequired, type PhaseDeclaration } from '../phase-model';
+
+export const packages: PhaseDeclaration = {
+  id: 'packages',
+  articleStep: 6,
+  title: 'kubelet, kubeadm, kubectl from the Kubernetes repository, held',
+  hosts: allHosts,
+  fanout: 'parallel',
+  shouldRun: always,
+  steps: [
+    activity(
+      'installKubernetesPackages',
+      'kubelet, kubeadm, kubectl installed and held',
+      'long',
+      'add the repository key and source; apt-get install kubelet kubeadm kubectl; apt-mark hold',
+      { writes: ['apt-kubernetes'] },
+    ),
+    rebootIfRequired(),
+  ],
+};

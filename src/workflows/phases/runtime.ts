@@ -1,0 +1,36 @@
+import { activity, allHosts, always, rebootIfRequired, undoWith, type PhaseDeclaration } from '../phase-model';
+
+export const runtime: PhaseDeclaration = {
+  id: 'runtime',
+  articleStep: 6,
+  title: 'Container runtime: modules, sysctls, containerd with SystemdCgroup',
+  hosts: allHosts,
+  fanout: 'parallel',
+  shouldRun: always,
+  steps: [
+    undoWith({ restore: ['containerd-config', 'kernel-modules', 'sysctl'], restart: ['containerd'] }),
+    activity('applyKernelSettings', 'kernel modules and sysctls', 'quick', 'modprobe overlay br_netfilter; sysctl --system', {
+      writes: ['kernel-modules', 'sysctl'],
+    }),
+    activity(
+      'installContainerd',
+      'containerd installed',
+      'long',
+      'install containerd (source from packages.containerd); warn when older than Kubernetes needs',
+      {
+        writes: ['apt-docker'],
+      },
+    ),
+    activity(
+      'configureContainerd',
+      'containerd configured (SystemdCgroup)',
+      'quick',
+      'write /etc/containerd/config.toml, restart containerd, check it is active',
+      {
+        writes: ['containerd-config'],
+      },
+    ),
+    // Added after the first release: installs here may ask for a reboot too.
+    rebootIfRequired('reboot-check-after-runtime'),
+  ],
+};
