@@ -1,19 +1,14 @@
 // The haproxy phase on the lab workers, with haproxy made to fail on one of them (its port taken):
 // that worker's kubelet.conf and bootstrap-kubelet.conf come back byte for byte and its kubelet is
 // restarted, while the other workers switch to https://127.0.0.1:6443.
-// Until the Kubernetes stand-ins exist, the test seeds what kubeadm join leaves on a worker: the two
-// kubeconfigs and a kubelet unit (a placeholder process, named as such).
+// So that the haproxy phase runs alone (no cluster, a few seconds), the test seeds what kubeadm join
+// leaves on a worker: the two kubeconfigs and a kubelet unit (a placeholder process, named as such).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { SshPool } from '../../src/activities/ssh/pool';
-import { run } from '../../src/activities/ssh/exec';
-import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
 import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
-import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
-import { canRunLab, labUp, type Lab } from '../helpers/lab';
+import { waitFor } from '../helpers/temporal';
+import { canRunLab } from '../helpers/lab';
+import { openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
 const kubeconfig = (user: string, server: string) => `apiVersion: v1
 kind: Config
@@ -31,7 +26,7 @@ users:
   user: {client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem}
 `;
 const PLACEHOLDER_KUBELET = `[Unit]
-Description=lab test seed: placeholder for the kubelet until the Kubernetes stand-ins exist
+Description=lab test seed: placeholder for the kubelet (the haproxy phase alone, without a cluster)
 [Service]
 ExecStart=/bin/sleep infinity
 [Install]
@@ -43,36 +38,20 @@ describe(
   'haproxy on the lab workers; a failing one is put back by its compensation',
   { skip: !canRunLab() && 'needs root (docker, debootstrap)' },
   () => {
-    let lab: Lab;
-    let spec: ClusterSpec;
-    let env: TestWorkflowEnvironment;
-    const pool = new SshPool();
-    const workerPool = new SshPool();
-    let worker: Worker;
-    let running: Promise<void>;
-    const taskQueue = `lab-haproxy-${process.pid}`;
-    const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout);
+    let lab: LabFixture;
+    let spec: LabFixture['spec'];
+    let env: LabFixture['env'];
+    let taskQueue: string;
+    const sh = (host: string, command: string) => lab.shRaw(host, command);
 
     before(async () => {
-      lab = labUp();
-      spec = { ...lab.spec, name: `lab-haproxy-${process.pid}` };
-      env = await startTestEnvironment();
-      worker = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({ pool: workerPool }),
-      });
-      running = worker.run();
+      // Fresh hosts: an installed kubelet's drop-in would replace the seeded placeholder.
+      lab = await openLabFixture('lab-haproxy', { fresh: true });
+      ({ spec, env, taskQueue } = lab);
     });
     after(async () => {
-      await run(pool, hostByName(spec, 'worknode02').ssh, 'systemctl stop hakube-test-port-squatter 2>/dev/null; true').catch(() => {});
-      worker?.shutdown();
-      await running;
-      await pool.closeAll();
-      await workerPool.closeAll();
-      await env?.teardown();
-      lab?.down();
+      await lab?.shRaw('worknode02', 'systemctl stop hakube-test-port-squatter 2>/dev/null; true').catch(() => {});
+      await lab?.close();
     });
 
     test('worknode02 restored byte for byte with kubelet restarted; worknode01/03 switched', { timeout: 10 * 60_000 }, async () => {

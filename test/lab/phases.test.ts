@@ -2,55 +2,31 @@
 // through a real Temporal dev server, against the six lab hosts; then checked on the hosts directly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { SshPool } from '../../src/activities/ssh/pool';
-import { run } from '../../src/activities/ssh/exec';
-import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
 import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
-import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
-import { canRunLab, labUp, type Lab } from '../helpers/lab';
+import { BOOT_MARKER_COMMAND } from '../../src/activities/host/container-host';
+import { waitFor } from '../helpers/temporal';
+import { canRunLab } from '../helpers/lab';
+import { assertEtcdHealthy, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
 const PHASES = ['preflight', 'runtime', 'etcd'];
-const MARKER = 'systemctl show -p ActiveEnterTimestamp --value multi-user.target';
+const MARKER = BOOT_MARKER_COMMAND;
 
 describe(
   'preflight, runtime, etcd and an approved reboot on the six lab hosts',
   { skip: !canRunLab() && 'needs root (docker, debootstrap)' },
   () => {
-    let lab: Lab;
-    let spec: ClusterSpec;
-    let env: TestWorkflowEnvironment;
-    let pool: SshPool;
-    let workerPool: SshPool;
-    let worker: Worker;
-    let running: Promise<void>;
-    const taskQueue = `lab-${process.pid}`;
-    const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout.trim());
-    const hosts = () => spec.hosts.map((h) => h.name);
+    let lab: LabFixture;
+    const sh = (host: string, command: string) => lab.sh(host, command);
+    const hosts = () => lab.spec.hosts.map((h) => h.name);
+    let spec: LabFixture['spec'];
+    let env: LabFixture['env'];
+    let taskQueue: string;
 
     before(async () => {
-      lab = labUp();
-      spec = { ...lab.spec, name: `lab-${process.pid}` };
-      env = await startTestEnvironment();
-      pool = new SshPool();
-      worker = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({ pool: (workerPool = new SshPool()) }),
-      });
-      running = worker.run();
+      lab = await openLabFixture('lab-phases');
+      ({ spec, env, taskQueue } = lab);
     });
-    after(async () => {
-      worker?.shutdown();
-      await running;
-      await pool?.closeAll();
-      await workerPool?.closeAll();
-      await env?.teardown();
-      lab?.down();
-    });
+    after(async () => lab?.close());
 
     test(
       'first run: swap off with fstab backup, runtime, 3-member etcd, reboot only after approval',
@@ -103,17 +79,7 @@ describe(
           assert.equal(await sh(host, 'systemctl is-active containerd'), 'active', host);
           assert.match(await sh(host, 'containerd config dump'), /SystemdCgroup = true/, host);
         }
-        const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} member list -w simple`);
-        assert.deepEqual(
-          members
-            .split('\n')
-            .map((l) => l.split(', ')[2])
-            .sort(),
-          ['master01', 'master02', 'master03'],
-        );
-        assert.ok(members.split('\n').every((l) => l.split(', ')[1] === 'started'));
-        const health = await sh('master02', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`);
-        assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, 3, health);
+        await assertEtcdHealthy(lab, 'master02');
       },
     );
 

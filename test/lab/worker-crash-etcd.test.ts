@@ -5,24 +5,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SshPool } from '../../src/activities/ssh/pool';
-import { run } from '../../src/activities/ssh/exec';
-import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
 import { progressOf, startOrAttach } from '../../src/temporal/client';
-import { startTestEnvironment, waitFor } from '../helpers/temporal';
-import { canRunLab, labUp, type Lab } from '../helpers/lab';
+import { waitFor } from '../helpers/temporal';
+import { canRunLab } from '../helpers/lab';
+import { assertEtcdHealthy, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
 
 describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() && 'needs root (docker, debootstrap)' }, () => {
-  let lab: Lab;
-  let spec: ClusterSpec;
-  let env: TestWorkflowEnvironment;
-  const pool = new SshPool();
-  const taskQueue = `lab-crash-${process.pid}`;
+  let lab: LabFixture;
+  let spec: LabFixture['spec'];
+  let env: LabFixture['env'];
+  let taskQueue: string;
   const workers: ChildProcess[] = [];
-  const sh = (host: string, command: string) => run(pool, hostByName(spec, host).ssh, command).then((r) => r.stdout.trim());
+  const sh = (host: string, command: string) => lab.sh(host, command);
 
   function startWorker(): Promise<ChildProcess> {
     const child = spawn(BIN, ['worker'], {
@@ -37,15 +33,13 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
   }
 
   before(async () => {
-    lab = labUp();
-    spec = { ...lab.spec, name: `lab-crash-${process.pid}` };
-    env = await startTestEnvironment();
+    // The workers are `hakube worker` processes of their own, killed and replaced by the test.
+    lab = await openLabFixture('lab-crash', { inProcessWorker: false });
+    ({ spec, env, taskQueue } = lab);
   });
   after(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
-    await pool.closeAll();
-    await env?.teardown();
-    lab?.down();
+    await lab?.close();
   });
 
   test('the run completes with a healthy 3-member etcd; finished host workflows ran once', { timeout: 12 * 60_000 }, async () => {
@@ -70,16 +64,7 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
     await handle.result();
     console.log(`lab: run completed ${Math.round((Date.now() - killedAt) / 1000)} s after the worker was killed`);
 
-    const members = await sh('master01', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} member list -w simple`);
-    assert.deepEqual(
-      members
-        .split('\n')
-        .map((l) => l.split(', ')[2])
-        .sort(),
-      ['master01', 'master02', 'master03'],
-    );
-    const health = await sh('master03', `ETCDCTL_API=3 etcdctl --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`);
-    assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, 3, health);
+    await assertEtcdHealthy(lab, 'master03');
     for (const phase of ['preflight', 'runtime'])
       for (const host of spec.hosts.map((h) => h.name)) {
         let executions = 0;

@@ -12,6 +12,7 @@ import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { INSTALL } from '../../src/workflows/operations';
 import { planText } from '../../src/plan/render-plan';
+import { resultSummary, statusTable } from '../../src/cli/progress-view';
 import { abort, approve, progressOf, retry, startOrAttach } from '../../src/temporal/client';
 import { fakeActivities, type Call, type FakeOptions } from '../helpers/fake-activities';
 import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
@@ -48,7 +49,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
   const firstStart = (calls: Call[], names: string[]) => Math.min(...calls.filter((c) => names.includes(c.name)).map((c) => c.start));
 
   test('phases run in the article order; parallel steps overlap; masters join one at a time', async () => {
-    await withWorker({ delayMs: 150 }, async (calls, taskQueue) => {
+    await withWorker({ delayMs: 150, warnOn: new Set(['master02']) }, async (calls, taskQueue) => {
       const spec = specFor();
       const { handle } = await startOrAttach(client, spec, { taskQueue });
       const result = await handle.result();
@@ -108,6 +109,11 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       }
       const progress = await progressOf(handle);
       assert.equal(progress.status, 'completed');
+      // A step's warning reaches the operator: in the progress (`up`, `status`) and in the final summary.
+      assert.deepEqual(progress.phases.find((p) => p.id === 'preflight')!.hosts.master02.warnings, ['cgroup hybrid: fake warning']);
+      assert.deepEqual(progress.phases.find((p) => p.id === 'preflight')!.hosts.master01.warnings, []);
+      assert.match(statusTable(progress), /master02 +done\n +WARNING: cgroup hybrid: fake warning/);
+      assert.match(resultSummary(result), /Warnings:\n +master02 +cgroup hybrid: fake warning/);
       assert.equal(progress.phases.find((p) => p.id === 'haproxy')!.hosts.worknode03.state, 'done');
       // Keep this history for the replay test (regenerate with UPDATE_HISTORY=1 when the workflow changes on purpose).
       if (process.env.UPDATE_HISTORY || !fs.existsSync(HISTORY_FIXTURE)) {

@@ -1,0 +1,74 @@
+// The one fixture every lab test starts from: the six lab hosts (brought up if needed, taken down
+// after only if this test started them), a real Temporal dev server, SSH to the hosts for checks, a
+// cluster spec with a name of its own (one workflow id per test), and optionally a worker with the
+// real activities in this process.
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { SshPool } from '../../src/activities/ssh/pool';
+import { run } from '../../src/activities/ssh/exec';
+import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
+import { startTestEnvironment, workflowBundle } from './temporal';
+import { labUp } from './lab';
+
+export interface LabFixture {
+  spec: ClusterSpec;
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  /** Runs a command on a lab host (as root) and returns its stdout as it is. */
+  shRaw(host: string, command: string, timeoutMs?: number): Promise<string>;
+  /** The same, trimmed. */
+  sh(host: string, command: string, timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openLabFixture(name: string, options: { fresh?: boolean; inProcessWorker?: boolean } = {}): Promise<LabFixture> {
+  const lab = labUp({ fresh: options.fresh });
+  const spec: ClusterSpec = { ...lab.spec, name: `${name}-${process.pid}` };
+  const taskQueue = `${name}-${process.pid}`;
+  const env = await startTestEnvironment();
+  const pool = new SshPool();
+  const workerPool = new SshPool();
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (options.inProcessWorker !== false) {
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ pool: workerPool }),
+    });
+    running = worker.run();
+  }
+  const shRaw = (host: string, command: string, timeoutMs?: number) =>
+    run(pool, hostByName(spec, host).ssh, command, timeoutMs ? { timeoutMs } : {}).then((r) => r.stdout);
+  return {
+    spec,
+    env,
+    taskQueue,
+    shRaw,
+    sh: (host, command, timeoutMs) => shRaw(host, command, timeoutMs).then((s) => s.trim()),
+    async close() {
+      worker?.shutdown();
+      await running;
+      await pool.closeAll();
+      await workerPool.closeAll();
+      await env.teardown();
+      lab.down();
+    },
+  };
+}
+
+/** Asserts, from `from`, that every master is a started etcd member and every endpoint is healthy. */
+export async function assertEtcdHealthy(lab: LabFixture, from: string): Promise<void> {
+  const ctl = `ETCDCTL_API=3 etcdctl --endpoints=${lab.spec.etcd.endpoints.join(',')}`;
+  const members = (await lab.sh(from, `${ctl} member list -w simple`)).split('\n').map((l) => l.split(', '));
+  assert.deepEqual(members.map((m) => m[2]).sort(), [...lab.spec.masters].sort());
+  assert.ok(
+    members.every((m) => m[1] === 'started'),
+    JSON.stringify(members),
+  );
+  const health = await lab.sh(from, `${ctl} endpoint health 2>&1`);
+  assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, lab.spec.masters.length, health);
+}

@@ -1,0 +1,78 @@
+// The host toolkit's pure parts: secret masking, version comparison, output parsers, and the
+// compensation data the phases declare.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { maskSecrets } from '../../src/activities/host/mask';
+import { versionAtLeast, versionNumbers } from '../../src/activities/host/versions';
+import { parseEtcdMembers, parseKeyValues, parseNodeReady } from '../../src/activities/host/facts';
+import { compensationFor, describeUndo } from '../../src/contracts/compensation';
+import { RENDERED_FILES, remotePath } from '../../src/contracts/remote-files';
+import { OPERATIONS } from '../../src/workflows/operations';
+import { filesOf, undosOf } from '../../src/workflows/phase-model';
+import { HOST_STEPS } from '../../src/activities/registry';
+
+test('maskSecrets hides bootstrap tokens, certificate keys and kubeconfig credentials', () => {
+  const key = 'a'.repeat(64);
+  const text = [
+    'kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef',
+    `--certificate-key ${key}`,
+    `certificateKey: "${key}"`,
+    key,
+    'client-key-data: LS0tLS1CRUdJTi',
+    'token: eyJhbGciOi',
+    'nothing secret here: 1.37.1',
+  ].join('\n');
+  const masked = maskSecrets(text);
+  assert.doesNotMatch(masked, /abcdef\.0123456789abcdef/);
+  assert.ok(!masked.includes(key), masked);
+  assert.doesNotMatch(masked, /LS0tLS1CRUdJTi|eyJhbGciOi/);
+  assert.match(masked, /--certificate-key \*\*\*/);
+  assert.match(masked, /nothing secret here: 1\.37\.1/);
+});
+
+test('versionAtLeast compares the leading numbers of what hosts report', () => {
+  assert.deepEqual(versionNumbers('6.1.0-18-amd64'), [6, 1, 0]);
+  assert.deepEqual(versionNumbers('v2.2.1-rc.1'), [2, 2, 1]);
+  assert.deepEqual(versionNumbers('1.7.24~ds1'), [1, 7, 24]);
+  assert.equal(versionAtLeast('6.1.0-18-amd64', '4.18'), true);
+  assert.equal(versionAtLeast('4.9.0-8-amd64', '4.18'), false);
+  assert.equal(versionAtLeast('4.18', '4.18'), true);
+  assert.equal(versionAtLeast('1.7.24', '2.2'), false);
+  assert.equal(versionAtLeast('v2.2.0', '2.2'), true);
+  assert.equal(versionAtLeast('2.10.0', '2.2'), true, 'numeric, not lexical');
+  assert.equal(versionAtLeast('', '1.0'), false, 'an unknown version is never new enough');
+});
+
+test('parsers read key=value facts, etcd member lists and node Ready columns', () => {
+  assert.deepEqual(parseKeyValues('id=debian\npretty=Debian GNU/Linux 12 (bookworm)\nnoise\nips=10.0.0.1 fe80::1'), {
+    id: 'debian',
+    pretty: 'Debian GNU/Linux 12 (bookworm)',
+    ips: '10.0.0.1 fe80::1',
+  });
+  const members = parseEtcdMembers('8e9e05c52164694d, started, master01, http://10.0.0.11:2380, http://10.0.0.11:2379, false\n\n');
+  assert.deepEqual(members, [
+    { id: '8e9e05c52164694d', status: 'started', name: 'master01', peerUrls: 'http://10.0.0.11:2380', clientUrls: 'http://10.0.0.11:2379' },
+  ]);
+  assert.deepEqual(parseNodeReady('master01   True\nworknode01 False\n'), { master01: 'True', worknode01: 'False' });
+});
+
+test('a declared undo becomes a compensation with resolved paths, described from the same data', () => {
+  const undo = { restore: ['haproxy-config', 'kubelet-conf'] as const, restart: ['kubelet'] };
+  const c = compensationFor({ ...undo, restore: [...undo.restore] }, { host: 'worknode01', phase: 'haproxy', backupTag: 't-1' });
+  assert.deepEqual(c.restoreFiles, ['/etc/haproxy/haproxy.cfg', '/etc/kubernetes/kubelet.conf']);
+  assert.deepEqual(c.restartUnits, ['kubelet']);
+  assert.equal(c.stopUnits, undefined);
+  assert.equal(c.description, describeUndo({ ...undo, restore: [...undo.restore] }));
+  assert.match(c.description, /restore \/etc\/haproxy\/haproxy\.cfg, \/etc\/kubernetes\/kubelet\.conf .*; restart kubelet/);
+});
+
+test('every phase names real activities, catalogued files and restorable paths', () => {
+  const catalogued = new Set(RENDERED_FILES.map((f) => f.id));
+  for (const [operation, phases] of Object.entries(OPERATIONS))
+    for (const phase of phases) {
+      for (const step of phase.steps)
+        if (step.kind === 'activity') assert.ok(step.activity in HOST_STEPS, `${operation}/${phase.id}: ${step.activity}`);
+      for (const id of filesOf(phase)) assert.ok(catalogued.has(id), `${operation}/${phase.id} writes ${id}`);
+      for (const undo of undosOf(phase)) for (const id of undo.restore) assert.match(remotePath(id), /^\//);
+    }
+});
