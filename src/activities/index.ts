@@ -1,8 +1,11 @@
 // The activities, built from one factory that holds the SSH connection pool (one pool per worker).
+// Every host step runs through runHostStep: step lock, heartbeats on a timer, failure classes.
 import type { HostRequest } from '../contracts/activity-request';
 import type { HakubeActivities } from './types';
 import { HostSession } from './host/session';
+import { runHostStep } from './host/step-runner';
 import type { SshPool } from './ssh/pool';
+import { hostByName } from '../inventory/spec';
 import { HOST_STEPS } from './registry';
 import { compensate } from './steps/compensate';
 
@@ -10,12 +13,23 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
   const hostSteps = Object.fromEntries(
     Object.entries(HOST_STEPS).map(([name, step]) => [
       name,
-      (req: HostRequest) => (step as (s: HostSession) => Promise<unknown>)(HostSession.of(pool, req)),
+      (req: HostRequest) =>
+        runHostStep(
+          pool,
+          hostByName(req.spec, req.host).ssh,
+          (owner) => HostSession.of(pool, req, owner),
+          (s) => (step as (s: HostSession, req: HostRequest) => Promise<unknown>)(s, req),
+        ),
     ]),
   ) as Omit<HakubeActivities, 'compensate'>;
   return {
     ...hostSteps,
-    compensate: ({ spec, compensation }) =>
-      compensate(new HostSession(pool, spec, compensation.host, compensation.backupTag), compensation),
+    compensate: ({ spec, compensation: c }) =>
+      runHostStep(
+        pool,
+        hostByName(spec, c.host).ssh,
+        (owner) => new HostSession(pool, spec, c.host, c.backupTag, [], owner),
+        (s) => compensate(s, c),
+      ),
   } as HakubeActivities;
 }

@@ -2,6 +2,7 @@
 // and the activity contract (HakubeActivities), the worker's activities and the tests' fakes are all
 // derived from it, so a new step is registered by writing it in its module.
 import type { HostSession } from './host/session';
+import type { HostRequest } from '../contracts/activity-request';
 import { preflightSteps } from './steps/preflight';
 import { kernelSteps } from './steps/kernel';
 import { rebootSteps } from './steps/reboot';
@@ -24,6 +25,6 @@ export const HOST_STEPS = {
   ...addonsSteps,
   ...haproxySteps,
   ...verifyHaSteps,
-} satisfies Record<string, (s: HostSession) => Promise<unknown>>;
+} satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

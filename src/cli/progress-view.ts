@@ -25,8 +25,7 @@ export function progressChanges(previous: Progress | undefined, current: Progres
       if (hp.state === 'waiting-approval') lines.push(`   ${PAD} approve with \`hakube approve ${host} -c ${current.cluster}\` (or --all)`);
     }
   }
-  if (current.status !== previous?.status && (current.status === 'aborting' || current.status === 'aborted'))
-    lines.push(`== install ${current.status}`);
+  if (current.status !== previous?.status && current.status.startsWith('abort')) lines.push(`== install ${current.status}`);
   return lines;
 }
 
@@ -42,6 +41,8 @@ export function statusTable(p: Progress): string {
     }
   }
   if (p.compensationsRun.length) lines.push('  compensations run:', ...p.compensationsRun.map((c) => `    ${c}`));
+  if (p.compensationsFailed?.length)
+    lines.push('  compensations FAILED (finish them by hand):', ...p.compensationsFailed.map((c) => `    ${c}`));
   return lines.join('\n');
 }
 

@@ -10,6 +10,9 @@ export interface HostRequest {
   backupTag: string;
   /** The rendered files the step may write (from its phase declaration): any other is refused. */
   writes?: RenderedFileId[];
+  /** For the reboot step: the host's boot marker read before the reboot was approved (in history, so
+   * a retried attempt knows whether the reboot already happened and never reboots twice). */
+  bootMarker?: string;
 }
 
 /** What a step did: `changed: false` means it found the host already as wanted. */

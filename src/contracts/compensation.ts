@@ -10,6 +10,8 @@ export interface Undo {
   restart?: string[];
   start?: string[];
   swapOn?: boolean;
+  /** `kubeadm reset -f`: a half-done kubeadm init or join left as a clean host. */
+  kubeadmReset?: boolean;
 }
 
 /** An undo action registered for one host in one run. */
@@ -23,6 +25,7 @@ export interface Compensation {
   restartUnits?: string[];
   startUnits?: string[];
   swapOn?: boolean;
+  kubeadmReset?: boolean;
 }
 
 /** The undo in words, for the plan and the progress: derived from the data, so they cannot drift. */
@@ -33,6 +36,7 @@ export function describeUndo(undo: Undo): string {
     undo.restart?.length ? `restart ${undo.restart.join(', ')}` : '',
     undo.start?.length ? `start ${undo.start.join(', ')}` : '',
     undo.swapOn ? 'swapon -a' : '',
+    undo.kubeadmReset ? 'kubeadm reset -f' : '',
   ];
   return parts.filter(Boolean).join('; ');
 }
@@ -46,5 +50,26 @@ export function compensationFor(undo: Undo, where: { host: string; phase: string
     ...(undo.restart && { restartUnits: undo.restart }),
     ...(undo.start && { startUnits: undo.start }),
     ...(undo.swapOn && { swapOn: true }),
+    ...(undo.kubeadmReset && { kubeadmReset: true }),
   };
+}
+
+/** Identifies a compensation: a phase run again registers the same ones, which are kept once. */
+export const compensationKey = (c: Compensation) => `${c.host}/${c.phase}/${c.description}`;
+
+/** What an operator runs on the host to finish an undo that failed (printed with the failure). */
+export function manualUndo(c: Compensation, backupRoot: string): string {
+  const files = c.restoreFiles.map((p) => {
+    const backup = `${backupRoot}/${c.backupTag}${p}`;
+    return `if [ -e ${backup}.absent ]; then rm -f ${p}; else cp -a ${backup} ${p}; fi`;
+  });
+  const lines = [
+    ...(c.kubeadmReset ? ['kubeadm reset -f'] : []),
+    ...files,
+    ...(c.stopUnits ?? []).map((u) => `systemctl stop ${u}`),
+    ...(c.restartUnits ?? []).map((u) => `systemctl restart ${u}`),
+    ...(c.startUnits ?? []).map((u) => `systemctl start ${u}`),
+    ...(c.swapOn ? ['swapon -a'] : []),
+  ];
+  return `on ${c.host} as root: ${lines.join('; ')}`;
 }

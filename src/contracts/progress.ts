@@ -23,7 +23,7 @@ export interface PhaseProgress {
   hosts: Record<string, HostProgress>;
 }
 
-export type RunStatus = 'running' | 'paused' | 'waiting-approval' | 'completed' | 'aborting' | 'aborted';
+export type RunStatus = 'running' | 'paused' | 'waiting-approval' | 'completed' | 'aborting' | 'aborted' | 'aborted-with-errors';
 
 export interface Progress {
   cluster: string;
@@ -33,6 +33,8 @@ export interface Progress {
   phases: PhaseProgress[];
   compensationsRegistered: number;
   compensationsRun: string[];
+  /** Undo steps that failed, each with the command that finishes it by hand. */
+  compensationsFailed?: string[];
 }
 
 /** Host workflow -> parent. */

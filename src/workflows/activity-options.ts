@@ -1,39 +1,61 @@
 // Activity proxies by kind of work: each kind has its own timeouts and retry policy. A phase step
 // names its kind (StepPolicy); reboots and undo steps have their own.
-import { proxyActivities } from '@temporalio/workflow';
+//
+// Every host step heartbeats on a timer (activities/host/step-runner.ts), so every kind has a short
+// heartbeat timeout: a dead worker's step is retried by a new worker within ~20 s instead of waiting
+// for the step's whole start-to-close timeout. Cancellation waits for the step to stop (its remote
+// commands killed) before the workflow goes on, so an undo never runs beside the step it undoes.
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { HakubeActivities } from '../activities/types';
 import type { StepPolicy } from './phase-model';
 
+const common: ActivityOptions = {
+  heartbeatTimeout: '15 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+
 /** Short, idempotent edits and checks: retried a few times quickly. */
 const quick = proxyActivities<HakubeActivities>({
+  ...common,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 4 },
 });
 
-/** Package installs, kubeadm, manifests: minutes long, heartbeating with their last output lines. */
+/** Package installs, kubeadm, manifests: minutes long. */
 const long = proxyActivities<HakubeActivities>({
+  ...common,
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '90 seconds',
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3 },
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3 },
 });
 
 /** Waiting for the cluster to converge (etcd quorum, API ready, node Ready): many patient attempts. */
 const gate = proxyActivities<HakubeActivities>({
+  ...common,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '3s', backoffCoefficient: 1.5, maximumInterval: '20s', maximumAttempts: 30 },
 });
 
-export const byPolicy: Record<StepPolicy, HakubeActivities> = { quick, long, gate };
+/** Steps that disturb the cluster on purpose (the HA check stops an API server): never repeated by
+ * a retry policy; after a failure the host pauses and the operator decides. A worker that dies is
+ * still noticed by the heartbeat timeout: the step then pauses the host too. */
+const once = proxyActivities<HakubeActivities>({
+  ...common,
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 1 },
+});
 
-/** A reboot and the wait for the host to come back. */
+export const byPolicy: Record<StepPolicy, HakubeActivities> = { quick, long, gate, once };
+
+/** A reboot and the wait for the host to come back (the boot marker in the input keeps it to one). */
 export const reboot = proxyActivities<HakubeActivities>({
+  ...common,
   startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '60 seconds',
-  retry: { initialInterval: '10s', maximumAttempts: 2 },
+  retry: { initialInterval: '5s', maximumAttempts: 3 },
 });
 
 /** Undo steps: must get through, so retried longer. */
 export const undo = proxyActivities<HakubeActivities>({
+  ...common,
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });

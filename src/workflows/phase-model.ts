@@ -11,7 +11,7 @@ import type { HostStepName } from '../activities/types';
 export type Fanout = 'parallel' | 'one-at-a-time';
 
 /** Retry and timeout policy of a step (see activity-options.ts). */
-export type StepPolicy = 'quick' | 'long' | 'gate';
+export type StepPolicy = 'quick' | 'long' | 'gate' | 'once';
 
 /** One activity on the host. */
 export interface ActivityStep {
@@ -57,6 +57,9 @@ export interface PhaseDeclaration {
   shouldRun: (spec: ClusterSpec) => boolean;
   /** What it does on each host, in order. */
   steps: HostStep[];
+  /** Once this phase is done a working cluster exists: an abort from then on undoes only the phase
+   * in flight and leaves the cluster working, instead of undoing everything. */
+  createsCluster?: boolean;
 }
 
 export const activity = (

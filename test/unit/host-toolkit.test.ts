@@ -76,3 +76,15 @@ test('every phase names real activities, catalogued files and restorable paths',
       for (const undo of undosOf(phase)) for (const id of undo.restore) assert.match(remotePath(id), /^\//);
     }
 });
+
+test('a changed host key is not retried: it pauses the host at once', async () => {
+  const { classify } = await import('../../src/activities/host/step-runner');
+  const { ApplicationFailure } = await import('@temporalio/common');
+  const mismatch = Object.assign(new Error('host key of 10.0.0.1 changed'), { name: 'HostKeyMismatchError' });
+  const classified = classify(mismatch);
+  assert.ok(classified instanceof ApplicationFailure);
+  assert.equal(classified.nonRetryable, true);
+  assert.equal(classified.type, 'HostKeyMismatch');
+  const other = new Error('connection reset');
+  assert.equal(classify(other), other, 'other errors keep their retries');
+});

@@ -186,11 +186,19 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
     });
   });
 
-  test('abort runs every registered compensation in reverse and ends the run', async () => {
-    await withWorker({ failing: new Set(['installHaproxy@worknode02']) }, async (calls, taskQueue) => {
+  test('abort before the cluster exists runs every registered compensation in reverse, each once', async () => {
+    const failing = new Set(['startEtcd@master02']);
+    await withWorker({ failing }, async (calls, taskQueue) => {
       const { handle } = await startOrAttach(client, specFor(), { taskQueue });
       await waitFor('paused', async () => (await progressOf(handle)).status === 'paused');
+      // A retry that fails again registers the phase's undo again: it is kept once.
       const registered = (await progressOf(handle)).compensationsRegistered;
+      await retry(handle, { hosts: ['master02'] });
+      await waitFor('paused again', async () => {
+        const p = await progressOf(handle);
+        return p.status === 'paused' && calls.filter((c) => c.name === 'startEtcd' && c.host === 'master02').length === 2;
+      });
+      assert.equal((await progressOf(handle)).compensationsRegistered, registered);
       const before = calls.filter((c) => c.name === 'compensate').length;
       await abort(handle, 'test');
       await assert.rejects(
@@ -202,16 +210,63 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
         .slice(before)
         .map((c) => c.compensation!);
       assert.equal(run.length, registered);
-      // Registration order: preflight (6 hosts), runtime (6), etcd (3), haproxy (3): undone newest first.
+      // Registration order: preflight (6 hosts), runtime (6), etcd (3): undone newest first.
       const phasesRun = run.map((c) => c.phase);
       const firstIndex = (p: string) => phasesRun.indexOf(p as never);
-      assert.ok(
-        firstIndex('haproxy') < firstIndex('etcd') &&
-          firstIndex('etcd') < firstIndex('runtime') &&
-          firstIndex('runtime') < firstIndex('preflight'),
-      );
+      assert.ok(firstIndex('etcd') < firstIndex('runtime') && firstIndex('runtime') < firstIndex('preflight'), phasesRun.join());
       assert.equal(phasesRun.filter((p) => p === 'preflight').length, 6);
+      assert.equal(phasesRun.filter((p) => p === 'etcd').length, 3);
       assert.equal(phasesRun[phasesRun.length - 1], 'preflight');
+      assert.equal((await progressOf(handle)).status, 'aborted');
+    });
+  });
+
+  test('abort once the cluster exists undoes only the hosts of the phase in flight', async () => {
+    await withWorker({ failing: new Set(['installHaproxy@worknode02']) }, async (calls, taskQueue) => {
+      const { handle } = await startOrAttach(client, specFor(), { taskQueue });
+      await waitFor('worknode02 paused, worknode01 and 03 done', async () => {
+        const p = await progressOf(handle);
+        const h = p.phases.find((x) => x.id === 'haproxy')!.hosts;
+        return p.status === 'paused' && h.worknode01.state === 'done' && h.worknode03.state === 'done';
+      });
+      const before = calls.filter((c) => c.name === 'compensate').length;
+      await abort(handle, 'test');
+      await assert.rejects(
+        handle.result(),
+        (e: Error) =>
+          e instanceof WorkflowFailedError && /the cluster exists, so only the phase in flight was undone/.test(e.cause?.message ?? ''),
+      );
+      const run = calls
+        .filter((c) => c.name === 'compensate')
+        .slice(before)
+        .map((c) => `${c.compensation!.phase}@${c.host}`);
+      // worknode01 and 03 finished haproxy; swap, containerd and etcd stay as a working cluster needs them.
+      assert.deepEqual(run, ['haproxy@worknode02']);
+    });
+  });
+
+  test('an undo that fails does not stop the others; the run ends aborted with errors, naming it', async () => {
+    await withWorker({ failing: new Set(['startEtcd@master02', 'compensate@master03']) }, async (calls, taskQueue) => {
+      const { handle } = await startOrAttach(client, specFor(), { taskQueue });
+      await waitFor('master02 paused, master03 done', async () => {
+        const p = await progressOf(handle);
+        return p.status === 'paused' && p.phases.find((x) => x.id === 'etcd')!.hosts.master03.state === 'done';
+      });
+      const registered = (await progressOf(handle)).compensationsRegistered;
+      const before = calls.filter((c) => c.name === 'compensate').length;
+      await abort(handle, 'test');
+      await assert.rejects(handle.result(), (e: Error) => {
+        const message = (e as WorkflowFailedError).cause?.message ?? '';
+        return /3 undo step\(s\) FAILED/.test(message) && /master03: .*finish it on master03 as root: .*systemctl stop etcd/.test(message);
+      });
+      const attempted = calls.filter((c) => c.name === 'compensate').slice(before);
+      assert.equal(attempted.length, registered, 'every undo was attempted');
+      const progress = await progressOf(handle);
+      assert.equal(progress.status, 'aborted-with-errors');
+      // master03's preflight, runtime and etcd undo fail; the 12 others ran.
+      assert.equal(progress.compensationsFailed!.length, 3);
+      assert.equal(progress.compensationsRun.length, registered - 3);
+      assert.match(statusTable(progress), /compensations FAILED/);
     });
   });
 

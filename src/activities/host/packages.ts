@@ -15,9 +15,16 @@ export async function ensurePackages(s: HostSession, packages: string[], options
   const missing = await missingPackages(s, packages);
   if (!missing.length) return false;
   if (options.update !== false) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
-  await s.sh(`apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`, {
-    timeoutMs: 20 * 60_000,
-  });
+  // An install cut off earlier (a worker or connection that died, an attempt stopped by the step lock)
+  // leaves dpkg half-configured, and apt refuses to go on until it is finished.
+  await s.sh('dpkg --configure -a', { timeoutMs: 10 * 60_000 });
+  // Waits for another apt (unattended-upgrades) instead of failing at once on its lock.
+  await s.sh(
+    `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`,
+    {
+      timeoutMs: 20 * 60_000,
+    },
+  );
   return true;
 }
 

@@ -31,12 +31,14 @@ export class HostSession {
     readonly backupTag: string,
     /** The rendered files this step declared it writes (undefined: any, for tools and tests). */
     private readonly writes?: readonly RenderedFileId[],
+    /** The step attempt holding this host's step lock: every command here runs only while it does. */
+    private readonly lockOwner?: string,
   ) {
     this.host = hostByName(spec, hostName);
   }
 
-  static of(pool: SshPool, req: HostRequest): HostSession {
-    return new HostSession(pool, req.spec, req.host, req.backupTag, req.writes);
+  static of(pool: SshPool, req: HostRequest, lockOwner?: string): HostSession {
+    return new HostSession(pool, req.spec, req.host, req.backupTag, req.writes, lockOwner);
   }
 
   /** Another host of the same cluster (e.g. the first master, for kubectl and join tokens). */
@@ -48,22 +50,28 @@ export class HostSession {
     return this.host.ssh;
   }
 
+  /** What the step is doing, for its heartbeats (sent on a timer by the step runner). */
+  get heartbeatDetails(): { host: string; command?: string; lastLines: string[] } {
+    return { host: this.host.name, command: this.lastCommand, lastLines: this.lastLines };
+  }
+  private lastCommand?: string;
+
   private options(extra: ExecOptions = {}): ExecOptions {
     const ctx = activityContext();
     return {
       signal: ctx?.cancellationSignal,
+      lockOwner: this.lockOwner,
       ...extra,
       onOutput: (chunk, stream) => {
         extra.onOutput?.(chunk, stream);
         this.lastLines = [...this.lastLines, ...maskSecrets(chunk).split('\n').filter(Boolean)].slice(-5);
-        ctx?.heartbeat({ host: this.host.name, lastLines: this.lastLines });
       },
     };
   }
 
   /** Runs a command; throws on a non-zero exit (with secrets masked). */
   async sh(command: string, extra: ExecOptions = {}): Promise<string> {
-    activityContext()?.heartbeat({ host: this.host.name, command: maskSecrets(command) });
+    this.lastCommand = maskSecrets(command);
     try {
       return (await run(this.pool, this.conn, command, this.options(extra))).stdout;
     } catch (err) {
@@ -77,8 +85,13 @@ export class HostSession {
     return exec(this.pool, this.conn, command, this.options(extra));
   }
 
-  async test(command: string): Promise<boolean> {
-    return (await this.probe(command)).code === 0;
+  async test(command: string, extra: ExecOptions = {}): Promise<boolean> {
+    return (await this.probe(command, extra)).code === 0;
+  }
+
+  /** A line for the operator in the step's heartbeat (what the step decided, e.g. a reset). */
+  log(line: string): void {
+    this.lastLines = [...this.lastLines, maskSecrets(line)].slice(-5);
   }
 
   /**

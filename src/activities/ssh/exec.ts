@@ -17,6 +17,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Strings masked as *** in output and errors (tokens, keys). */
   redact?: string[];
+  /** Run only while this step attempt holds the host's step lock (see shell.ts). */
+  lockOwner?: string;
 }
 
 export interface ExecResult {
@@ -66,7 +68,7 @@ function openExec(client: Client, command: string): Promise<ClientChannel> {
 export async function exec(pool: SshPool, conn: HostConnection, command: string, options: ExecOptions = {}): Promise<ExecResult> {
   const redact = redactor(options.redact);
   const shown = redact(command);
-  const wrapped = wrapCommand(command, options.sudo ?? conn.sudo);
+  const wrapped = wrapCommand(command, options.sudo ?? conn.sudo, options.lockOwner);
   let client = await pool.get(conn);
   let stream: ClientChannel;
   try {

@@ -5,8 +5,18 @@ import type { Compensation } from '../../contracts/compensation';
 import { result, type HostSession } from '../host/session';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
+import { backupPathOf } from '../ssh/files';
 
 export async function compensate(s: HostSession, c: Compensation): Promise<StepResult> {
+  // First, so the files kubeadm leaves are gone before backups are put back; and only when this run
+  // started kubeadm on the host (kubeadm.ts marks it): a re-run that found the host joined resets nothing.
+  if (c.kubeadmReset)
+    await s.sh(
+      `[ -e ${backupPathOf(c.backupTag, '/kubeadm-started')} ] || exit 0; kubeadm reset -f && rm -f /var/lib/hakube/kubeadm-*.done`,
+      {
+        timeoutMs: 5 * 60_000,
+      },
+    );
   let restored = false;
   for (const path of c.restoreFiles) {
     const outcome = await s.restore(path);

@@ -1,15 +1,56 @@
 // Article steps 8, 10, 11: kubeadm init on the first master, joins with fresh credentials.
 // Join secrets (token, certificate key) are made on the first master inside the activity, used,
 // and revoked; they never leave this process: not returned, not in heartbeats, not in errors.
+//
+// Both recover from a crash at any point: a host whose init or join never completed but left files
+// behind (manifests, kubelet.conf, certificates) is reset with `kubeadm reset -f` before kubeadm runs
+// again, because kubeadm's own preflight refuses such a host forever. Completion is recorded on the
+// host, so a finished control plane that is only slow to answer is waited for, never reset.
 import type { StepResult } from '../../contracts/activity-request';
 import { HOST_PATHS, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
+import { backupPathOf } from '../ssh/files';
 import { KUBECTL, firstMaster, kubectl } from './kubectl';
 
+const INIT_DONE = '/var/lib/hakube/kubeadm-init.done';
+const JOIN_DONE = '/var/lib/hakube/kubeadm-join.done';
+/** Files kubeadm leaves behind: any of them without a completion record means a half-done run. */
+const KUBEADM_LEFTOVERS = `${HOST_PATHS['kubelet-conf']} ${HOST_PATHS['admin-conf']} ${HOST_PATHS['kubernetes-ca']} /etc/kubernetes/manifests/*.yaml`;
+
+const hasLeftovers = (s: HostSession) => s.test(`for f in ${KUBEADM_LEFTOVERS}; do [ -e "$f" ] && exit 0; done; exit 1`);
+
+/** Marks that this run started kubeadm on the host: the phase's undo (kubeadm reset) applies only then. */
+const markStarted = (s: HostSession) =>
+  s.sh(`mkdir -p "$(dirname ${backupPathOf(s.backupTag, '/kubeadm-started')})" && touch ${backupPathOf(s.backupTag, '/kubeadm-started')}`);
+
+async function resetHalfDone(s: HostSession, why: string): Promise<void> {
+  s.log(`${why}: kubeadm reset -f before running kubeadm again`);
+  await s.sh('kubeadm reset -f', { timeoutMs: 5 * 60_000 });
+}
+
 async function kubeadmInit(s: HostSession): Promise<StepResult> {
-  if (await s.test(`test -f ${HOST_PATHS['admin-conf']} && ${KUBECTL} get --raw=/readyz >/dev/null 2>&1`)) return result(false);
+  const ready = () => s.test(`test -f ${HOST_PATHS['admin-conf']} && ${KUBECTL} get --raw=/readyz >/dev/null 2>&1`);
+  if (await ready()) {
+    await s.sh(`mkdir -p /var/lib/hakube && touch ${INIT_DONE}`);
+    return result(false);
+  }
+  if (await s.test(`test -f ${INIT_DONE}`)) {
+    // Initialised before: wait for it (a restart, an etcd hiccup), never initialise it again.
+    if (
+      await s.test(`for i in $(seq 60); do ${KUBECTL} get --raw=/readyz >/dev/null 2>&1 && exit 0; sleep 2; done; exit 1`, {
+        timeoutMs: 150_000,
+      })
+    )
+      return result(false);
+    throw new Error(
+      `the control plane on ${s.host.name} was initialised but its API server does not answer /readyz; check kubelet and the static pods`,
+    );
+  }
+  if (await hasLeftovers(s)) await resetHalfDone(s, 'a kubeadm init that did not complete left files behind');
+  await markStarted(s);
   await s.writeRendered('kubeadm-init');
   await s.sh(`kubeadm init --config ${remotePath('kubeadm-init')} --upload-certs`, { timeoutMs: 20 * 60_000 });
+  await s.sh(`touch ${INIT_DONE}`);
   return result(true);
 }
 
@@ -19,8 +60,24 @@ async function apiServerReady(s: HostSession): Promise<StepResult> {
   return result(false);
 }
 
+/** Whether the host is a complete member: its Node exists, and a master is marked control plane. */
+async function joinedCompletely(s: HostSession): Promise<boolean> {
+  const labels = await firstMaster(s).probe(`${KUBECTL} get node ${s.host.name} -o jsonpath='{.metadata.labels}'`, { timeoutMs: 30_000 });
+  if (labels.code !== 0) return false;
+  return s.host.role !== 'master' || labels.stdout.includes('node-role.kubernetes.io/control-plane');
+}
+
 async function joinNode(s: HostSession): Promise<StepResult> {
-  if (await s.exists('kubelet-conf')) return result(false);
+  if ((await s.test(`test -f ${JOIN_DONE}`)) || ((await s.exists('kubelet-conf')) && (await joinedCompletely(s)))) {
+    await s.sh(`mkdir -p /var/lib/hakube && touch ${JOIN_DONE}`);
+    return result(false);
+  }
+  if (await hasLeftovers(s)) {
+    await resetHalfDone(s, 'a kubeadm join that did not complete left files behind');
+    // kubeadm refuses to join while a Ready Node of this name exists: wait until the reset one is not.
+    const readyOf = `${KUBECTL} get node ${s.host.name} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null`;
+    await firstMaster(s).probe(`for i in $(seq 60); do [ "$(${readyOf})" = True ] || exit 0; sleep 2; done`, { timeoutMs: 150_000 });
+  }
   const master = firstMaster(s);
   const token = (await master.sh('kubeadm token create --ttl 1h')).trim();
   const caCertHash =
@@ -42,8 +99,10 @@ async function joinNode(s: HostSession): Promise<StepResult> {
   const secrets = { joinToken: token, caCertHash, certificateKey };
   const joinConfig = remotePath('kubeadm-join');
   try {
+    await markStarted(s);
     await s.writeRendered('kubeadm-join', secrets);
     await s.sh(`kubeadm join --config ${joinConfig}`, { timeoutMs: 20 * 60_000, redact: [token, certificateKey] });
+    await s.sh(`touch ${JOIN_DONE}`);
   } finally {
     await s.probe(`rm -f ${joinConfig}`);
     await master.probe(`kubeadm token delete ${token}`, { redact: [token] });

@@ -11,11 +11,13 @@ import {
   getExternalWorkflowHandle,
   patched,
   setHandler,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
-import { compensationFor, type Compensation } from '../../contracts/compensation';
+import { compensationFor, manualUndo, type Compensation } from '../../contracts/compensation';
+import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostProgress } from '../../contracts/progress';
 import type { ActivityStep, HostStep } from '../phase-model';
 import { phaseOf, type OperationId } from '../operations';
@@ -34,6 +36,9 @@ export interface HostPhaseInput {
 }
 
 export const ABORTED = 'Aborted';
+/** How many times one step may be lost with a dying worker before the host pauses anyway. */
+const WORKER_LOSSES_TOLERATED = 20;
+export const ABORTED_WITH_ERRORS = 'AbortedWithErrors';
 
 export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult> {
   const { spec, phase, host, backupTag } = input;
@@ -68,10 +73,28 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
   async function runActivity<T extends StepResult>(title: string, call: () => Promise<T>): Promise<T> {
     if (aborted) throw abortedError();
     await report({ state: 'running', step: title, error: undefined });
-    const result = await call();
+    const result = await untilNotLostWithAWorker(call);
     (result.changed ? progress.changed : progress.unchanged).push(title);
     for (const w of result.warnings ?? []) if (!progress.warnings.includes(w)) progress.warnings.push(w);
     return result;
+  }
+
+  /**
+   * A step whose last attempt was lost with its worker (a heartbeat timeout: steps heartbeat on a timer
+   * while their worker lives) is not a failure of the host: it runs again with a fresh retry budget, up
+   * to WORKER_LOSSES_TOLERATED times, instead of pausing the host. Real failures still pause it.
+   */
+  async function untilNotLostWithAWorker<T>(call: () => Promise<T>): Promise<T> {
+    if (!patched('rerun-after-worker-loss')) return call();
+    for (let lost = 0; ; lost++) {
+      try {
+        return await call();
+      } catch (err) {
+        const heartbeatLost =
+          err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'HEARTBEAT';
+        if (!heartbeatLost || lost >= WORKER_LOSSES_TOLERATED || aborted) throw err;
+      }
+    }
   }
 
   /** Waits for the operator's approval, then reboots the host and waits for it to come back. */
@@ -82,7 +105,10 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
       await condition(() => approved || aborted);
       if (aborted) throw abortedError();
     }
-    await runActivity(`reboot (${reason})`, () => rebootActivities.rebootHost(req));
+    // The boot marker goes into history before the reboot: a retried reboot step sees the host already
+    // rebooted and only waits, so one approval is one reboot whatever dies meanwhile.
+    const bootMarker = patched('boot-marker-in-history') ? (await byPolicy.quick.bootMarker(req)).marker : undefined;
+    await runActivity(`reboot (${reason})`, () => rebootActivities.rebootHost({ ...req, ...(bootMarker && { bootMarker }) }));
   }
 
   async function runStep(step: HostStep): Promise<void> {
@@ -126,13 +152,18 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
       if (aborted && isCancellation(err)) throw abortedError();
       if (!(err instanceof ActivityFailure)) throw err;
       const failedStep = progress.step;
-      // Undo what this phase did on this host, so it stays as it was while it waits.
+      // Undo what this phase did on this host, so it stays as it was while it waits. Every undo runs;
+      // one that fails is named with the command that finishes it by hand.
+      const undoFailures: string[] = [];
       await CancellationScope.nonCancellable(async () => {
-        for (const c of [...localUndo].reverse()) await undo.compensate({ spec, compensation: c });
+        for (const c of [...localUndo].reverse())
+          await undo.compensate({ spec, compensation: c }).catch((e: unknown) => {
+            undoFailures.push(`undo "${c.description}" failed (${failureMessage(e)}); ${manualUndo(c, BACKUP_ROOT)}`);
+          });
       });
       localUndo = [];
       retryRequested = false;
-      await report({ state: 'paused', step: failedStep, error: failureMessage(err) });
+      await report({ state: 'paused', step: failedStep, error: [failureMessage(err), ...undoFailures].join('\n') });
       await condition(() => retryRequested || aborted);
       if (aborted) throw abortedError();
       progress.changed = [];

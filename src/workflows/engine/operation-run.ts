@@ -12,11 +12,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
-import type { Compensation } from '../../contracts/compensation';
+import { compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
+import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
 import type { PhaseDeclaration } from '../phase-model';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
-import { ABORTED, hostPhase } from './host-phase';
+import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
 import { undo } from '../activity-options';
 import { failureMessage } from '../failure-message';
 import { abortSignal, approveSignal, retrySignal, type HostSelection } from '../messages';
@@ -35,6 +36,8 @@ export class OperationRun {
   readonly progress: Progress;
   private readonly compensations: Compensation[] = [];
   private aborting = false;
+  /** Set once a phase that creates the cluster has finished (see undoAll). */
+  private clusterExists = false;
   private readonly self = workflowInfo().workflowId;
   /** Backups of this run are kept apart from earlier runs' on each host. */
   private readonly backupTag: string;
@@ -72,6 +75,8 @@ export class OperationRun {
   }
 
   onRegisterCompensation(c: Compensation): void {
+    // A phase run again (retry) registers its undo steps again: keep each once.
+    if (this.compensations.some((x) => compensationKey(x) === compensationKey(c))) return;
     this.compensations.push(c);
     this.progress.compensationsRegistered = this.compensations.length;
   }
@@ -108,6 +113,7 @@ export class OperationRun {
         break;
       }
       result.phases.push({ id: phase.id, hosts: outcome.hosts });
+      if (phase.createsCluster) this.clusterExists = true;
     }
     if (this.aborting || failure) await this.undoAll(failure);
     this.progress.status = 'completed';
@@ -155,19 +161,35 @@ export class OperationRun {
     });
   }
 
-  /** Undoes everything registered, newest first; nothing here may be cancelled halfway. */
+  /**
+   * Undoes what was registered, newest first, every undo to its end even when one fails (each failure
+   * is recorded with the command that finishes it by hand). Before the cluster exists, everything is
+   * undone; once it exists (a phase with `createsCluster` finished), only the work of hosts that had
+   * not finished the phase in flight, so an abort late leaves a working cluster. Nothing here may be
+   * cancelled halfway.
+   */
   private async undoAll(failure: unknown): Promise<never> {
+    const unfinished = (c: Compensation) => this.progress.phases.find((p) => p.id === c.phase)?.hosts[c.host]?.state !== 'done';
+    const todo = this.clusterExists ? this.compensations.filter(unfinished) : this.compensations;
+    const failed: string[] = [];
     await CancellationScope.nonCancellable(async () => {
-      for (const c of [...this.compensations].reverse()) {
-        await undo.compensate({ spec: this.input.spec, compensation: c });
-        this.progress.compensationsRun.push(`${c.host}: ${c.description}`);
+      for (const c of [...todo].reverse()) {
+        try {
+          await undo.compensate({ spec: this.input.spec, compensation: c });
+          this.progress.compensationsRun.push(`${c.host}: ${c.description}`);
+        } catch (err) {
+          failed.push(`${c.host}: ${c.description}: ${failureMessage(err)}; finish it ${manualUndo(c, BACKUP_ROOT)}`);
+        }
       }
     });
-    this.progress.status = 'aborted';
+    this.progress.compensationsFailed = failed;
+    this.progress.status = failed.length ? 'aborted-with-errors' : 'aborted';
     const why = this.aborting ? 'aborted by the operator' : `failed: ${failureMessage(failure)}`;
+    const scope = this.clusterExists ? 'the cluster exists, so only the phase in flight was undone; ' : '';
+    const errors = failed.length ? `; ${failed.length} undo step(s) FAILED:\n  ${failed.join('\n  ')}` : '';
     throw ApplicationFailure.nonRetryable(
-      `${this.operation} of ${this.input.spec.name} ${why}; ${this.compensations.length} compensation(s) run`,
-      ABORTED,
+      `${this.operation} of ${this.input.spec.name} ${why}; ${scope}${todo.length - failed.length} of ${todo.length} compensation(s) run${errors}`,
+      failed.length ? ABORTED_WITH_ERRORS : ABORTED,
     );
   }
 

@@ -1,4 +1,4 @@
-import { activity, always, firstMaster, type PhaseDeclaration } from '../phase-model';
+import { activity, always, firstMaster, undoWith, type PhaseDeclaration } from '../phase-model';
 
 export const initFirstMaster: PhaseDeclaration = {
   id: 'init-first-master',
@@ -7,7 +7,10 @@ export const initFirstMaster: PhaseDeclaration = {
   hosts: firstMaster,
   fanout: 'one-at-a-time',
   shouldRun: always,
+  createsCluster: true,
   steps: [
+    // A kubeadm init that died halfway is reset, so the phase can run again (or the host is left clean).
+    undoWith({ restore: [], kubeadmReset: true }),
     activity(
       'kubeadmInit',
       'kubeadm init',

@@ -1,4 +1,4 @@
-import { activity, otherMasters, workers, type PhaseDeclaration } from '../phase-model';
+import { activity, otherMasters, undoWith, workers, type PhaseDeclaration } from '../phase-model';
 
 export const joinMasters: PhaseDeclaration = {
   id: 'join-masters',
@@ -8,6 +8,8 @@ export const joinMasters: PhaseDeclaration = {
   fanout: 'one-at-a-time',
   shouldRun: (s) => s.masters.length > 1,
   steps: [
+    // A join that died halfway is reset, so the phase can run again (or the host is left clean).
+    undoWith({ restore: [], kubeadmReset: true }),
     activity(
       'joinNode',
       'kubeadm join --control-plane',
@@ -27,6 +29,8 @@ export const joinWorkers: PhaseDeclaration = {
   fanout: 'parallel',
   shouldRun: (s) => s.workers.length > 0,
   steps: [
+    // A join that died halfway is reset, so the phase can run again (or the host is left clean).
+    undoWith({ restore: [], kubeadmReset: true }),
     activity(
       'joinNode',
       'kubeadm join',

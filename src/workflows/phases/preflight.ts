@@ -11,7 +11,7 @@ export const preflight: PhaseDeclaration = {
     activity(
       'preflight',
       'preflight checks',
-      'quick',
+      'long', // it runs apt-get install
       'check Debian release, `hostname` and `hostname -i` against the inventory, cgroup v2; apt-get install curl ca-certificates gpg',
     ),
     undoWith({ restore: ['fstab'], swapOn: true }),

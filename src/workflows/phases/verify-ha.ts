@@ -12,7 +12,7 @@ export const verifyHa: PhaseDeclaration = {
     activity(
       'verifyHa',
       'workers stay Ready with the first master down',
-      'long',
+      'once',
       'move the kube-apiserver static pod manifest aside (backed up) until the API server stops; stop kubelet; wait 60 s ' +
         '(longer than the node monitor grace period); from another master: every worker Ready, the first master NotReady; ' +
         'put the manifest back, start kubelet, wait for /readyz',
