@@ -28,6 +28,7 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
         keyPath: expandPath(h.ssh?.keyPath ?? input.ssh.keyPath ?? '~/.ssh/id_ed25519', baseDir),
         sudo: h.ssh?.sudo ?? input.ssh.sudo ?? user !== 'root',
         knownHostsFile,
+        strictHostKeyChecking: h.ssh?.strictHostKeyChecking ?? input.ssh.strictHostKeyChecking ?? false,
       },
     };
   });

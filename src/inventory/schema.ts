@@ -16,6 +16,10 @@ export const sshSettings = z.strictObject({
   port: port.optional().describe('SSH port (default 22)'),
   keyPath: z.string().min(1).optional().describe('private key file; relative paths are relative to cluster.yaml'),
   sudo: z.boolean().optional().describe('run commands with sudo -n (default: true unless user is root)'),
+  strictHostKeyChecking: z
+    .boolean()
+    .optional()
+    .describe('refuse hosts whose key is not in knownHostsFile yet (seed it with ssh-keyscan); default: record on first contact'),
 });
 
 export const hostSchema = z.strictObject({
@@ -43,6 +47,7 @@ export const clusterInputSchema = z.strictObject({
   ssh: sshSettings.prefault({}),
   knownHostsFile: z
     .string()
+    .refine((p) => !/^\/dev\//.test(p), { error: 'must be a file: a device such as /dev/null would turn host key checking off' })
     .default('~/.hakube/known_hosts')
     .describe('where host keys are recorded on first contact and checked afterwards'),
   hosts: z.array(hostSchema).min(1),

@@ -12,6 +12,8 @@ export interface HostConnection {
   keyPath: string;
   sudo: boolean;
   knownHostsFile: string;
+  /** Refuse hosts whose key is not in knownHostsFile yet (keys seeded in advance). */
+  strictHostKeyChecking?: boolean;
 }
 
 export interface HostSpec {

@@ -1,13 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { exec, run, CommandCancelledError, CommandTimeoutError, CommandError } from '../../src/activities/ssh/exec';
-import { readFile, restoreFile, writeFile } from '../../src/activities/ssh/files';
+import { BACKUP_RUNS_KEPT, readFile, restoreFile, writeFile } from '../../src/activities/ssh/files';
 import { BACKUP_ROOT } from '../../src/contracts/remote-files';
 import { canRunSshd, startSshd, type TestSshd } from '../helpers/sshd';
-import { tempDir } from '../helpers/inventory';
+import { EXAMPLE, tempDir } from '../helpers/inventory';
+import { loadInventory } from '../../src/inventory/load';
+import { HostSession } from '../../src/activities/host/session';
 
 describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd() && 'needs root and /usr/sbin/sshd' }, () => {
   let sshd: TestSshd;
@@ -76,7 +79,23 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
       assert.equal(await restoreFile(pool, conn, target, tag), 'unchanged');
       assert.equal(await readFile(pool, conn, target), 'original\n');
       assert.equal(fs.readdirSync(work).filter((f) => f.includes('hakube-new')).length, 0, 'no temporary file left');
+      assert.equal(fs.statSync(BACKUP_ROOT).mode & 0o777, 0o700, 'backups are root-only');
+      assert.equal(fs.statSync(`${BACKUP_ROOT}/${tag}`).mode & 0o777, 0o700);
     }
+  });
+
+  test('backups of only the last runs are kept; a failed upload leaves no temporary file', async () => {
+    const target = path.join(work, 'retention.conf');
+    const tags = Array.from({ length: BACKUP_RUNS_KEPT + 2 }, (_, i) => `retention-${process.pid}-${i}`);
+    for (const [i, tag] of tags.entries()) {
+      await writeFile(pool, sshd.root, target, `run ${i}\n`, { backupTag: tag });
+      await new Promise((r) => setTimeout(r, 1100)); // directory times have one-second resolution here
+    }
+    const left = fs.readdirSync(BACKUP_ROOT).filter((d) => d.startsWith(`retention-${process.pid}-`));
+    assert.deepEqual(left.sort(), tags.slice(-BACKUP_RUNS_KEPT).sort());
+    const before = fs.readdirSync('/tmp').filter((f) => f.startsWith('hakube-upload-')).length;
+    await assert.rejects(writeFile(pool, sshd.root, '/proc/hakube-cannot-write-here', 'secret\n', { backupTag: tags[0] }));
+    assert.equal(fs.readdirSync('/tmp').filter((f) => f.startsWith('hakube-upload-')).length, before, 'temporary upload removed');
   });
 
   test('restoring a file that did not exist before removes it', async () => {
@@ -104,6 +123,34 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
       /host key of \[127\.0\.0\.1\]:\d+ changed.*delete its line/s,
     );
     await refusing.closeAll();
+  });
+
+  test('a host recorded with another key type is refused, not re-recorded with the type it offers', async () => {
+    const dir = tempDir();
+    const knownHostsFile = path.join(dir, 'known_hosts');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', path.join(dir, 'other')]);
+    const [type, key] = fs.readFileSync(path.join(dir, 'other.pub'), 'utf8').split(' ');
+    const recorded = `[127.0.0.1]:${sshd.port} ${type} ${key}\n`;
+    fs.writeFileSync(knownHostsFile, recorded);
+    const refusing = new SshPool();
+    // The server has only an ed25519 key: it cannot prove the recorded ecdsa one.
+    await assert.rejects(run(refusing, { ...sshd.root, knownHostsFile }, 'true'), /cannot connect/);
+    assert.equal(fs.readFileSync(knownHostsFile, 'utf8'), recorded, 'known_hosts unchanged');
+    await refusing.closeAll();
+  });
+
+  test('secrets split across output chunks are masked in results and heartbeats', async () => {
+    const printInTwo = (a: string, b: string) => `printf '%s' '${a}'; sleep 0.3; printf '%s\\n' '${b}'`;
+    const r = await exec(pool, sshd.root, printInTwo('before SECRETV', 'ALUE1234 after'), { redact: ['SECRETVALUE1234'] });
+    assert.equal(r.stdout, 'before *** after\n');
+    const spec = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
+    const host = spec.hosts[0];
+    const local = { ...spec, hosts: [{ ...host, ssh: sshd.root }, ...spec.hosts.slice(1)] };
+    const session = new HostSession(pool, local, host.name, 'chunks');
+    await session.sh(printInTwo('kubeadm join --token abcdef.0123', '456789abcdef'));
+    const shown = session.heartbeatDetails.lastLines.join('\n');
+    assert.ok(!shown.includes('0123456789abcdef'), shown);
+    assert.match(shown, /--token \*\*\*/);
   });
 
   test('a dropped connection is reconnected on the next command', async () => {

@@ -7,7 +7,7 @@ import { hostByName } from '../../inventory/spec';
 import type { HostRequest } from '../../contracts/activity-request';
 import { remotePath, type FileId, type RenderedFileId } from '../../contracts/remote-files';
 import type { SshPool } from '../ssh/pool';
-import { exec, run, type ExecOptions, type ExecResult } from '../ssh/exec';
+import { exec, redactor, run, type ExecOptions, type ExecResult } from '../ssh/exec';
 import { readFile, restoreFile, removeFile, writeFile, type WriteResult } from '../ssh/files';
 import { renderHostFile, type JoinSecrets } from '../../render/host-files';
 import { maskSecrets } from './mask';
@@ -56,15 +56,29 @@ export class HostSession {
   }
   private lastCommand?: string;
 
-  private options(extra: ExecOptions = {}): ExecOptions {
+  /** The raw tail of the output, masked as a whole for the heartbeat (never chunk by chunk). */
+  private outputTail = '';
+
+  /**
+   * Exec options for a command: cancelled with the activity, run under the step lock, and (unless
+   * `streamed` is false, as for file reads that may hold credentials) its output's last lines shown in
+   * heartbeats, with secrets masked across chunk boundaries.
+   */
+  private options(extra: ExecOptions = {}, streamed = true): ExecOptions {
     const ctx = activityContext();
+    const redact = redactor(extra.redact);
     return {
       signal: ctx?.cancellationSignal,
       lockOwner: this.lockOwner,
       ...extra,
       onOutput: (chunk, stream) => {
         extra.onOutput?.(chunk, stream);
-        this.lastLines = [...this.lastLines, ...maskSecrets(chunk).split('\n').filter(Boolean)].slice(-5);
+        if (!streamed) return;
+        this.outputTail = (this.outputTail + chunk).slice(-4096);
+        // The first line of a cut tail may start inside a secret: never shown.
+        const lines = maskSecrets(redact(this.outputTail)).split('\n');
+        if (this.outputTail.length === 4096) lines.shift();
+        this.lastLines = lines.filter(Boolean).slice(-5);
       },
     };
   }
@@ -120,8 +134,9 @@ export class HostSession {
     return writeFile(this.pool, this.conn, remotePath(id), content, { mode, backupTag: this.backupTag }, this.options());
   }
 
+  /** Reads a file; its content never reaches heartbeats (kubeconfigs hold credentials). */
   read(id: FileId): Promise<string> {
-    return readFile(this.pool, this.conn, remotePath(id), this.options());
+    return readFile(this.pool, this.conn, remotePath(id), this.options({}, false));
   }
 
   exists(id: FileId): Promise<boolean> {

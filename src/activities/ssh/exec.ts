@@ -11,7 +11,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Sent to the command's stdin, then closed. */
   stdin?: string | Buffer;
-  /** Called with each chunk of output (already redacted). */
+  /** Called with each raw chunk of output: a secret may straddle two chunks, so a consumer that shows
+   * output masks what it has gathered, not the chunk (HostSession does). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Aborting kills the remote command. */
   signal?: AbortSignal;
@@ -130,7 +131,7 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     stream.on('data', (data: Buffer) => {
-      const chunk = redact(data.toString('utf8'));
+      const chunk = data.toString('utf8');
       stdout = keep(stdout, chunk);
       options.onOutput?.(chunk, 'stdout');
     });
@@ -147,7 +148,6 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
         if (!first.startsWith(PGID_MARKER)) chunk = `${first}\n${chunk}`;
         if (!chunk) return;
       }
-      chunk = redact(chunk);
       stderr = keep(stderr, chunk);
       options.onOutput?.(chunk, 'stderr');
     });
@@ -161,8 +161,9 @@ export async function exec(pool: SshPool, conn: HostConnection, command: string,
         resolve({
           code: code ?? null,
           signal: signal ?? undefined,
-          stdout,
-          stderr: stderr || (pgid === undefined ? redact(stderrHead) : ''),
+          // Redacted whole, after the last chunk: a secret split across chunks is masked too.
+          stdout: redact(stdout),
+          stderr: redact(stderr || (pgid === undefined ? stderrHead : '')),
         });
     });
     stream.on('error', (err: Error) => {

@@ -35,13 +35,32 @@ function sftpWrite(s: SFTPWrapper, remote: string, content: string | Buffer): Pr
   return new Promise((resolve, reject) => s.writeFile(remote, content, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())));
 }
 
+/** How many runs' backups a host keeps (older runs' are removed when a new run first backs up). */
+export const BACKUP_RUNS_KEPT = 5;
+
+/**
+ * Creates the backup directory of a run: root-only (0700: backups hold kubeconfigs and configs with
+ * credentials), and when the run's directory is new, older runs' beyond the last BACKUP_RUNS_KEPT are
+ * removed. Shell, sourced by the scripts below ($backup set).
+ */
+const BACKUP_DIR = `
+root=${BACKUP_ROOT}
+run=$root/$(printf '%s' "\${backup#$root/}" | cut -d/ -f1)
+if [ ! -d "$run" ]; then
+  mkdir -p -m 700 "$root"; chmod 700 "$root"; mkdir -m 700 "$run"
+  ls -1dt "$root"/*/ 2>/dev/null | tail -n +${BACKUP_RUNS_KEPT + 1} | while read -r old; do rm -rf "$old"; done
+fi
+(umask 077; mkdir -p "$(dirname "$backup")")
+`;
+
 const INSTALL_SCRIPT = `
 set -eu
 tmp=$1; dst=$2; mode=$3; backup=$4
 if [ -f "$dst" ] && cmp -s "$tmp" "$dst"; then
   chmod "$mode" "$dst"; rm -f "$tmp"; echo unchanged
 else
-  mkdir -p "$(dirname "$dst")" "$(dirname "$backup")"
+  ${BACKUP_DIR}
+  mkdir -p "$(dirname "$dst")"
   if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then
     if [ -e "$dst" ]; then cp -a "$dst" "$backup"; else : > "$backup.absent"; fi
   fi
@@ -62,20 +81,27 @@ export async function writeFile(
 ): Promise<WriteResult> {
   if (!path.startsWith('/')) throw new Error(`remote path must be absolute: ${path}`);
   const tmp = `/tmp/hakube-upload-${randomBytes(6).toString('hex')}`;
-  const s = await sftp(pool, conn);
-  try {
-    await sftpWrite(s, tmp, content);
-  } finally {
-    s.end();
-  }
   const mode = (options.mode ?? 0o644).toString(8);
   const backup = backupPathOf(options.backupTag, path);
-  const { stdout } = await run(
-    pool,
-    conn,
-    `/bin/sh -c ${shq(INSTALL_SCRIPT)} install ${shq(tmp)} ${shq(path)} ${mode} ${shq(backup)}`,
-    execOptions,
-  );
+  let stdout: string;
+  try {
+    const s = await sftp(pool, conn);
+    try {
+      await sftpWrite(s, tmp, content);
+    } finally {
+      s.end();
+    }
+    ({ stdout } = await run(
+      pool,
+      conn,
+      `/bin/sh -c ${shq(INSTALL_SCRIPT)} install ${shq(tmp)} ${shq(path)} ${mode} ${shq(backup)}`,
+      execOptions,
+    ));
+  } catch (err) {
+    // The upload may hold secrets (a join config): never leave it behind, whatever failed.
+    await run(pool, conn, `rm -f ${shq(tmp)}`, { timeoutMs: 30_000 }).catch(() => undefined);
+    throw err;
+  }
   const backupLine = stdout.split('\n').find((l) => l.startsWith('backup='));
   return { path, changed: stdout.split('\n')[0] === 'changed', backupPath: backupLine ? backupLine.slice('backup='.length) : null };
 }
@@ -116,7 +142,7 @@ const REMOVE_SCRIPT = `
 set -eu
 dst=$1; backup=$2
 if [ ! -e "$dst" ]; then echo unchanged; exit 0; fi
-mkdir -p "$(dirname "$backup")"
+${BACKUP_DIR}
 if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then cp -a "$dst" "$backup"; fi
 rm -f "$dst"; echo removed
 `;

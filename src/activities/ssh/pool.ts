@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { Client } from 'ssh2';
 import type { HostConnection } from '../../inventory/spec';
-import { checkHostKey, HostKeyMismatchError } from './known-hosts';
+import { checkHostKey, hostKeyAlgorithms, recordedTypes } from './known-hosts';
 
 export class SshConnectError extends Error {
   constructor(
@@ -10,7 +10,7 @@ export class SshConnectError extends Error {
     cause: Error,
   ) {
     super(`cannot connect to ${target}: ${cause.message}`);
-    this.name = cause instanceof HostKeyMismatchError ? 'HostKeyMismatchError' : 'SshConnectError';
+    this.name = cause.name === 'HostKeyMismatchError' ? 'HostKeyMismatchError' : 'SshConnectError';
   }
 }
 
@@ -59,6 +59,8 @@ export class SshPool {
         reject(new SshConnectError(key, new Error(`cannot read private key ${conn.keyPath}: ${(err as Error).message}`)));
         return;
       }
+      // Only the key types recorded for the host may prove its identity (none recorded: any, then recorded).
+      const types = recordedTypes(conn.knownHostsFile, conn.address, conn.port);
       client
         .on('ready', () => resolve(client))
         .on('error', (err) => reject(new SshConnectError(key, keyError ?? err)))
@@ -73,9 +75,14 @@ export class SshPool {
           readyTimeout: this.options.readyTimeoutMs ?? 20_000,
           keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
           keepaliveCountMax: 3,
+          ...(types.length && { algorithms: { serverHostKey: types.flatMap(hostKeyAlgorithms) as never } }),
           hostVerifier: (blob: Buffer) => {
             try {
-              return checkHostKey(conn.knownHostsFile, conn.address, conn.port, blob);
+              return checkHostKey(conn.knownHostsFile, conn.address, conn.port, blob, {
+                strict: conn.strictHostKeyChecking,
+                onFirstContact: (host, type, fp) =>
+                  console.error(`hakube: first contact with ${host}: recorded its ${type} key ${fp} in ${conn.knownHostsFile}`),
+              });
             } catch (err) {
               keyError = err as Error;
               return false;

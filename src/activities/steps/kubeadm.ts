@@ -21,7 +21,9 @@ const hasLeftovers = (s: HostSession) => s.test(`for f in ${KUBEADM_LEFTOVERS}; 
 
 /** Marks that this run started kubeadm on the host: the phase's undo (kubeadm reset) applies only then. */
 const markStarted = (s: HostSession) =>
-  s.sh(`mkdir -p "$(dirname ${backupPathOf(s.backupTag, '/kubeadm-started')})" && touch ${backupPathOf(s.backupTag, '/kubeadm-started')}`);
+  s.sh(
+    `mkdir -p -m 700 "$(dirname ${backupPathOf(s.backupTag, '/kubeadm-started')})" && touch ${backupPathOf(s.backupTag, '/kubeadm-started')}`,
+  );
 
 async function resetHalfDone(s: HostSession, why: string): Promise<void> {
   s.log(`${why}: kubeadm reset -f before running kubeadm again`);
