@@ -46,6 +46,14 @@ function networkOverlaps(input: ClusterInput): Problem[] {
   const { podSubnet, serviceSubnet, hostSubnets } = input.network;
   const pod = cidrRange(podSubnet);
   const svc = cidrRange(serviceSubnet);
+  // kubeadm's controller-manager gives every node a /24 out of the pod subnet.
+  const podPrefix = Number(podSubnet.split('/')[1]);
+  if (podPrefix > 24 || 2 ** (24 - podPrefix) < input.hosts.length)
+    problems.push({
+      field: 'network.podSubnet',
+      value: podSubnet,
+      message: `too small: every node gets a /24 of it, so ${input.hosts.length} hosts need at least a /${24 - Math.ceil(Math.log2(input.hosts.length))}; use e.g. 192.168.0.0/16`,
+    });
   if (overlaps(pod, svc))
     problems.push({
       field: 'network.serviceSubnet',

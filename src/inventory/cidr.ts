@@ -1,26 +1,18 @@
-// IPv4 address/CIDR arithmetic for the overlap checks (inputs are already schema-validated).
-export function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
+// CIDR overlap checks for the inventory (inputs are already schema-validated), on ipaddr.js.
+import ipaddr from 'ipaddr.js';
 
-export interface Range {
-  first: number;
-  last: number;
-}
+export type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 export function cidrRange(cidr: string): Range {
-  const [ip, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(ipToInt(ip) / size) * size;
-  return { first, last: first + size - 1 };
+  return ipaddr.parseCIDR(cidr);
 }
 
+/** Two CIDR blocks overlap exactly when one contains the other's network address. */
 export function overlaps(a: Range, b: Range): boolean {
-  return a.first <= b.last && b.first <= a.last;
+  const network = (r: Range) => ipaddr.IPv4.networkAddressFromCIDR(`${r[0].toString()}/${r[1]}`);
+  return network(a).match(b) || network(b).match(a);
 }
 
 export function contains(range: Range, ip: string): boolean {
-  const n = ipToInt(ip);
-  return n >= range.first && n <= range.last;
+  return ipaddr.parse(ip).match(range);
 }

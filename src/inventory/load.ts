@@ -32,14 +32,29 @@ export function loadInventory(file: string, options: LoadOptions): LoadedInvento
   return parseInventory(text, file, options);
 }
 
+/** An inventory is a few kilobytes; anything this big is not one. */
+const MAX_INVENTORY_BYTES = 1 << 20;
+
 export function parseInventory(text: string, file: string, options: LoadOptions): LoadedInventory {
+  if (text.length > MAX_INVENTORY_BYTES)
+    throw new InventoryError(file, [
+      { field: '(file)', message: `is ${text.length} bytes; an inventory is at most ${MAX_INVENTORY_BYTES} (a few kilobytes is usual)` },
+    ]);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length)
     throw new InventoryError(
       file,
       doc.errors.map((e) => ({ field: `(YAML line ${e.linePos?.[0].line ?? '?'})`, message: e.message.split('\n')[0] })),
     );
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses documents whose aliases expand without bound ("billion laughs").
+    throw new InventoryError(file, [
+      { field: '(YAML aliases)', message: `${(err as Error).message}; write the values out instead of using many aliases` },
+    ]);
+  }
   const parsed = clusterInputSchema.safeParse(raw);
   if (!parsed.success)
     throw new InventoryError(

@@ -16,8 +16,13 @@ export class InventoryError extends Error {
   }
 }
 
+/** Values are shown cut to this many characters: a megabyte of junk is not echoed back. */
+const SHOWN_VALUE_MAX = 80;
+
 export function formatProblem(p: Problem): string {
-  const shown = p.value === undefined ? '' : ` = ${JSON.stringify(p.value)}`;
+  const json = p.value === undefined ? '' : (JSON.stringify(p.value) ?? String(p.value));
+  const cut = json.length > SHOWN_VALUE_MAX ? `${json.slice(0, SHOWN_VALUE_MAX)}... (${json.length} characters)` : json;
+  const shown = p.value === undefined ? '' : ` = ${cut}`;
   return `${p.field}${shown}: ${p.message}`;
 }
 

@@ -9,10 +9,21 @@ const hostName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must 
 
 const port = z.number().int().min(1).max(65535);
 
-const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+import {
+  absolutePath,
+  aptSuite,
+  debianPackage,
+  debianVersion,
+  hostAddress,
+  imageReference,
+  nodePort,
+  posixUser,
+  token,
+  url,
+} from './value-types';
 
 export const sshSettings = z.strictObject({
-  user: z.string().min(1).optional().describe('SSH login user (default root)'),
+  user: posixUser.optional().describe('SSH login user (default root)'),
   port: port.optional().describe('SSH port (default 22)'),
   keyPath: z.string().min(1).optional().describe('private key file; relative paths are relative to cluster.yaml'),
   sudo: z.boolean().optional().describe('run commands with sudo -n (default: true unless user is root)'),
@@ -24,7 +35,7 @@ export const sshSettings = z.strictObject({
 
 export const hostSchema = z.strictObject({
   name: hostName.describe('host name; must equal `hostname` on the machine'),
-  address: z.ipv4({ error: 'must be an IPv4 address' }).describe('address the API server / etcd listen on (`hostname -i`)'),
+  address: hostAddress.describe('address the API server / etcd listen on (`hostname -i`)'),
   role: z.enum(['master', 'worker']),
   interface: z
     .string()
@@ -54,7 +65,12 @@ export const clusterInputSchema = z.strictObject({
   network: z
     .strictObject({
       podSubnet: z.cidrv4({ error: 'must be an IPv4 CIDR such as 192.168.0.0/16' }).default('192.168.0.0/16'),
-      serviceSubnet: z.cidrv4({ error: 'must be an IPv4 CIDR such as 10.96.0.0/12' }).default('10.96.0.0/12'),
+      serviceSubnet: z
+        .cidrv4({ error: 'must be an IPv4 CIDR such as 10.96.0.0/12' })
+        .refine((c) => Number(c.split('/')[1]) >= 12 && Number(c.split('/')[1]) <= 24, {
+          error: 'must be between a /12 (the largest kube-apiserver accepts) and a /24',
+        })
+        .default('10.96.0.0/12'),
       interface: z
         .string()
         .regex(/^[A-Za-z0-9_.:-]{1,15}$/)
@@ -69,24 +85,27 @@ export const clusterInputSchema = z.strictObject({
   controlPlaneEndpoint: z
     .string()
     .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host or host:port')
+    .refine((v) => !v.includes(':') || (Number(v.split(':')[1]) >= 1 && Number(v.split(':')[1]) <= 65535), {
+      error: 'the port must be 1-65535',
+    })
     .optional()
     .describe('address kubelets and kubectl use for the API; default: first master address:6443 (as in the article)'),
   etcd: z
     .strictObject({
       mode: z.enum(['systemd', 'docker-compose']).default('systemd'),
       tls: z.boolean().default(false).describe('not yet implemented: the article runs etcd without TLS'),
-      clusterToken: z.string().min(8).default('hakube-etcd-cluster'),
-      binary: z.string().default('/usr/bin/etcd').describe('etcd binary for the systemd variant'),
-      package: z.string().default('etcd-server').describe('Debian package that provides the etcd binary; "" to skip'),
-      image: z.string().default('quay.io/coreos/etcd:v3.5.21').describe('etcd image for the docker-compose variant'),
+      clusterToken: token(8, 64).default('hakube-etcd-cluster'),
+      binary: absolutePath.default('/usr/bin/etcd').describe('etcd binary for the systemd variant'),
+      package: debianPackage.default('etcd-server').describe('Debian package that provides the etcd binary; "" to skip'),
+      image: imageReference.default('quay.io/coreos/etcd:v3.5.21').describe('etcd image for the docker-compose variant'),
     })
     .prefault({}),
   packages: z
     .strictObject({
       kubernetesRepo: url.optional().describe('apt repository of kubelet/kubeadm/kubectl; default pkgs.k8s.io per minor'),
       kubernetesRepoKey: url.optional().describe('its signing key (ASCII armored)'),
-      kubernetesRepoSuite: z.string().default('/').describe('suite line of the repository ("/" for pkgs.k8s.io)'),
-      kubernetesPackageVersion: z.string().optional().describe('exact Debian version to pin, e.g. 1.37.1-1.1'),
+      kubernetesRepoSuite: aptSuite.default('/').describe('suite line of the repository ("/" for pkgs.k8s.io)'),
+      kubernetesPackageVersion: debianVersion.optional().describe('exact Debian version to pin, e.g. 1.37.1-1.1'),
       containerd: z
         .enum(['docker', 'debian', 'tarball'])
         .default('docker')
@@ -124,8 +143,8 @@ export const clusterInputSchema = z.strictObject({
         .default('contour')
         .describe("ingress-nginx (the article's, retired upstream March 2026) or Contour (maintained, CNCF)"),
       manifestUrl: url.optional().describe('controller manifest; default per controller'),
-      httpNodePort: port.optional(),
-      httpsNodePort: port.optional(),
+      httpNodePort: nodePort.optional(),
+      httpsNodePort: nodePort.optional(),
     })
     .prefault({}),
   dashboard: z
@@ -135,7 +154,7 @@ export const clusterInputSchema = z.strictObject({
         .default('headlamp')
         .describe("kubernetes-dashboard (the article's, archived January 2026) or Headlamp (its successor)"),
       manifestUrl: url.optional().describe('dashboard manifest; default per kind'),
-      nodePort: port.default(30443),
+      nodePort: nodePort.default(30443),
     })
     .prefault({}),
   verify: z

@@ -88,3 +88,18 @@ test('a changed host key is not retried: it pauses the host at once', async () =
   const other = new Error('connection reset');
   assert.equal(classify(other), other, 'other errors keep their retries');
 });
+
+test('the worker runs only compensations the phases can declare', async () => {
+  const { refusedCompensation } = await import('../../src/activities/steps/compensate');
+  const ok = compensationFor(
+    { restore: ['haproxy-config', 'kubelet-conf'], restart: ['kubelet'] },
+    { host: 'w1', phase: 'haproxy', backupTag: 'lab-1a2b3c4d' },
+  );
+  assert.equal(refusedCompensation(ok), undefined);
+  assert.match(refusedCompensation({ ...ok, stopUnits: ['ssh; reboot'] })!, /unit .* is not one hakube manages/);
+  assert.match(refusedCompensation({ ...ok, restoreFiles: ['/etc/shadow'] })!, /file "\/etc\/shadow" is not one hakube writes/);
+  assert.match(refusedCompensation({ ...ok, backupTag: '../../etc' })!, /backup tag/);
+  for (const phase of Object.values(OPERATIONS).flat())
+    for (const undo of undosOf(phase))
+      assert.equal(refusedCompensation(compensationFor(undo, { host: 'h', phase: phase.id, backupTag: 't-1' })), undefined, phase.id);
+});

@@ -6,8 +6,30 @@ import { result, type HostSession } from '../host/session';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
 import { backupPathOf } from '../ssh/files';
+import { HOST_PATHS, RENDERED_FILES } from '../../contracts/remote-files';
+
+/** Units a compensation may touch: the ones hakube's phases manage. */
+const UNITS = new Set(['containerd', 'etcd', 'kubelet', 'haproxy']);
+/** Files a compensation may restore: the catalogue's. */
+const PATHS = new Set([...RENDERED_FILES.map((f) => f.path), ...Object.values(HOST_PATHS)]);
+
+/**
+ * Compensations arrive as data (in history, by signal): the worker runs only what the phases can
+ * declare, so a forged or corrupted one cannot stop an arbitrary unit or overwrite an arbitrary file.
+ */
+export function refusedCompensation(c: Compensation): string | undefined {
+  const units = [...(c.stopUnits ?? []), ...(c.restartUnits ?? []), ...(c.startUnits ?? [])];
+  const badUnit = units.find((u) => !UNITS.has(u));
+  if (badUnit) return `unit ${JSON.stringify(badUnit)} is not one hakube manages`;
+  const badPath = c.restoreFiles.find((p) => !PATHS.has(p));
+  if (badPath) return `file ${JSON.stringify(badPath)} is not one hakube writes`;
+  if (!/^[A-Za-z0-9._-]+$/.test(c.backupTag)) return `backup tag ${JSON.stringify(c.backupTag)} is malformed`;
+  return undefined;
+}
 
 export async function compensate(s: HostSession, c: Compensation): Promise<StepResult> {
+  const refused = refusedCompensation(c);
+  if (refused) s.refuse(`compensation refused: ${refused}`, 'CompensationRefused');
   // First, so the files kubeadm leaves are gone before backups are put back; and only when this run
   // started kubeadm on the host (kubeadm.ts marks it): a re-run that found the host joined resets nothing.
   if (c.kubeadmReset)
