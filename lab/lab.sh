@@ -74,7 +74,8 @@ start_host() {
   local name=$1 ip=$2 add_hosts=() h
   if docker container inspect "$name" >/dev/null 2>&1; then
     if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ]; then docker rm -f "$name" >/dev/null
-    else docker start "$name" >/dev/null; return; fi
+    # Kept hosts get this checkout's key too (another checkout's lab may have created them).
+    else docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"; docker start "$name" >/dev/null; return; fi
   fi
   for h in "${HOSTS[@]}"; do add_hosts+=(--add-host "$(name_of "$h"):$(ip_of "$h")"); done
   docker create --name "$name" --hostname "$name" --network "$NETWORK" --ip "$ip" "${add_hosts[@]}" \

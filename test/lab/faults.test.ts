@@ -107,6 +107,15 @@ describe(
         if (finished) break;
         const progress = await progressOf(handle).catch(() => undefined);
         const running = progress?.phases.find((p) => p.state === 'running');
+        if (progress?.status === 'paused') {
+          // A fault must never turn into a failure of a host: fail now with its error instead of waiting.
+          const paused = progress.phases.flatMap((p) =>
+            Object.entries(p.hosts)
+              .filter(([, h]) => h.state === 'paused')
+              .map(([h, s]) => `${p.id}/${h}: ${s.error}`),
+          );
+          assert.fail(`paused after faults (seed ${seed}): ${paused.join('; ')}`);
+        }
         if (progress?.status === 'waiting-approval') {
           approvals += (await approve(handle, { all: true })).length;
           continue;

@@ -31,8 +31,13 @@ async function resetHalfDone(s: HostSession, why: string): Promise<void> {
 }
 
 async function kubeadmInit(s: HostSession): Promise<StepResult> {
-  const ready = () => s.test(`test -f ${HOST_PATHS['admin-conf']} && ${KUBECTL} get --raw=/readyz >/dev/null 2>&1`);
-  if (await ready()) {
+  // An API server that answers proves little: an init cut off after the control plane came up has no
+  // cluster-info ConfigMap (the bootstrap-token phase), and nothing can join. Complete = that too.
+  const complete = () =>
+    s.test(
+      `test -f ${HOST_PATHS['admin-conf']} && ${KUBECTL} get --raw=/readyz >/dev/null 2>&1 && ${KUBECTL} -n kube-public get configmap cluster-info >/dev/null 2>&1`,
+    );
+  if (await complete()) {
     await s.sh(`mkdir -p /var/lib/hakube && touch ${INIT_DONE}`);
     return result(false);
   }
