@@ -279,15 +279,15 @@ def cmd_init(a):
     to_store["kubernetesVersion"] = version
     for name, body in (("kubeadm-config", {"ClusterConfiguration": yaml.safe_dump(to_store, sort_keys=False)}),
                        ("kubelet-config", {"kubelet": yaml.safe_dump(docs.get("KubeletConfiguration") or {}, sort_keys=False)})):
-        client.request("POST", "/api/v1/namespaces/kube-system/configmaps",
-                       {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": body})
+        client.create_or_update("/api/v1/namespaces/kube-system/configmaps",
+                                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kube-system"}, "data": body})
     say('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace')
     key = upload_certs(client) if a.upload_certs else None
     mark_control_plane(client, node_name)
     token = create_token(client)
     with open(f"{PKI}/ca.crt") as f:
         ca = f.read()
-    client.request("POST", "/api/v1/namespaces/kube-public/configmaps", {
+    client.create_or_update("/api/v1/namespaces/kube-public/configmaps", {
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cluster-info", "namespace": "kube-public"},
         "data": {"kubeconfig": c.kubeconfig(endpoint, ca, "", cluster_name="")}})
     say("[bootstrap-token] Creating the \"cluster-info\" ConfigMap in the \"kube-public\" namespace")

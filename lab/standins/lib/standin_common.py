@@ -257,6 +257,17 @@ class Client:
     def get(self, path):
         return self.request("GET", path)
 
+    def create_or_update(self, collection, obj):
+        """As kubeadm's apiclient.CreateOrUpdateConfigMap: an init run again over an existing etcd updates."""
+        try:
+            return self.request("POST", collection, obj)
+        except ApiError as e:
+            if e.status != 409:
+                raise
+            current = self.get(f"{collection}/{obj['metadata']['name']}")
+            obj = {**obj, "metadata": {**obj["metadata"], "resourceVersion": current["metadata"].get("resourceVersion")}}
+            return self.request("PUT", f"{collection}/{obj['metadata']['name']}", obj)
+
 
 # ---------------------------------------------------------------------------------------------- resource paths
 
