@@ -282,14 +282,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
         workflows++;
       }
       assert.ok(workflows >= spec.hosts.length * 5, `only ${workflows} workflows found`);
-      // The init token is still valid (24 h): its id must appear nowhere; nor any token, key or kubeconfig credential.
-      const ids = (await sh('master01', 'kubeadm token list'))
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split('.')[0])
-        .filter(Boolean);
-      assert.ok(ids.length > 0);
-      for (const id of ids) assert.ok(!text.includes(id), `bootstrap token ${id} in a history`);
+      // No token (every bootstrap token is deleted by now, so look for their shape), key or kubeconfig credential.
       for (const shape of [
         /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/,
         /PRIVATE KEY/,
