@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { InventoryError } from './inventory/problems';
 import { planCommand } from './cli/plan-command';
 import { upCommand } from './cli/up-command';
+import { kubeconfigCommand, type KubeconfigOptions } from './cli/kubeconfig-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
 
@@ -31,6 +32,19 @@ program
   .option('--only <phases>', 'run only these phases, comma-separated (see `hakube plan` for their ids)')
   .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean; only?: string }) => {
     process.exitCode = await upCommand(opts);
+  });
+
+program
+  .command('kubeconfig')
+  .description('copy the admin kubeconfig from the first master into a 0600 file (over SSH, never through Temporal)')
+  .addOption(inventoryOption())
+  .option('-o, --out <file>', 'where to write it (default: ./<cluster>.kubeconfig)')
+  .option('--server <url>', 'API server URL to put in it (default: https://<controlPlaneEndpoint>)')
+  .option('--user <name>', 'instead: a personal client certificate for NAME (kubeadm kubeconfig user), so admins stop sharing admin.conf')
+  .option('--group <group...>', "the personal certificate's groups (e.g. kubeadm:cluster-admins)")
+  .option('--ttl <duration>', 'validity of the personal certificate', '24h')
+  .action(async (opts: KubeconfigOptions) => {
+    process.exitCode = await kubeconfigCommand(opts);
   });
 
 const clusterOptions = (cmd: Command) =>

@@ -62,7 +62,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
       const adminConf = HOST_PATHS['admin-conf'];
       if (ran('init-first-master'))
         console.log(
-          `\nkubeconfig: ${adminConf} on ${first.name}; copy it with\n  scp ${first.ssh.user}@${first.address}:${adminConf} ~/.kube/config`,
+          `\nkubeconfig: ${adminConf} on ${first.name}; copy it (0600, server ${spec.controlPlaneEndpoint.value}) with\n  hakube kubeconfig -f ${options.file} --out ~/.kube/config`,
         );
       if (ran('dashboard'))
         console.log(

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -269,6 +270,57 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
         `--etcd-keyfile=${ETCD_PKI.clientKey}`,
       ])
         assert.ok(manifest.includes(flag), `${flag} missing from master02's kube-apiserver manifest`);
+    },
+  );
+
+  test(
+    'hakube kubeconfig: the admin kubeconfig and personal ones, 0600, straight from the first master',
+    { timeout: 3 * 60_000 },
+    async () => {
+      /** GET path with the kubeconfig's own server, CA and client certificate: the HTTP status. */
+      const get = (file: string, urlPath: string) => {
+        const config = parse(fs.readFileSync(file, 'utf8')) as {
+          clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+          users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+        };
+        const b64 = (v: string) => Buffer.from(v, 'base64');
+        const url = new URL(urlPath, config.clusters[0].cluster.server);
+        return new Promise<number>((resolve, reject) =>
+          https
+            .get(
+              url,
+              {
+                ca: b64(config.clusters[0].cluster['certificate-authority-data']),
+                cert: b64(config.users[0].user['client-certificate-data']),
+                key: b64(config.users[0].user['client-key-data']),
+              },
+              (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+            )
+            .on('error', reject),
+        );
+      };
+      const admin = path.join(home, 'admin.kubeconfig');
+      const out = await hakube(['kubeconfig', '-f', INVENTORY, '--out', admin]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.doesNotMatch(out.stdout + out.stderr, /PRIVATE KEY|client-key-data|LS0tLS1CRUdJTi/);
+      assert.equal(fs.statSync(admin).mode & 0o777, 0o600);
+      assert.match(fs.readFileSync(admin, 'utf8'), new RegExp(`server: https://${spec.controlPlaneEndpoint.value.replace(/\./g, '\\.')}`));
+      assert.equal(await get(admin, '/api/v1/nodes'), 200);
+
+      const alice = path.join(home, 'alice.kubeconfig');
+      assert.equal((await hakube(['kubeconfig', '-f', INVENTORY, '--user', 'alice', '--out', alice])).code, 0);
+      assert.equal(fs.statSync(alice).mode & 0o777, 0o600);
+      assert.equal(await get(alice, '/api/v1/nodes'), 403, 'a personal certificate without a binding authenticates but has no rights');
+      const bob = path.join(home, 'bob.kubeconfig');
+      assert.equal(
+        (await hakube(['kubeconfig', '-f', INVENTORY, '--user', 'bob', '--group', 'kubeadm:cluster-admins', '--out', bob])).code,
+        0,
+      );
+      assert.equal(await get(bob, '/api/v1/nodes'), 200);
+      // Refused before any host is touched.
+      const bad = await hakube(['kubeconfig', '-f', INVENTORY, '--user', 'eve; touch /tmp/pwned']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /--user/);
     },
   );
 

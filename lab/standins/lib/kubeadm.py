@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import yaml
@@ -461,6 +462,25 @@ def cmd_reset(a):
         "The reset process does not clean your kubeconfig files, iptables rules or CNI configuration; the external etcd keeps its data.")
 
 
+def cmd_kubeconfig_user(a):
+    """`kubeadm kubeconfig user`: a kubeconfig with a new client certificate for NAME (groups from --org),
+    signed by the cluster CA, printed on stdout; the server is the config's controlPlaneEndpoint."""
+    docs = kc.load(a.config, ["InitConfiguration", "ClusterConfiguration"])
+    init, cluster = docs.get("InitConfiguration", {}), docs.get("ClusterConfiguration", {})
+    endpoint = cluster.get("controlPlaneEndpoint") or f"{(init.get('localAPIEndpoint') or {}).get('advertiseAddress')}:6443"
+    seconds = c.parse_duration(a.validity_period)
+    with open(f"{PKI}/ca.crt") as f:
+        ca = f.read()
+    with tempfile.TemporaryDirectory() as d:
+        key_path = f"{d}/user.key"
+        c.gen_rsa_key(key_path)
+        cert = c.sign_csr(c.make_csr(key_path, a.client_name, a.org), f"{PKI}/ca.crt", f"{PKI}/ca.key", "clientAuth",
+                          days=max(1, -(-seconds // 86400)))
+        with open(key_path) as f:
+            key = f.read()
+    sys.stdout.write(c.kubeconfig(f"https://{endpoint}", ca, a.client_name, cluster.get("clusterName", "kubernetes"), cert, key))
+
+
 def main():
     p = argparse.ArgumentParser(prog="kubeadm", description=f"kubeadm {c.VERSION} ({c.STANDIN_NOTE})")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -483,6 +503,13 @@ def main():
     t.add_argument("--ttl", default="24h")
     t.add_argument("--print-join-command", action="store_true")
     t.add_argument("--kubeconfig", default=f"{K8S}/admin.conf")
+    kcfg = sub.add_parser("kubeconfig")
+    kcfg_sub = kcfg.add_subparsers(dest="kubeconfig_cmd", required=True)
+    ku = kcfg_sub.add_parser("user")
+    ku.add_argument("--config", required=True)
+    ku.add_argument("--client-name", required=True)
+    ku.add_argument("--org", action="append", default=[])
+    ku.add_argument("--validity-period", default="8760h")
     r = sub.add_parser("reset")
     r.add_argument("-f", "--force", action="store_true")
     # `kubeadm init phase upload-certs --upload-certs --config F`: argparse needs the subcommand first.
@@ -498,7 +525,8 @@ def main():
         if a.cmd == "version":
             say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')
         else:
-            {"init": cmd_init, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset}[a.cmd](a)
+            {"init": cmd_init, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset,
+             "kubeconfig": cmd_kubeconfig_user}[a.cmd](a)
     except (Failure, kc.ConfigError, ValueError) as e:
         print(str(e), file=sys.stderr)
         print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)
