@@ -60,7 +60,9 @@ export function resultSummary(result: OperationResult): string {
       for (const w of r.warnings ?? []) warnings.push(`  ${host.padEnd(14)} ${w}`);
     }
   return [
-    changedAny ? 'What this run changed:' : 'Nothing changed: every step found its host already as wanted.',
+    changedAny
+      ? 'What this run changed:'
+      : 'Nothing changed: every step found its host already as wanted (checks that stop a component, such as the HA check, were left out: `--only verify-ha` runs it).',
     ...lines,
     ...(warnings.length ? ['Warnings:', ...warnings] : []),
   ].join('\n');

@@ -29,6 +29,11 @@ export interface FakeOptions {
   failing?: Set<string>;
   /** Hosts whose preflight reports a warning. */
   warnOn?: Set<string>;
+  /** Activities that wait (up to 10 s) until this many calls of theirs have started: parallel steps
+   * then overlap however slow the machine is, and sequential ones visibly do not. */
+  rendezvous?: Record<string, number>;
+  /** Every step finds its host as wanted (a re-run on an installed cluster). */
+  unchanged?: boolean;
   /** Append every finished call as a JSON line (for workers in another process). */
   logFile?: string;
 }
@@ -51,12 +56,15 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
         writes: 'writes' in req ? req.writes : undefined,
       };
       calls.push(call);
+      const expected = options.rendezvous?.[name];
+      for (let waited = 0; expected && waited < 10_000 && calls.filter((c) => c.name === name).length < expected; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
       call.end = Date.now();
       if (options.failing?.has(`${name}@${host}`))
         throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
       if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: call.workflowId }) + '\n');
-      return { changed: true };
+      return { changed: !options.unchanged };
     };
   const activities = Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, ok(n)])) as unknown as HakubeActivities;
   // Like Debian: /run/reboot-required is there until the host reboots.

@@ -439,10 +439,12 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     assert.equal(back.master01, 'True', 'master01 did not come back Ready after a start');
   });
 
-  test('a second hakube up changes nothing and says so per step', { timeout: 15 * 60_000 }, async () => {
+  test('a second hakube up changes nothing, says so per step and takes nothing down', { timeout: 15 * 60_000 }, async () => {
     const again = await hakube(['up', '-f', INVENTORY]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Nothing changed/);
+    // Nothing changed, so nothing was taken down: the HA check (it stops an API server) did not run.
+    assert.doesNotMatch(again.stdout, /^\s+verify-ha\s/m);
     const rows = again.stdout.split('\n').filter((l) => /^\s{2}\S+\s+\S+\s+(no change|changed)/.test(l));
     assert.ok(rows.length >= spec.hosts.length * 4, again.stdout);
     assert.deepEqual(

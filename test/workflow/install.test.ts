@@ -49,7 +49,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
   const firstStart = (calls: Call[], names: string[]) => Math.min(...calls.filter((c) => names.includes(c.name)).map((c) => c.start));
 
   test('phases run in the article order; parallel steps overlap; masters join one at a time', async () => {
-    await withWorker({ delayMs: 150, warnOn: new Set(['master02']) }, async (calls, taskQueue) => {
+    await withWorker({ delayMs: 150, warnOn: new Set(['master02']), rendezvous: { preflight: 6 } }, async (calls, taskQueue) => {
       const spec = specFor();
       const { handle } = await startOrAttach(client, spec, { taskQueue });
       const result = await handle.result();
@@ -85,10 +85,12 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const plan = planText(spec);
       for (const phase of result.phases) {
         const declaration = INSTALL.find((p) => p.id === phase.id)!;
-        const expected = declaration.steps.flatMap((st) =>
+        // Steps that do not apply to this cluster (`when`) are neither run nor planned.
+        const steps = declaration.steps.filter((st) => st.kind !== 'activity' || !st.when || st.when(spec));
+        const expected = steps.flatMap((st) =>
           st.kind === 'activity' ? [st.activity] : st.kind === 'reboot-if-required' ? ['rebootRequired'] : [],
         );
-        const expectedWrites = declaration.steps.flatMap((st) =>
+        const expectedWrites = steps.flatMap((st) =>
           st.kind === 'activity' ? [st.writes ?? []] : st.kind === 'reboot-if-required' ? [[]] : [],
         );
         for (const host of Object.keys(phase.hosts)) {
@@ -267,6 +269,29 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       assert.equal(progress.compensationsFailed!.length, 3);
       assert.equal(progress.compensationsRun.length, registered - 3);
       assert.match(statusTable(progress), /compensations FAILED/);
+    });
+  });
+
+  test('a run that changed nothing leaves the cluster alone: no HA check, unless asked for by name', async () => {
+    await withWorker({ unchanged: true }, async (calls, taskQueue) => {
+      const spec = specFor();
+      const { handle } = await startOrAttach(client, spec, { taskQueue });
+      const result = await handle.result();
+      assert.ok(result.phases.length > 5);
+      assert.ok(!result.phases.some((p) => p.id === 'verify-ha'), 'verify-ha ran after a no-op run');
+      assert.equal(calls.filter((c) => c.name === 'verifyHa').length, 0);
+      assert.ok(
+        calls.some((c) => c.name === 'applyDashboard'),
+        'phases after the skipped check still run',
+      );
+      assert.equal((await progressOf(handle)).phases.find((p) => p.id === 'verify-ha')!.state, 'skipped');
+      const asked = await startOrAttach(client, specFor(), { taskQueue, onlyPhases: ['verify-ha'] });
+      await asked.handle.result();
+      assert.equal(calls.filter((c) => c.name === 'verifyHa').length, 1, '--only verify-ha runs it');
+    });
+    await withWorker({}, async (calls, taskQueue) => {
+      await (await startOrAttach(client, specFor(), { taskQueue })).handle.result();
+      assert.equal(calls.filter((c) => c.name === 'verifyHa').length, 1, 'a run that changed something checks HA');
     });
   });
 

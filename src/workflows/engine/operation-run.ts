@@ -9,6 +9,7 @@ import {
   executeChild,
   type SignalDefinition,
   getExternalWorkflowHandle,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
@@ -107,6 +108,7 @@ export class OperationRun {
     let failure: unknown;
     for (const phase of this.toRun) {
       if (this.aborting) break;
+      if (this.leaveAlone(phase, result)) continue;
       const outcome = await this.runPhase(phase);
       if ('failure' in outcome) {
         failure = outcome.failure;
@@ -118,6 +120,18 @@ export class OperationRun {
     if (this.aborting || failure) await this.undoAll(failure);
     this.progress.status = 'completed';
     return result;
+  }
+
+  /** A disturbing check after a run that changed nothing (and was not asked for by name): skipped. */
+  private leaveAlone(phase: PhaseDeclaration, sofar: OperationResult): boolean {
+    if (!phase.onlyAfterChange || this.input.onlyPhases?.includes(phase.id)) return false;
+    const changed = sofar.phases.some((p) => Object.values(p.hosts).some((h) => h.changed.length > 0));
+    // Runs recorded before this rule ran the check whatever happened: they replay as they ran.
+    if (changed || !patched('disturbing-checks-only-after-change')) return false;
+    const p = this.progress.phases.find((x) => x.id === phase.id)!;
+    p.state = 'skipped';
+    p.hosts = {};
+    return true;
   }
 
   private async runPhase(phase: PhaseDeclaration): Promise<{ hosts: Record<string, HostPhaseResult> } | { failure: unknown }> {

@@ -7,6 +7,7 @@ export const verifyHa: PhaseDeclaration = {
   hosts: firstMaster,
   fanout: 'one-at-a-time',
   shouldRun: (s) => s.verify.ha && s.workers.length > 0 && s.masters.length > 1,
+  onlyAfterChange: true,
   steps: [
     undoWith({ restore: ['apiserver-manifest'], start: ['kubelet'] }),
     activity(
