@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadInventory } from '../inventory/load';
 import { formatProblem } from '../inventory/problems';
+import { unpinnedWarnings } from '../inventory/pins';
 import { planMermaid, planText, writePlanFiles } from '../plan/render-plan';
 
 export interface PlanOptions {
@@ -18,6 +19,7 @@ export function planCommand(options: PlanOptions): void {
     console.warn(
       `warning: packages.containerd = "debian": Debian ships containerd 1.6/1.7, Kubernetes ${spec.kubernetes.minor} needs ${spec.packages.minimumContainerd}+; preflight will check the installed version`,
     );
+  for (const w of unpinnedWarnings(spec)) console.warn(`warning: ${w}`);
   process.stdout.write(planText(spec));
   const mermaid = planMermaid(spec);
   if (options.out) {
