@@ -90,6 +90,7 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
       plugin: input.cni.plugin,
       install: input.cni.install,
       manifest: pinned(input.cni.manifestUrl, input.cni.manifestSha256, CALICO.manifest, 'cni.manifestSha256'),
+      operatorCrds: pinned(input.cni.operatorCrdsUrl, input.cni.operatorCrdsSha256, CALICO.operatorCrds, 'cni.operatorCrdsSha256'),
       operator: pinned(input.cni.operatorUrl, input.cni.operatorSha256, CALICO.operator, 'cni.operatorSha256'),
     },
     ingress: {

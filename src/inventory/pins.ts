@@ -19,6 +19,13 @@ function overrides(input: ClusterInput): Override[] {
   const { cni, ingress, dashboard, packages } = input;
   return [
     { urlField: 'cni.manifestUrl', url: cni.manifestUrl, pinField: 'cni.manifestSha256', pin: cni.manifestSha256, kind: 'sha256' },
+    {
+      urlField: 'cni.operatorCrdsUrl',
+      url: cni.operatorCrdsUrl,
+      pinField: 'cni.operatorCrdsSha256',
+      pin: cni.operatorCrdsSha256,
+      kind: 'sha256',
+    },
     { urlField: 'cni.operatorUrl', url: cni.operatorUrl, pinField: 'cni.operatorSha256', pin: cni.operatorSha256, kind: 'sha256' },
     {
       urlField: 'ingress.manifestUrl',
@@ -90,7 +97,12 @@ export interface Download {
 
 export function downloadsOf(spec: ClusterSpec): Download[] {
   const files = [
-    spec.cni.install === 'manifest' ? { what: 'Calico manifest', d: spec.cni.manifest } : { what: 'Tigera operator', d: spec.cni.operator },
+    ...(spec.cni.install === 'manifest'
+      ? [{ what: 'Calico manifest', d: spec.cni.manifest }]
+      : [
+          { what: 'Tigera operator CRDs', d: spec.cni.operatorCrds },
+          { what: 'Tigera operator', d: spec.cni.operator },
+        ]),
     ...(spec.ingress.controller === 'none' ? [] : [{ what: `${spec.ingress.controller} manifest`, d: spec.ingress.manifest }]),
     ...(spec.dashboard.kind === 'none' ? [] : [{ what: `${spec.dashboard.kind} manifest`, d: spec.dashboard.manifest }]),
   ].map(({ what, d }) => ({ what, url: d.url, field: d.field, unpinned: d.sha256 === UNPINNED, pin: `sha256 ${d.sha256}` }));

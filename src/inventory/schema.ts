@@ -144,6 +144,10 @@ export const clusterInputSchema = z.strictObject({
       install: z.enum(['manifest', 'operator']).default('manifest'),
       manifestUrl: url.optional().describe("Calico's manifest (install: manifest); default calico.yaml of Calico v3.32.1"),
       manifestSha256: sha256Pin.optional().describe('sha256 of the file at manifestUrl; required when manifestUrl is set'),
+      operatorCrdsUrl: url
+        .optional()
+        .describe("the Tigera operator's CRDs (install: operator), applied before it; default operator-crds.yaml of Calico v3.32.1"),
+      operatorCrdsSha256: sha256Pin.optional().describe('sha256 of the file at operatorCrdsUrl; required when operatorCrdsUrl is set'),
       operatorUrl: url
         .optional()
         .describe("the Tigera operator's manifest (install: operator); default tigera-operator.yaml of Calico v3.32.1"),

@@ -66,7 +66,13 @@ export interface ClusterSpec {
     minimumContainerd: string;
   };
   kernel: ClusterInput['kernel'];
-  cni: { plugin: 'calico'; install: 'manifest' | 'operator'; manifest: PinnedDownload; operator: PinnedDownload };
+  cni: {
+    plugin: 'calico';
+    install: 'manifest' | 'operator';
+    manifest: PinnedDownload;
+    operatorCrds: PinnedDownload;
+    operator: PinnedDownload;
+  };
   ingress: {
     controller: 'ingress-nginx' | 'contour' | 'none';
     /** url '' when controller is none. */

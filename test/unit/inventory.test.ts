@@ -166,6 +166,8 @@ test('the defaults carry the pinned releases: manifests with their sha256, apt k
   });
   assert.equal(spec.cni.operator.url, 'https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/tigera-operator.yaml');
   assert.equal(spec.cni.operator.sha256, 'f18e073794207d372606bc3ea6f8fd73972f86d6828f4ba666dfe0d4aa8ab07f');
+  assert.equal(spec.cni.operatorCrds.url, 'https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/operator-crds.yaml');
+  assert.equal(spec.cni.operatorCrds.sha256, '192f8b2d934ef24b62e86b7e1a6e1762d1c8af26a916f78057bc13fa5ed60f71');
   assert.match(
     spec.ingress.manifest.url,
     /\/kubernetes\/ingress-nginx\/dbb11b92ddb77bee9c35e462479129354c84f939\/deploy\/static\/provider\/baremetal/,
@@ -197,7 +199,14 @@ test('the defaults carry the pinned releases: manifests with their sha256, apt k
     sha256: '9a893b6ce1f14660f76c5d79848e64979944125406e762f76278143cd2b863a2',
     field: 'dashboard.manifestSha256',
   });
-  for (const d of [spec.cni.manifest, spec.cni.operator, spec.ingress.manifest, spec.dashboard.manifest, other.ingress.manifest])
+  for (const d of [
+    spec.cni.manifest,
+    spec.cni.operatorCrds,
+    spec.cni.operator,
+    spec.ingress.manifest,
+    spec.dashboard.manifest,
+    other.ingress.manifest,
+  ])
     assert.match(
       d.url,
       /^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/(v\d|controller-v|[0-9a-f]{40})/,
@@ -209,12 +218,14 @@ test('an overridden URL without its sha256 or fingerprint is refused, naming the
   const problems = problemsOf((d) => {
     d.setIn(['cni', 'manifestUrl'], 'https://mirror.example/calico.yaml');
     d.setIn(['cni', 'operatorUrl'], 'https://mirror.example/tigera-operator.yaml');
+    d.setIn(['cni', 'operatorCrdsUrl'], 'https://mirror.example/operator-crds.yaml');
     d.setIn(['ingress', 'manifestUrl'], 'https://mirror.example/ingress.yaml');
     d.setIn(['dashboard', 'manifestUrl'], 'https://mirror.example/dashboard.yaml');
     d.setIn(['packages', 'kubernetesRepoKey'], 'https://mirror.example/k8s/Release.key');
     d.setIn(['packages', 'dockerRepoKey'], 'https://mirror.example/docker/gpg');
   });
-  assert.equal(problems.length, 6, problems.join('\n'));
+  assert.equal(problems.length, 7, problems.join('\n'));
+  assertProblem(problems, 'cni.operatorCrdsSha256: is required', 'curl -fsSL https://mirror.example/operator-crds.yaml | sha256sum');
   assertProblem(
     problems,
     'cni.manifestSha256: is required when cni.manifestUrl is set',

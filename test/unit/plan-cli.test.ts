@@ -91,6 +91,16 @@ test('hakube plan lists every download with its pin, and warns about an unpinned
     /Calico manifest: .*\/v3\.32\.1\/manifests\/calico\.yaml\n\s+sha256 a1df919d9721cf667accdc3e72848911b0cb25cfab7d2478ad0c996302c95744  \(cni\.manifestSha256\)/,
   );
   assert.doesNotMatch(r.stderr, /unpinned/);
+  const operator = run(
+    'plan',
+    '-f',
+    writeInventory((d) => d.setIn(['cni', 'install'], 'operator')),
+    '--mermaid',
+    path.join(tempDir(), 'dag.mmd'),
+  );
+  assert.match(operator.stdout, /Tigera operator CRDs: .*\/v3\.32\.1\/manifests\/operator-crds\.yaml\n\s+sha256 192f8b2d/);
+  assert.match(operator.stdout, /Tigera operator: .*\/v3\.32\.1\/manifests\/tigera-operator\.yaml\n\s+sha256 f18e0737/);
+  assert.doesNotMatch(operator.stdout, /Calico manifest:/);
   const file = writeInventory((d) => {
     d.setIn(['ingress', 'manifestUrl'], 'https://mirror.example/ingress.yaml');
     d.setIn(['ingress', 'manifestSha256'], 'unpinned');

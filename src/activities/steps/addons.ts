@@ -7,6 +7,8 @@ import { apply, kubectl } from './kubectl';
 async function applyCni(s: HostSession): Promise<StepResult> {
   const { cni } = s.spec;
   if (cni.install === 'operator') {
+    // Server-side: the Installation CRD alone is over 1 MB, far above the 256 KiB annotation a client-side apply keeps.
+    await apply(s, cni.operatorCrds, { serverSide: true });
     const operator = await apply(s, cni.operator);
     const installation = await apply(s, (await s.writeRendered('calico-installation')).path);
     return result(operator || installation);

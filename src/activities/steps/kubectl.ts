@@ -23,10 +23,11 @@ export function kubectl(s: HostSession, args: string, timeoutMs = 5 * 60_000): P
  * fetched there and applied only when its sha256 matches (never straight from its URL, so what runs is
  * what was checked). True when it created or changed something.
  */
-export async function apply(s: HostSession, target: string | PinnedDownload): Promise<boolean> {
+export async function apply(s: HostSession, target: string | PinnedDownload, options: { serverSide?: boolean } = {}): Promise<boolean> {
   const host = firstMaster(s);
-  if (typeof target !== 'string') return withVerifiedDownload(host, target, (file) => apply(host, file));
+  if (typeof target !== 'string') return withVerifiedDownload(host, target, (file) => apply(host, file, options));
   if (/^[a-z]+:\/\//i.test(target)) throw new Error(`${target}: a manifest URL must come pinned (a PinnedDownload), a bug in hakube`);
-  const out = await kubectl(host, `apply -f ${shq(target)}`);
+  // A server-side apply prints "serverside-applied" whether or not anything changed: it never counts as a change.
+  const out = await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
   return out.split('\n').some((l) => / (created|configured)$/.test(l.trim()));
 }
