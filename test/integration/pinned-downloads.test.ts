@@ -17,6 +17,7 @@ import { HostSession } from '../../src/activities/host/session';
 import { DOWNLOAD_PREFIX, withVerifiedDownload } from '../../src/activities/host/verified-download';
 import { ensureRepoKey } from '../../src/activities/host/repo-keys';
 import { apply } from '../../src/activities/steps/kubectl';
+import { maskSecrets } from '../../src/activities/host/mask';
 import { loadInventory } from '../../src/inventory/load';
 import type { PinnedDownload, PinnedKey } from '../../src/inventory/spec';
 import { canRunSshd, startSshd, type TestSshd } from '../helpers/sshd';
@@ -115,6 +116,7 @@ describe(
           assert.equal(err.type, 'DownloadMismatch');
           for (const part of [wrong, sha256(manifest), `${base}/manifest.yaml`, 'cni.manifestSha256', 'nothing was applied'])
             assert.ok(err.message.includes(part), `${part} missing from: ${err.message}`);
+          assert.equal(maskSecrets(err.message), err.message, 'the hashes survive secret masking (errors and heartbeats are masked)');
           return true;
         },
       );

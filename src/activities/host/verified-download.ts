@@ -35,11 +35,12 @@ export async function sha256Of(s: HostSession, path: string): Promise<string> {
 export async function withVerifiedDownload<T>(s: HostSession, download: PinnedDownload, use: (path: string) => Promise<T>): Promise<T> {
   return withDownload(s, download.url, async (file) => {
     const actual = await sha256Of(s, file);
-    if (download.sha256 === UNPINNED) s.log(`${download.url}: used unchecked (${download.field}: ${UNPINNED}); its sha256 is ${actual}`);
+    // (No hash ends a line here: a lone 64-hex line looks like a kubeadm certificate key and is masked.)
+    if (download.sha256 === UNPINNED) s.log(`${download.url}: sha256 ${actual} used unchecked (${download.field}: ${UNPINNED})`);
     else if (actual !== download.sha256)
       s.refuse(
         `${download.url} has sha256 ${actual}, but ${download.field} pins ${download.sha256}; nothing was applied. ` +
-          `If the file changed on purpose (a new release on your mirror), check it and set ${download.field}: ${actual}`,
+          `If the file changed on purpose (a new release on your mirror), check it, then set ${download.field} to ${actual} in the inventory`,
         'DownloadMismatch',
       );
     return use(file);
