@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadInventory } from '../inventory/load';
 import { formatProblem } from '../inventory/problems';
-import { unpinnedWarnings } from '../inventory/pins';
+import { inventoryAdvisories } from '../inventory/advisories';
 import { planMermaid, planText, writePlanFiles } from '../plan/render-plan';
 
 export interface PlanOptions {
@@ -15,11 +15,7 @@ export interface PlanOptions {
 export function planCommand(options: PlanOptions): void {
   const { spec, warnings } = loadInventory(options.file, { requireKeyFiles: false });
   for (const w of warnings) console.warn(`warning: ${formatProblem(w)} (hakube up will refuse this)`);
-  if (spec.packages.containerd === 'debian')
-    console.warn(
-      `warning: packages.containerd = "debian": Debian ships containerd 1.6/1.7, Kubernetes ${spec.kubernetes.minor} needs ${spec.packages.minimumContainerd}+; preflight will check the installed version`,
-    );
-  for (const w of unpinnedWarnings(spec)) console.warn(`warning: ${w}`);
+  for (const advisory of inventoryAdvisories(spec)) console.warn(`warning: ${advisory}`);
   process.stdout.write(planText(spec));
   const mermaid = planMermaid(spec);
   if (options.out) {

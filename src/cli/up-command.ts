@@ -2,7 +2,7 @@
 // start or attach to the install, and show live progress until it ends.
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadInventory } from '../inventory/load';
-import { unpinnedWarnings } from '../inventory/pins';
+import { inventoryAdvisories } from '../inventory/advisories';
 import { startOrAttach, progressOf } from '../temporal/client';
 import { createWorker } from '../worker';
 import type { Progress } from '../contracts/progress';
@@ -22,7 +22,7 @@ export interface UpOptions {
 
 export async function upCommand(options: UpOptions): Promise<number> {
   const { spec } = loadInventory(options.file, { requireKeyFiles: true });
-  for (const w of unpinnedWarnings(spec)) console.warn(`warning: ${w}`);
+  for (const advisory of inventoryAdvisories(spec)) console.warn(`warning: ${advisory}`);
   const onlyPhases = options.only ? parseOnly(options.only) : undefined;
   if (options.detach && temporalSettings().embedded)
     throw new Error(

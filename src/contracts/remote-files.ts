@@ -11,6 +11,9 @@ export const API_SERVER_PORT = 6443;
 export const LOCAL_API_ADDRESS = `127.0.0.1:${API_SERVER_PORT}`;
 export const LOCAL_API_URL = `https://${LOCAL_API_ADDRESS}`;
 
+/** Marks the bootstrap token `kubeadm init` makes (in its description), so hakube finds and deletes it. */
+export const INIT_TOKEN_MARK = 'hakube-init-token';
+
 /** Files hakube renders from `templates/`. */
 export type RenderedFileId =
   | 'kernel-modules'
@@ -31,6 +34,24 @@ export type RenderedFileId =
   | 'dashboard-service'
   | 'dashboard-rbac';
 
+/**
+ * etcd's TLS files on every master (etcd.tls). The CA key exists on the first master only; every
+ * other key is made on the host that uses it and never leaves it: only CSRs and certificates travel.
+ * Kept outside /etc/kubernetes/pki so that a `kubeadm reset` does not take etcd's certificates away.
+ */
+export const ETCD_PKI_DIR = '/etc/etcd/pki';
+export const ETCD_PKI = {
+  caCert: `${ETCD_PKI_DIR}/ca.crt`,
+  caKey: `${ETCD_PKI_DIR}/ca.key`,
+  serverCert: `${ETCD_PKI_DIR}/server.crt`,
+  serverKey: `${ETCD_PKI_DIR}/server.key`,
+  peerCert: `${ETCD_PKI_DIR}/peer.crt`,
+  peerKey: `${ETCD_PKI_DIR}/peer.key`,
+  /** The API servers' (and hakube's etcdctl checks') client certificate, as kubeadm names it. */
+  clientCert: `${ETCD_PKI_DIR}/apiserver-etcd-client.crt`,
+  clientKey: `${ETCD_PKI_DIR}/apiserver-etcd-client.key`,
+} as const;
+
 /** Files written by the OS or by kubeadm that hakube edits, moves aside or reads. */
 export const HOST_PATHS = {
   fstab: '/etc/fstab',
@@ -41,6 +62,11 @@ export const HOST_PATHS = {
   'apiserver-manifest': '/etc/kubernetes/manifests/kube-apiserver.yaml',
   'kubernetes-apt-key': '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
   'docker-apt-key': '/etc/apt/keyrings/docker.asc',
+  // etcd's certificates (public: the keys are made on the host and never written by hakube).
+  'etcd-ca-cert': ETCD_PKI.caCert,
+  'etcd-server-cert': ETCD_PKI.serverCert,
+  'etcd-peer-cert': ETCD_PKI.peerCert,
+  'etcd-client-cert': ETCD_PKI.clientCert,
 } as const;
 export type HostPathId = keyof typeof HOST_PATHS;
 

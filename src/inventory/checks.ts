@@ -90,12 +90,6 @@ function networkOverlaps(input: ClusterInput): Problem[] {
 
 function unsupportedChoices(input: ClusterInput): Problem[] {
   const problems: Problem[] = [];
-  if (input.etcd.tls)
-    problems.push({
-      field: 'etcd.tls',
-      value: true,
-      message: 'etcd TLS is not implemented yet (the article runs etcd without TLS); set false',
-    });
   if (input.packages.containerd === 'tarball')
     problems.push({
       field: 'packages.containerd',

@@ -40,6 +40,7 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
   const interfaces = [...new Set(hosts.map((h) => h.interface).filter((i): i is string => !!i))];
   const ingress = input.ingress.controller === 'none' ? undefined : INGRESS_CONTROLLERS[input.ingress.controller];
   const dashboard = input.dashboard.kind === 'none' ? undefined : DASHBOARDS[input.dashboard.kind];
+  const scheme = input.etcd.tls ? 'https' : 'http';
   const k8sRepo = kubernetesRepo(minor);
 
   return {
@@ -59,8 +60,9 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
     },
     etcd: {
       ...input.etcd,
-      endpoints: masters.map((m) => `http://${m.address}:2379`),
-      initialCluster: masters.map((m) => `${m.name}=http://${m.address}:2380`).join(','),
+      scheme,
+      endpoints: masters.map((m) => `${scheme}://${m.address}:2379`),
+      initialCluster: masters.map((m) => `${m.name}=${scheme}://${m.address}:2380`).join(','),
     },
     packages: {
       kubernetesRepo: input.packages.kubernetesRepo ?? k8sRepo.repo,

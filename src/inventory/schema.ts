@@ -95,7 +95,12 @@ export const clusterInputSchema = z.strictObject({
   etcd: z
     .strictObject({
       mode: z.enum(['systemd', 'docker-compose']).default('systemd'),
-      tls: z.boolean().default(false).describe('not yet implemented: the article runs etcd without TLS'),
+      tls: z
+        .boolean()
+        .default(true)
+        .describe(
+          "client and peer TLS with certificate authentication (an etcd CA on the first master); false is the article's plain HTTP, where anyone reaching :2379 reads every Secret",
+        ),
       clusterToken: token(8, 64).default('hakube-etcd-cluster'),
       binary: absolutePath.default('/usr/bin/etcd').describe('etcd binary for the systemd variant'),
       package: debianPackage.default('etcd-server').describe('Debian package that provides the etcd binary; "" to skip'),

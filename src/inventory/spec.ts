@@ -51,7 +51,7 @@ export interface ClusterSpec {
   firstMaster: string;
   controlPlaneEndpoint: { host: string; port: number; value: string };
   network: { podSubnet: string; serviceSubnet: string; hostSubnets: string[]; calicoInterfaceRegex?: string };
-  etcd: ClusterInput['etcd'] & { endpoints: string[]; initialCluster: string };
+  etcd: ClusterInput['etcd'] & { scheme: 'http' | 'https'; endpoints: string[]; initialCluster: string };
   packages: {
     kubernetesRepo: string;
     kubernetesRepoKey: PinnedKey;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ClusterSpec } from '../inventory/spec';
 import { describeUndo } from '../contracts/compensation';
 import { OPERATIONS, phasesToRun, type OperationId } from '../workflows/operations';
-import { activitySteps, filesOf, gatesOf, mayReboot, undosOf, type PhaseDeclaration } from '../workflows/phase-model';
+import { activityStepsFor, filesOf, gatesOf, mayReboot, undosOf, type PhaseDeclaration } from '../workflows/phase-model';
 import { filesForHost, renderHostFiles } from '../render/host-files';
 import { downloadsOf } from '../inventory/pins';
 
@@ -43,7 +43,7 @@ function writtenFiles(spec: ClusterSpec, phase: PhaseDeclaration): string[] {
 /** One phase's lines: hosts, steps, files, approvals, gates, compensations. */
 export function phaseLines(spec: ClusterSpec, phase: PhaseDeclaration): string[] {
   const lines = [`      hosts: ${fanoutText(phase, phase.hosts(spec))}`];
-  for (const step of activitySteps(phase)) lines.push(`      - ${step.title}: ${step.detail}`);
+  for (const step of activityStepsFor(phase, spec)) lines.push(`      - ${step.title}: ${step.detail}`);
   if (phase.steps.some((s) => s.kind === 'reboot-if-required'))
     lines.push('      - if the host asks for a reboot (/run/reboot-required): wait for approval, reboot');
   const files = writtenFiles(spec, phase);

@@ -4,6 +4,9 @@ import type { ClusterSpec, HostSpec } from '../inventory/spec';
 import { hostByName } from '../inventory/spec';
 import {
   API_SERVER_PORT,
+  ETCD_PKI,
+  ETCD_PKI_DIR,
+  INIT_TOKEN_MARK,
   LOCAL_API_ADDRESS,
   RENDERED_FILES,
   renderedFile,
@@ -50,6 +53,9 @@ export function templateContext(spec: ClusterSpec, host: HostSpec, secrets: Join
     // Every master's address and loopback (haproxy on the workers), plus the endpoint when it is a name or VIP.
     certSANs: [...new Set(['127.0.0.1', ...masters.map((m) => m.address), spec.controlPlaneEndpoint.host])],
     etcd: spec.etcd,
+    etcdPki: ETCD_PKI,
+    initTokenMark: INIT_TOKEN_MARK,
+    etcdPkiDir: ETCD_PKI_DIR,
     network: spec.network,
     packages: spec.packages,
     debianCodename: spec.packages.debianRelease,

@@ -28,6 +28,11 @@ export interface ActivityStep {
   gate?: boolean;
   /** The activity's result says whether a reboot is needed (`rebootNeeded`): then reboot after approval. */
   rebootWhenResultSays?: boolean;
+  /** Only for clusters this holds for (the plan leaves the step out too). */
+  when?: (spec: ClusterSpec) => boolean;
+  /** Set for a step added after the first release: runs only behind `patched(id)`, so runs recorded
+   * before it replay unchanged. */
+  patchId?: string;
 }
 
 /** An undo registered before the steps after it (a half-applied step needs undo too). */
@@ -67,7 +72,7 @@ export const activity = (
   title: string,
   policy: StepPolicy,
   detail: string,
-  extra: Partial<Pick<ActivityStep, 'writes' | 'gate' | 'rebootWhenResultSays'>> = {},
+  extra: Partial<Pick<ActivityStep, 'writes' | 'gate' | 'rebootWhenResultSays' | 'when' | 'patchId'>> = {},
 ): ActivityStep => ({ kind: 'activity', activity: activityName, title, detail, policy, ...extra });
 
 export const undoWith = (undo: Undo): UndoStep => ({ kind: 'undo', undo });
@@ -84,6 +89,8 @@ export const always = () => true;
 
 /** Everything about a phase the plan shows, derived from its steps. */
 export const activitySteps = (p: PhaseDeclaration) => p.steps.filter((s): s is ActivityStep => s.kind === 'activity');
+/** The activity steps that run for this cluster. */
+export const activityStepsFor = (p: PhaseDeclaration, spec: ClusterSpec) => activitySteps(p).filter((s) => !s.when || s.when(spec));
 export const filesOf = (p: PhaseDeclaration): RenderedFileId[] => [...new Set(activitySteps(p).flatMap((s) => s.writes ?? []))];
 export const undosOf = (p: PhaseDeclaration): Undo[] => p.steps.flatMap((s) => (s.kind === 'undo' ? [s.undo] : []));
 export const mayReboot = (p: PhaseDeclaration) =>

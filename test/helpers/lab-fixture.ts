@@ -2,6 +2,7 @@
 // after only if this test started them), a real Temporal dev server, SSH to the hosts for checks, a
 // cluster spec with a name of its own (one workflow id per test), and optionally a worker with the
 // real activities in this process.
+import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -62,7 +63,7 @@ export async function openLabFixture(name: string, options: { fresh?: boolean; i
 
 /** Asserts, from `from`, that every master is a started etcd member and every endpoint is healthy. */
 export async function assertEtcdHealthy(lab: LabFixture, from: string): Promise<void> {
-  const ctl = `ETCDCTL_API=3 etcdctl --endpoints=${lab.spec.etcd.endpoints.join(',')}`;
+  const ctl = `ETCDCTL_API=3 etcdctl${etcdctlTlsFlags(lab.spec)} --endpoints=${lab.spec.etcd.endpoints.join(',')}`;
   const members = (await lab.sh(from, `${ctl} member list -w simple`)).split('\n').map((l) => l.split(', '));
   assert.deepEqual(members.map((m) => m[2]).sort(), [...lab.spec.masters].sort());
   assert.ok(

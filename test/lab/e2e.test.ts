@@ -15,6 +15,8 @@ import { SshPool } from '../../src/activities/ssh/pool';
 import { exec, run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
 import { connectClient } from '../../src/temporal/client';
+import { ETCD_PKI, ETCD_PKI_DIR } from '../../src/contracts/remote-files';
+import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import { temporalSettings } from '../../src/temporal/settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
 
@@ -133,7 +135,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
 
     const members = await sh(
       'master01',
-      `ETCDCTL_API=3 etcdctl --endpoints=${spec.masters.map((m) => `http://${address(m)}:2379`).join(',')} endpoint health 2>&1`,
+      `ETCDCTL_API=3 etcdctl${etcdctlTlsFlags(spec)} --endpoints=${spec.etcd.endpoints.join(',')} endpoint health 2>&1`,
     );
     assert.equal((members.match(/is healthy/g) ?? []).length, 3, members);
 
@@ -197,6 +199,79 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     );
   });
 
+  test(
+    'etcd serves only TLS with client certificates; its keys never left their hosts; no bootstrap token left',
+    { timeout: 5 * 60_000 },
+    async () => {
+      assert.ok(spec.etcd.tls, 'the lab inventory keeps the default etcd.tls: true');
+      const m2 = address('master02');
+      // Tried from a worker: any host on the network, not only the masters.
+      const code = (args: string) => sh('worknode01', `curl -s -o /dev/null -w '%{http_code}' --max-time 5 ${args} || true`);
+      const body = JSON.stringify({ key: Buffer.from('/registry').toString('base64') });
+      // Plain HTTP: no data (etcd speaks TLS only on its client port: no answer, or Go's 400 for HTTP to HTTPS).
+      assert.match(await code(`-X POST -d '${body}' http://${m2}:2379/v3/kv/range`), /^(000|400)$/);
+      // TLS with the right CA but no client certificate: the handshake is refused.
+      await sh('master02', `cat ${ETCD_PKI.caCert}`).then((ca) => sh('worknode01', `cat > /tmp/etcd-ca.crt <<'EOF'\n${ca}\nEOF`));
+      assert.equal(await code(`--cacert /tmp/etcd-ca.crt -X POST -d '${body}' https://${m2}:2379/v3/kv/range`), '000');
+      // A client certificate from another CA (here: the Kubernetes CA's apiserver client pair) is refused too.
+      assert.equal(
+        await sh(
+          'master01',
+          `curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert ${ETCD_PKI.caCert} --cert /etc/kubernetes/pki/apiserver-kubelet-client.crt --key /etc/kubernetes/pki/apiserver-kubelet-client.key -X POST -d '${body}' https://${m2}:2379/v3/kv/range || true`,
+        ),
+        '000',
+      );
+      // The API servers' client certificate works (this is what they use).
+      assert.equal(
+        await sh(
+          'master01',
+          `curl -s -o /dev/null -w '%{http_code}' --cacert ${ETCD_PKI.caCert} --cert ${ETCD_PKI.clientCert} --key ${ETCD_PKI.clientKey} -X POST -d '${body}' https://${m2}:2379/v3/kv/range`,
+        ),
+        '200',
+      );
+      // Peers too: the peer port refuses a client without a peer certificate.
+      assert.equal(await code(`--cacert /tmp/etcd-ca.crt https://${m2}:2380/members`), '000');
+      const ca = await sh('master01', `openssl x509 -noout -fingerprint -sha256 -in ${ETCD_PKI.caCert}`);
+      for (const m of spec.masters) {
+        assert.equal(await sh(m, `openssl x509 -noout -fingerprint -sha256 -in ${ETCD_PKI.caCert}`), ca, `${m}: one etcd CA`);
+        // The CA key only on the first master; every other key only on its own host, 0600.
+        assert.equal(
+          await sh(m, `test -e ${ETCD_PKI.caKey} && echo present || echo absent`),
+          m === spec.firstMaster ? 'present' : 'absent',
+          m,
+        );
+        for (const key of [ETCD_PKI.serverKey, ETCD_PKI.peerKey, ETCD_PKI.clientKey])
+          assert.equal(await sh(m, `stat -c %a ${key}`), '600', `${m} ${key}`);
+        const sans = await sh(m, `openssl x509 -noout -ext subjectAltName -in ${ETCD_PKI.serverCert}`);
+        assert.match(
+          sans,
+          new RegExp(`DNS:${m}, DNS:localhost, IP Address:${address(m).replace(/\./g, '\\.')}, IP Address:127\\.0\\.0\\.1`),
+          sans,
+        );
+        assert.match(
+          await sh(m, `openssl verify -CAfile ${ETCD_PKI.caCert} ${ETCD_PKI.peerCert} ${ETCD_PKI.clientCert}`),
+          /peer\.crt: OK\n.*client\.crt: OK/s,
+        );
+        const keys = await sh(m, `for k in ${ETCD_PKI_DIR}/*.key; do openssl pkey -pubout -in $k | sha256sum; done`);
+        for (const other of spec.masters.filter((o) => o !== m)) {
+          const theirs = await sh(other, `for k in ${ETCD_PKI_DIR}/*.key; do openssl pkey -pubout -in $k | sha256sum; done`);
+          for (const line of keys.split('\n')) assert.ok(!theirs.includes(line), `${m} and ${other} share an etcd key`);
+        }
+      }
+      // kubeadm init's own bootstrap token is gone, and every join deleted its token: none is left to join with.
+      const tokens = await sh('master01', 'kubeadm token list');
+      assert.deepEqual(tokens.split('\n').slice(1).filter(Boolean), [], tokens);
+      // The API servers use it: kube-apiserver's manifest names the client pair.
+      const manifest = await sh('master02', 'cat /etc/kubernetes/manifests/kube-apiserver.yaml');
+      for (const flag of [
+        `--etcd-cafile=${ETCD_PKI.caCert}`,
+        `--etcd-certfile=${ETCD_PKI.clientCert}`,
+        `--etcd-keyfile=${ETCD_PKI.clientKey}`,
+      ])
+        assert.ok(manifest.includes(flag), `${flag} missing from master02's kube-apiserver manifest`);
+    },
+  );
+
   test('no secret in any workflow history of the install', { timeout: 2 * 60_000 }, async () => {
     const client = await connectClient(temporalSettings({ ...process.env, TEMPORAL_ADDRESS: '' }));
     try {
@@ -207,14 +282,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
         workflows++;
       }
       assert.ok(workflows >= spec.hosts.length * 5, `only ${workflows} workflows found`);
-      // The init token is still valid (24 h): its id must appear nowhere; nor any token, key or kubeconfig credential.
-      const ids = (await sh('master01', 'kubeadm token list'))
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split('.')[0])
-        .filter(Boolean);
-      assert.ok(ids.length > 0);
-      for (const id of ids) assert.ok(!text.includes(id), `bootstrap token ${id} in a history`);
+      // No token (every bootstrap token is deleted by now, so look for their shape), key or kubeconfig credential.
       for (const shape of [
         /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/,
         /PRIVATE KEY/,

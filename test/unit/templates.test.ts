@@ -7,7 +7,8 @@ import { loadInventory } from '../../src/inventory/load';
 import { renderHostFile, renderHostFiles } from '../../src/render/host-files';
 import { renderTemplate } from '../../src/render/environment';
 import { fieldPaths, V1BETA4_FIELDS } from '../fixtures/kubeadm-v1beta4-fields';
-import { EXAMPLE } from '../helpers/inventory';
+import { EXAMPLE, writeInventory } from '../helpers/inventory';
+import { inventoryAdvisories } from '../../src/inventory/advisories';
 
 const GOLDEN = path.resolve(__dirname, '../golden/example');
 const { spec } = loadInventory(EXAMPLE, { requireKeyFiles: false });
@@ -114,4 +115,34 @@ test('containerd uses SystemdCgroup in both config formats', () => {
 test('an undefined template variable is an error, not the word "undefined"', () => {
   // (nunjucks still iterates an undefined list as empty: templateContext's type keeps lists defined)
   assert.throws(() => renderTemplate('etcd/etcd.env.njk', { managedBy: 'x', host: { name: 'w' } }), /etcd\.env\.njk.*\n.*undefined/);
+});
+
+test('etcd.tls (default) puts every etcd variant on https with client and peer certificate checks; false is plain http', () => {
+  const variant = (mode: string, tls: boolean) =>
+    loadInventory(
+      writeInventory((d) => {
+        d.setIn(['etcd', 'mode'], mode);
+        d.setIn(['etcd', 'tls'], tls);
+      }),
+      { requireKeyFiles: true },
+    ).spec;
+  const tlsFlags = ['client-cert-auth', 'peer-client-cert-auth', 'trusted-ca-file', 'peer-trusted-ca-file', 'cert-file', 'key-file'];
+  const env = renderHostFile(variant('systemd', true), 'master02', 'etcd-env').content;
+  for (const flag of tlsFlags) assert.match(env, new RegExp(`^ETCD_${flag.toUpperCase().replace(/-/g, '_')}=`, 'm'), flag);
+  assert.doesNotMatch(env, /http:\/\//);
+  const compose = renderHostFile(variant('docker-compose', true), 'master02', 'etcd-compose').content;
+  const service = (parseAllDocuments(compose)[0].toJS() as { services: { etcd: { command: string[]; volumes: string[] } } }).services.etcd;
+  for (const flag of tlsFlags)
+    assert.ok(
+      service.command.some((c) => c.startsWith(`--${flag}=`)),
+      flag,
+    );
+  assert.ok(service.volumes.includes('/etc/etcd/pki:/etc/etcd/pki:ro'), 'the certificates are mounted into the container');
+  assert.ok(!service.command.some((c) => c.includes('http://')));
+  const plain = variant('systemd', false);
+  const plainEnv = renderHostFile(plain, 'master02', 'etcd-env').content;
+  assert.doesNotMatch(plainEnv, /https:|CERT_FILE|CLIENT_CERT_AUTH/);
+  assert.doesNotMatch(renderHostFile(plain, 'master01', 'kubeadm-init').content, /caFile|certFile|keyFile/);
+  assert.match(inventoryAdvisories(plain).join('\n'), /etcd\.tls = false: .*reads and writes every Secret/);
+  assert.doesNotMatch(inventoryAdvisories(variant('systemd', true)).join('\n'), /etcd\.tls/);
 });

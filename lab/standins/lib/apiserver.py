@@ -62,7 +62,8 @@ def not_found(plural, group, name):
 class Api:
     def __init__(self, flags):
         self.flags = flags
-        self.store = EtcdStore(flags["etcd-servers"].split(","))
+        self.store = EtcdStore(flags["etcd-servers"].split(","), cafile=flags.get("etcd-cafile"),
+                               certfile=flags.get("etcd-certfile"), keyfile=flags.get("etcd-keyfile"))
         self.sa_pub = flags["service-account-key-file"]
         self.sa_key = flags["service-account-signing-key-file"]
         self.ca_crt, self.ca_key = flags["client-ca-file"], flags["client-ca-file"].replace(".crt", ".key")

@@ -1,8 +1,11 @@
 # LAB STAND-IN: the API server stand-in's storage: the external etcd cluster from kubeadm's config,
 # through etcd's v3 JSON gateway (etcd 3.4 serves /v3/kv/* on its client port). Linearizable reads:
-# with the quorum gone every call fails, and so does the API server, as a real one would.
+# with the quorum gone every call fails, and so does the API server, as a real one would. With https
+# endpoints it authenticates with --etcd-certfile/--etcd-keyfile and checks etcd against --etcd-cafile,
+# as kube-apiserver does.
 import base64
 import json
+import ssl
 import urllib.error
 import urllib.request
 
@@ -22,9 +25,14 @@ def _prefix_end(prefix):
 
 
 class EtcdStore:
-    def __init__(self, endpoints, timeout=3):
+    def __init__(self, endpoints, timeout=3, cafile=None, certfile=None, keyfile=None):
         self.endpoints = list(endpoints)
         self.timeout = timeout
+        self.tls = None
+        if any(e.startswith("https://") for e in self.endpoints):
+            self.tls = ssl.create_default_context(cafile=cafile)
+            if certfile:
+                self.tls.load_cert_chain(certfile, keyfile)
 
     def _call(self, path, body):
         errors = []
@@ -32,7 +40,7 @@ class EtcdStore:
             req = urllib.request.Request(f"{endpoint.rstrip('/')}/v3/{path}", data=json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json"})
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                with urllib.request.urlopen(req, timeout=self.timeout, context=self.tls) as resp:
                     out = json.loads(resp.read() or b"{}")
                 if i:  # prefer the endpoint that answered next time
                     self.endpoints.insert(0, self.endpoints.pop(i))

@@ -41,7 +41,7 @@ def sh(*args):
 
 
 # ------------------------------------------------------------------------------------------ preflight
-def preflight(ignored, control_plane, joining):
+def preflight(ignored, control_plane, joining, external_etcd=None):
     errors = []
 
     def check(name, ok, message):
@@ -70,6 +70,10 @@ def preflight(ignored, control_plane, joining):
         check("Port-6443", free, "Port 6443 is in use")
         check("DirAvailable--etc-kubernetes-manifests", not os.listdir(MANIFESTS) if os.path.isdir(MANIFESTS) else True,
               f"{MANIFESTS} is not empty")
+    for field in ("caFile", "certFile", "keyFile"):  # kubeadm's ExternalEtcdClientCertificates check
+        path = (external_etcd or {}).get(field)
+        if path:
+            check("ExternalEtcdClientCertificates", os.path.isfile(path), f"{path} doesn't exist")
     if errors:
         raise Failure("error execution phase preflight: [preflight] Some fatal errors occurred:\n" + "\n".join(errors) +
                       "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
@@ -124,6 +128,10 @@ def static_pod_manifest(cluster, advertise):
              "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
              "service-cluster-ip-range": net.get("serviceSubnet", "10.96.0.0/12"), "authorization-mode": "Node,RBAC",
              "enable-bootstrap-token-auth": "true", "kubelet-client-certificate": f"{PKI}/apiserver-kubelet-client.crt"}
+    external = cluster["etcd"]["external"]
+    for flag, field in (("etcd-cafile", "caFile"), ("etcd-certfile", "certFile"), ("etcd-keyfile", "keyFile")):
+        if external.get(field):
+            flags[flag] = external[field]
     for arg in (cluster.get("apiServer") or {}).get("extraArgs") or []:
         flags[arg["name"]] = arg["value"]
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kube-apiserver", "namespace": "kube-system",
@@ -190,11 +198,13 @@ def mark_control_plane(client, node_name, seconds=240):
 
 
 # ------------------------------------------------------------------------------------------ tokens and certificate upload
-def create_token(client, ttl_seconds=86400, token=None):
+def create_token(client, ttl_seconds=86400, token=None, description=None):
     token = token or f"{secrets.token_hex(3)}.{secrets.token_hex(8)}"
     tid, tsecret = token.split(".")
     data = {"token-id": tid, "token-secret": tsecret, "usage-bootstrap-authentication": "true", "usage-bootstrap-signing": "true",
             "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token"}
+    if description:
+        data["description"] = description
     if ttl_seconds:
         data["expiration"] = c.now_rfc3339(ttl_seconds)
     client.request("POST", "/api/v1/namespaces/kube-system/secrets", {
@@ -262,7 +272,7 @@ def cmd_init(a):
     cluster_name = cluster.get("clusterName", "kubernetes")
     ignored = set((init.get("nodeRegistration") or {}).get("ignorePreflightErrors") or []) | set(a.ignore_preflight_errors)
     say(f"[init] Using Kubernetes version: {version}\n[preflight] Running pre-flight checks")
-    preflight(ignored, control_plane=True, joining=False)
+    preflight(ignored, control_plane=True, joining=False, external_etcd=cluster["etcd"]["external"])
     control_plane_certs(cluster, advertise, node_name, new_ca=True)
     endpoint = f"https://{cluster.get('controlPlaneEndpoint') or advertise + ':6443'}"
     write_kubeconfig("admin", endpoint, "kubernetes-admin", ["kubeadm:cluster-admins"], cluster_name)
@@ -284,7 +294,10 @@ def cmd_init(a):
     say('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace')
     key = upload_certs(client) if a.upload_certs else None
     mark_control_plane(client, node_name)
-    token = create_token(client)
+    # InitConfiguration.bootstrapTokens (kubeadm's default: one 24 h token when none are listed).
+    tokens = [create_token(client, c.parse_duration(str(bt.get("ttl", "24h"))), bt.get("token"), bt.get("description"))
+              for bt in (init.get("bootstrapTokens") or [{}])]
+    token = tokens[0]
     with open(f"{PKI}/ca.crt") as f:
         ca = f.read()
     client.create_or_update("/api/v1/namespaces/kube-public/configmaps", {
@@ -411,7 +424,7 @@ def cmd_token(a):
         for s in client.get("/api/v1/namespaces/kube-system/secrets")["items"]:
             if s.get("type") == "bootstrap.kubernetes.io/token":
                 d = c.secret_data(s)
-                say(f"{d['token-id']}.{'*' * 16}   {'':10}  {d.get('expiration', '<forever>'):22} authentication,signing   <none>        {d.get('auth-extra-groups', '')}")
+                say(f"{d['token-id']}.{'*' * 16}   {'':10}  {d.get('expiration', '<forever>'):22} authentication,signing   {d.get('description', '<none>')}   {d.get('auth-extra-groups', '')}")
     elif a.action == "delete":
         for t in a.tokens:
             tid = t.split(".")[0]

@@ -132,8 +132,19 @@ def _validate(docs):
             raise ConfigError("etcd.external.endpoints: Required value: not set")
         if ext and (cluster.get("etcd") or {}).get("local"):
             raise ConfigError("etcd: Invalid value: \"\": either .Etcd.Local or .Etcd.External is required")
-        if ext and any(e.startswith("https://") for e in ext["endpoints"]) and not ext.get("caFile"):
-            raise ConfigError("etcd.external.caFile: Required value: not set")
+        if ext:
+            # kubeadm's ValidateEtcd: paths absolute, cert and key together, and https endpoints
+            # whenever certificates are given (plain http only without any).
+            files = {f: ext.get(f, "") for f in ("caFile", "certFile", "keyFile")}
+            for field, value in files.items():
+                if value and not value.startswith("/"):
+                    raise ConfigError(f'etcd.external.{field}: Invalid value: "{value}": path is not absolute')
+            if bool(files["certFile"]) != bool(files["keyFile"]):
+                raise ConfigError('etcd.external: Invalid value: "": either both or none of .Etcd.External.CertFile and .Etcd.External.KeyFile must be set')
+            if any(files.values()):
+                for e in ext["endpoints"]:
+                    if not e.startswith("https://"):
+                        raise ConfigError(f'etcd.external.endpoints: Invalid value: "{e}": URL scheme must be https if CA/certificates are specified')
     if join:
         disc = join.get("discovery") or {}
         bt = disc.get("bootstrapToken")

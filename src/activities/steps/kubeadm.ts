@@ -7,7 +7,7 @@
 // again, because kubeadm's own preflight refuses such a host forever. Completion is recorded on the
 // host, so a finished control plane that is only slow to answer is waited for, never reset.
 import type { StepResult } from '../../contracts/activity-request';
-import { HOST_PATHS, remotePath } from '../../contracts/remote-files';
+import { HOST_PATHS, INIT_TOKEN_MARK, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { backupPathOf } from '../ssh/files';
 import { KUBECTL, firstMaster, kubectl } from './kubectl';
@@ -39,7 +39,7 @@ async function kubeadmInit(s: HostSession): Promise<StepResult> {
     );
   if (await complete()) {
     await s.sh(`mkdir -p /var/lib/hakube && touch ${INIT_DONE}`);
-    return result(false);
+    return result(await revokeInitToken(s));
   }
   if (await s.test(`test -f ${INIT_DONE}`)) {
     // Initialised before: wait for it (a restart, an etcd hiccup), never initialise it again.
@@ -58,7 +58,24 @@ async function kubeadmInit(s: HostSession): Promise<StepResult> {
   await s.writeRendered('kubeadm-init');
   await s.sh(`kubeadm init --config ${remotePath('kubeadm-init')} --upload-certs`, { timeoutMs: 20 * 60_000 });
   await s.sh(`touch ${INIT_DONE}`);
+  await revokeInitToken(s);
   return result(true);
+}
+
+/**
+ * Deletes the bootstrap token `kubeadm init` made (found by the mark in its description): nothing
+ * needs it, every join makes its own 1-hour token and deletes it, and a leftover token lets anyone
+ * who reads it join a node. Looked for on every run, so an init cut off before this still gets it.
+ */
+async function revokeInitToken(s: HostSession): Promise<boolean> {
+  const list = await s.sh('kubeadm token list', { timeoutMs: 60_000 });
+  const ids = list
+    .split('\n')
+    .filter((line) => line.includes(INIT_TOKEN_MARK))
+    .map((line) => line.slice(0, 6));
+  for (const id of ids) await s.sh(`kubeadm token delete ${id}`, { timeoutMs: 60_000 });
+  if (ids.length) s.log(`deleted kubeadm init's bootstrap token (${ids.join(', ')}): joins make their own`);
+  return ids.length > 0;
 }
 
 async function apiServerReady(s: HostSession): Promise<StepResult> {

@@ -126,6 +126,8 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
         return;
       }
       case 'activity': {
+        if (step.when && !step.when(spec)) return;
+        if (step.patchId && !patched(step.patchId)) return;
         const result = await runActivity(step.title, () => callActivity(step));
         if (step.rebootWhenResultSays && (result as { rebootNeeded?: boolean }).rebootNeeded) await rebootHost(`after ${step.title}`);
         return;

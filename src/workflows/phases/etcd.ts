@@ -9,6 +9,13 @@ export const etcd: PhaseDeclaration = {
   shouldRun: always,
   steps: [
     undoWith({ restore: ['etcd-unit', 'etcd-env', 'etcd-compose'], stop: ['etcd'] }),
+    activity(
+      'etcdCertificates',
+      'etcd certificates',
+      'long',
+      'etcd CA on the first master (made once); server, peer and API-server client keys made on this master, their CSRs signed by the CA (only CSRs and certificates travel)',
+      { when: (spec) => spec.etcd.tls, patchId: 'etcd-tls' },
+    ),
     activity('startEtcd', 'etcd member started', 'long', 'install etcd (systemd unit or docker-compose, from etcd.mode) and start it', {
       writes: ['etcd-env', 'etcd-unit', 'etcd-compose'],
     }),
