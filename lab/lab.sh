@@ -110,8 +110,18 @@ ensure_mirror() {
   echo $! >"$STATE/mirror.pid"
 }
 
+# Pins for what the mirror serves, computed from the served files: the inventory carries them as any
+# mirror's inventory must (hakube checks each download on the host against them). The apt key is the
+# lab's own, generated on the first build, so its fingerprint is read from the served key.asc.
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+primary_fingerprint() {
+  GNUPGHOME=$STATE/gnupg gpg --batch --show-keys --with-colons "$1" 2>/dev/null | awk -F: '$1 == "pub" { pub = 1; next } pub && $1 == "fpr" { print $10; exit }'
+}
+
 write_inventory() {
-  local h
+  local h mirror=$LAB/mirror url=http://$GATEWAY:$MIRROR_PORT fingerprint
+  fingerprint=$(primary_fingerprint "$mirror/apt/key.asc")
+  [ -n "$fingerprint" ] || { say "no OpenPGP key in $mirror/apt/key.asc"; exit 1; }
   {
     echo "# Written by \`npm run lab -- up\`: an ordinary hakube inventory for the six lab hosts."
     echo "# yaml-language-server: \$schema=../schema/cluster.schema.json"
@@ -127,11 +137,21 @@ write_inventory() {
     echo "etcd: { mode: systemd }"
     echo "packages:"
     echo "  containerd: debian            # the lab reaches Debian's mirror only"
-    echo "  kubernetesRepo: http://$GATEWAY:$MIRROR_PORT/apt/"
-    echo "  kubernetesRepoKey: http://$GATEWAY:$MIRROR_PORT/apt/key.asc"
-    echo "cni: { manifestUrl: http://$GATEWAY:$MIRROR_PORT/manifests/calico.yaml }"
-    echo "ingress: { controller: ingress-nginx, manifestUrl: http://$GATEWAY:$MIRROR_PORT/manifests/ingress-nginx.yaml }"
-    echo "dashboard: { kind: kubernetes-dashboard, manifestUrl: http://$GATEWAY:$MIRROR_PORT/manifests/dashboard.yaml, nodePort: 30443 }"
+    echo "  kubernetesRepo: $url/apt/"
+    echo "  kubernetesRepoKey: $url/apt/key.asc"
+    echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
+    echo "cni:"
+    echo "  manifestUrl: $url/manifests/calico.yaml"
+    echo "  manifestSha256: $(sha256_of "$mirror/manifests/calico.yaml")"
+    echo "ingress:"
+    echo "  controller: ingress-nginx"
+    echo "  manifestUrl: $url/manifests/ingress-nginx.yaml"
+    echo "  manifestSha256: $(sha256_of "$mirror/manifests/ingress-nginx.yaml")"
+    echo "dashboard:"
+    echo "  kind: kubernetes-dashboard"
+    echo "  manifestUrl: $url/manifests/dashboard.yaml"
+    echo "  manifestSha256: $(sha256_of "$mirror/manifests/dashboard.yaml")"
+    echo "  nodePort: 30443"
   } >"$LAB/cluster.yaml"
 }
 

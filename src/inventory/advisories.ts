@@ -1,6 +1,7 @@
 // Choices the inventory allows but the operator must know the cost of: shown by `hakube plan` and
 // again by `hakube up` before anything runs, from this one list.
 import type { ClusterSpec } from './spec';
+import { unpinnedWarnings } from './pins';
 
 export function inventoryAdvisories(spec: ClusterSpec): string[] {
   const advisories: string[] = [];
@@ -12,5 +13,6 @@ export function inventoryAdvisories(spec: ClusterSpec): string[] {
     advisories.push(
       `packages.containerd = "debian": Debian ships containerd 1.6/1.7, Kubernetes ${spec.kubernetes.minor} needs ${spec.packages.minimumContainerd}+; preflight will check the installed version`,
     );
+  advisories.push(...unpinnedWarnings(spec));
   return advisories;
 }

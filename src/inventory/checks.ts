@@ -3,9 +3,10 @@
 import type { ClusterInput } from './schema';
 import type { Problem } from './problems';
 import { cidrRange, contains, overlaps } from './cidr';
+import { pinProblems } from './pins';
 
 export function crossFieldProblems(input: ClusterInput): Problem[] {
-  return [...duplicateHosts(input), ...etcdMembers(input), ...networkOverlaps(input), ...unsupportedChoices(input)];
+  return [...duplicateHosts(input), ...etcdMembers(input), ...networkOverlaps(input), ...unsupportedChoices(input), ...pinProblems(input)];
 }
 
 function duplicateHosts(input: ClusterInput): Problem[] {

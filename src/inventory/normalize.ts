@@ -3,8 +3,9 @@ import { API_SERVER_PORT } from '../contracts/remote-files';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClusterInput } from './schema';
-import type { ClusterSpec, HostSpec } from './spec';
-import { DASHBOARDS, INGRESS_CONTROLLERS } from './addons';
+import type { ClusterSpec, HostSpec, PinnedDownload, PinnedKey } from './spec';
+import { CALICO, DASHBOARDS, INGRESS_CONTROLLERS, type PinnedFile } from './addons';
+import { DOCKER_REPO_KEY, KUBERNETES_REPO_KEY_FINGERPRINT, kubernetesRepo } from './signing-keys';
 import { minimumContainerd } from './versions';
 
 export function expandPath(p: string, baseDir: string): string {
@@ -40,7 +41,7 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
   const ingress = input.ingress.controller === 'none' ? undefined : INGRESS_CONTROLLERS[input.ingress.controller];
   const dashboard = input.dashboard.kind === 'none' ? undefined : DASHBOARDS[input.dashboard.kind];
   const scheme = input.etcd.tls ? 'https' : 'http';
-  const repo = `https://pkgs.k8s.io/core:/stable:/v${minor}/deb/`;
+  const k8sRepo = kubernetesRepo(minor);
 
   return {
     name: input.name,
@@ -64,23 +65,39 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
       initialCluster: masters.map((m) => `${m.name}=${scheme}://${m.address}:2380`).join(','),
     },
     packages: {
-      kubernetesRepo: input.packages.kubernetesRepo ?? repo,
-      kubernetesRepoKey: input.packages.kubernetesRepoKey ?? `${repo}Release.key`,
+      kubernetesRepo: input.packages.kubernetesRepo ?? k8sRepo.repo,
+      kubernetesRepoKey: pinnedKey(
+        input.packages.kubernetesRepoKey,
+        input.packages.kubernetesRepoKeyFingerprint,
+        { url: k8sRepo.key, fingerprint: KUBERNETES_REPO_KEY_FINGERPRINT },
+        'packages.kubernetesRepoKeyFingerprint',
+      ),
       kubernetesRepoSuite: input.packages.kubernetesRepoSuite,
       kubernetesPackageVersion: input.packages.kubernetesPackageVersion,
       containerd: input.packages.containerd,
       dockerRepo: input.packages.dockerRepo,
-      dockerRepoKey: input.packages.dockerRepoKey,
+      dockerRepoKey: pinnedKey(
+        input.packages.dockerRepoKey,
+        input.packages.dockerRepoKeyFingerprint,
+        DOCKER_REPO_KEY,
+        'packages.dockerRepoKeyFingerprint',
+      ),
       containerdTarballUrl: input.packages.containerdTarballUrl,
       debianMirror: input.packages.debianMirror,
       debianRelease: input.packages.debianRelease,
       minimumContainerd: minimumContainerd(minor),
     },
     kernel: input.kernel,
-    cni: input.cni,
+    cni: {
+      plugin: input.cni.plugin,
+      install: input.cni.install,
+      manifest: pinned(input.cni.manifestUrl, input.cni.manifestSha256, CALICO.manifest, 'cni.manifestSha256'),
+      operatorCrds: pinned(input.cni.operatorCrdsUrl, input.cni.operatorCrdsSha256, CALICO.operatorCrds, 'cni.operatorCrdsSha256'),
+      operator: pinned(input.cni.operatorUrl, input.cni.operatorSha256, CALICO.operator, 'cni.operatorSha256'),
+    },
     ingress: {
       controller: input.ingress.controller,
-      manifestUrl: input.ingress.manifestUrl ?? ingress?.manifestUrl ?? '',
+      manifest: pinned(input.ingress.manifestUrl, input.ingress.manifestSha256, ingress?.manifest ?? NONE, 'ingress.manifestSha256'),
       namespace: ingress?.namespace ?? '',
       selector: { ...(ingress?.selector ?? {}) },
       targetPorts: { ...(ingress?.targetPorts ?? { http: 80, https: 443 }) },
@@ -89,7 +106,12 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
     },
     dashboard: {
       kind: input.dashboard.kind,
-      manifestUrl: input.dashboard.manifestUrl ?? dashboard?.manifestUrl ?? '',
+      manifest: pinned(
+        input.dashboard.manifestUrl,
+        input.dashboard.manifestSha256,
+        dashboard?.manifest ?? NONE,
+        'dashboard.manifestSha256',
+      ),
       namespace: dashboard?.namespace ?? '',
       selector: { ...(dashboard?.selector ?? {}) },
       targetPort: dashboard?.targetPort ?? 0,
@@ -98,6 +120,24 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
     },
     verify: input.verify,
   };
+}
+
+/** What an add-on that is not installed downloads: nothing. */
+const NONE: PinnedFile = { url: '', sha256: '' };
+
+// An overridden URL comes with its own pin (pins.ts refuses one without); a pin given alone
+// replaces the default URL's.
+function pinned(url: string | undefined, sha256: string | undefined, byDefault: PinnedFile, field: string): PinnedDownload {
+  return { url: url ?? byDefault.url, sha256: sha256 ?? byDefault.sha256, field };
+}
+
+function pinnedKey(
+  url: string | undefined,
+  fingerprint: string | undefined,
+  byDefault: { url: string; fingerprint: string },
+  field: string,
+): PinnedKey {
+  return { url: url ?? byDefault.url, fingerprint: fingerprint ?? byDefault.fingerprint, field };
 }
 
 function escapeRegex(s: string): string {

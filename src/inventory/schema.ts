@@ -16,8 +16,10 @@ import {
   debianVersion,
   hostAddress,
   imageReference,
+  keyFingerprint,
   nodePort,
   posixUser,
+  sha256Pin,
   token,
   url,
 } from './value-types';
@@ -108,7 +110,12 @@ export const clusterInputSchema = z.strictObject({
   packages: z
     .strictObject({
       kubernetesRepo: url.optional().describe('apt repository of kubelet/kubeadm/kubectl; default pkgs.k8s.io per minor'),
-      kubernetesRepoKey: url.optional().describe('its signing key (ASCII armored)'),
+      kubernetesRepoKey: url.optional().describe('its signing key (ASCII armored); default pkgs.k8s.io Release.key for the minor'),
+      kubernetesRepoKeyFingerprint: keyFingerprint
+        .optional()
+        .describe(
+          "fingerprint of the primary key kubernetesRepoKey must hold (checked on the host before apt trusts it); required when kubernetesRepoKey is set; default: pkgs.k8s.io's key",
+        ),
       kubernetesRepoSuite: aptSuite.default('/').describe('suite line of the repository ("/" for pkgs.k8s.io)'),
       kubernetesPackageVersion: debianVersion.optional().describe('exact Debian version to pin, e.g. 1.37.1-1.1'),
       containerd: z
@@ -118,7 +125,10 @@ export const clusterInputSchema = z.strictObject({
           "where containerd comes from: Docker's containerd.io repo, Debian (1.6/1.7: too old for Kubernetes 1.36+), or release tarballs",
         ),
       dockerRepo: url.default('https://download.docker.com/linux/debian'),
-      dockerRepoKey: url.default('https://download.docker.com/linux/debian/gpg'),
+      dockerRepoKey: url.optional().describe("its signing key; default Docker's https://download.docker.com/linux/debian/gpg"),
+      dockerRepoKeyFingerprint: keyFingerprint
+        .optional()
+        .describe("fingerprint of the primary key dockerRepoKey must hold; required when dockerRepoKey is set; default: Docker's key"),
       containerdTarballUrl: url.optional().describe('containerd release tarball (containerd: tarball)'),
       debianMirror: url.default('http://deb.debian.org/debian').describe('mirror for backports (kernel phase)'),
       debianRelease: z.enum(['bookworm', 'trixie']).default('bookworm').describe('Debian release of the hosts (checked by preflight)'),
@@ -137,8 +147,16 @@ export const clusterInputSchema = z.strictObject({
     .strictObject({
       plugin: z.literal('calico').default('calico'),
       install: z.enum(['manifest', 'operator']).default('manifest'),
-      manifestUrl: url.default('https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/calico.yaml'),
-      operatorUrl: url.default('https://raw.githubusercontent.com/projectcalico/calico/v3.31.0/manifests/tigera-operator.yaml'),
+      manifestUrl: url.optional().describe("Calico's manifest (install: manifest); default calico.yaml of Calico v3.32.1"),
+      manifestSha256: sha256Pin.optional().describe('sha256 of the file at manifestUrl; required when manifestUrl is set'),
+      operatorCrdsUrl: url
+        .optional()
+        .describe("the Tigera operator's CRDs (install: operator), applied before it; default operator-crds.yaml of Calico v3.32.1"),
+      operatorCrdsSha256: sha256Pin.optional().describe('sha256 of the file at operatorCrdsUrl; required when operatorCrdsUrl is set'),
+      operatorUrl: url
+        .optional()
+        .describe("the Tigera operator's manifest (install: operator); default tigera-operator.yaml of Calico v3.32.1"),
+      operatorSha256: sha256Pin.optional().describe('sha256 of the file at operatorUrl; required when operatorUrl is set'),
     })
     .prefault({}),
   ingress: z
@@ -147,7 +165,10 @@ export const clusterInputSchema = z.strictObject({
         .enum(['ingress-nginx', 'contour', 'none'])
         .default('contour')
         .describe("ingress-nginx (the article's, retired upstream March 2026) or Contour (maintained, CNCF)"),
-      manifestUrl: url.optional().describe('controller manifest; default per controller'),
+      manifestUrl: url
+        .optional()
+        .describe('controller manifest; default per controller (ingress-nginx controller-v1.15.1, Contour v1.33.6)'),
+      manifestSha256: sha256Pin.optional().describe('sha256 of the file at manifestUrl; required when manifestUrl is set'),
       httpNodePort: nodePort.optional(),
       httpsNodePort: nodePort.optional(),
     })
@@ -158,7 +179,8 @@ export const clusterInputSchema = z.strictObject({
         .enum(['kubernetes-dashboard', 'headlamp', 'none'])
         .default('headlamp')
         .describe("kubernetes-dashboard (the article's, archived January 2026) or Headlamp (its successor)"),
-      manifestUrl: url.optional().describe('dashboard manifest; default per kind'),
+      manifestUrl: url.optional().describe('dashboard manifest; default per kind (kubernetes-dashboard v2.7.0, Headlamp v0.45.0)'),
+      manifestSha256: sha256Pin.optional().describe('sha256 of the file at manifestUrl; required when manifestUrl is set'),
       nodePort: nodePort.default(30443),
     })
     .prefault({}),

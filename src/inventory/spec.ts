@@ -16,6 +16,23 @@ export interface HostConnection {
   strictHostKeyChecking?: boolean;
 }
 
+/**
+ * A file the hosts download and use (an add-on manifest): applied only when its sha256 matches, or
+ * unchecked when the inventory says "unpinned". `field` is the inventory key that sets the sha256.
+ */
+export interface PinnedDownload {
+  url: string;
+  sha256: string;
+  field: string;
+}
+
+/** An apt repository key: trusted only when its one primary key has this fingerprint (or "unpinned"). */
+export interface PinnedKey {
+  url: string;
+  fingerprint: string;
+  field: string;
+}
+
 export interface HostSpec {
   name: string;
   address: string;
@@ -37,22 +54,29 @@ export interface ClusterSpec {
   etcd: ClusterInput['etcd'] & { scheme: 'http' | 'https'; endpoints: string[]; initialCluster: string };
   packages: {
     kubernetesRepo: string;
-    kubernetesRepoKey: string;
+    kubernetesRepoKey: PinnedKey;
     kubernetesRepoSuite: string;
     kubernetesPackageVersion?: string;
     containerd: 'docker' | 'debian' | 'tarball';
     dockerRepo: string;
-    dockerRepoKey: string;
+    dockerRepoKey: PinnedKey;
     containerdTarballUrl?: string;
     debianMirror: string;
     debianRelease: 'bookworm' | 'trixie';
     minimumContainerd: string;
   };
   kernel: ClusterInput['kernel'];
-  cni: ClusterInput['cni'];
+  cni: {
+    plugin: 'calico';
+    install: 'manifest' | 'operator';
+    manifest: PinnedDownload;
+    operatorCrds: PinnedDownload;
+    operator: PinnedDownload;
+  };
   ingress: {
     controller: 'ingress-nginx' | 'contour' | 'none';
-    manifestUrl: string;
+    /** url '' when controller is none. */
+    manifest: PinnedDownload;
     namespace: string;
     selector: Record<string, string>;
     targetPorts: { http: number; https: number };
@@ -61,7 +85,8 @@ export interface ClusterSpec {
   };
   dashboard: {
     kind: 'kubernetes-dashboard' | 'headlamp' | 'none';
-    manifestUrl: string;
+    /** url '' when kind is none. */
+    manifest: PinnedDownload;
     namespace: string;
     selector: Record<string, string>;
     targetPort: number;

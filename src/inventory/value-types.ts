@@ -62,3 +62,30 @@ export const nodePort = z
   .int()
   .min(30000, 'must be in the NodePort range 30000-32767')
   .max(32767, 'must be in the NodePort range 30000-32767');
+
+/** The opt-out of a download's check, written where a sha256 or fingerprint goes ("plan" and "up" warn about it). */
+export const UNPINNED = 'unpinned';
+
+/** The sha256 a downloaded file must have, as `sha256sum` prints it: 64 lowercase hex digits (or "unpinned"). */
+export const sha256Pin = z
+  .string()
+  .regex(
+    new RegExp(`^([0-9a-f]{64}|${UNPINNED})$`),
+    `must be a sha256 as \`sha256sum\` prints it (64 lowercase hex digits), or "${UNPINNED}" to apply the file unchecked`,
+  );
+
+/**
+ * An OpenPGP key fingerprint, 40 hex digits (or "unpinned"). Spaces are removed and letters upper-cased, so the
+ * grouped form publishers print ("9DC8 5822 9FC7 ...") can be pasted as is; it is compared with gpg's output.
+ */
+export const keyFingerprint = z
+  .string()
+  .transform((v) => (v === UNPINNED ? v : v.replace(/ /g, '').toUpperCase()))
+  .pipe(
+    z
+      .string()
+      .regex(
+        new RegExp(`^([0-9A-F]{40}|${UNPINNED})$`),
+        `must be a key fingerprint of 40 hex digits (spaces allowed), or "${UNPINNED}" to trust the key as downloaded (https only)`,
+      ),
+  );

@@ -8,6 +8,7 @@ import { describeUndo } from '../contracts/compensation';
 import { OPERATIONS, phasesToRun, type OperationId } from '../workflows/operations';
 import { activityStepsFor, filesOf, gatesOf, mayReboot, undosOf, type PhaseDeclaration } from '../workflows/phase-model';
 import { filesForHost, renderHostFiles } from '../render/host-files';
+import { downloadsOf } from '../inventory/pins';
 
 export function writePlanFiles(spec: ClusterSpec, outDir: string): string[] {
   const written: string[] = [];
@@ -53,6 +54,14 @@ export function phaseLines(spec: ClusterSpec, phase: PhaseDeclaration): string[]
   return lines;
 }
 
+/** What the hosts download and the pin each is checked against before it is used. */
+function downloadLines(spec: ClusterSpec): string[] {
+  const lines = ['Downloads, checked on the host before use:'];
+  for (const d of downloadsOf(spec))
+    lines.push(`  - ${d.what}: ${d.url}`, `      ${d.pin}${d.unpinned ? '  (UNCHECKED)' : ''}  (${d.field})`);
+  return [...lines, ''];
+}
+
 export function planText(spec: ClusterSpec, operation: OperationId = 'install'): string {
   const lines: string[] = [
     `Cluster ${spec.name}: Kubernetes ${spec.kubernetes.version}, ${spec.masters.length} master(s) with external etcd (${spec.etcd.mode}), ${spec.workers.length} worker(s)`,
@@ -69,6 +78,7 @@ export function planText(spec: ClusterSpec, operation: OperationId = 'install'):
     const article = phase.articleStep ? `article step ${phase.articleStep}; ` : '';
     lines.push(`${String(++n).padStart(3)}. ${phase.title}  (${article}phase id ${phase.id})`, ...phaseLines(spec, phase), '');
   }
+  if (operation === 'install') lines.push(...downloadLines(spec));
   return lines.join('\n');
 }
 

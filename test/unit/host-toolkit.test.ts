@@ -103,3 +103,24 @@ test('the worker runs only compensations the phases can declare', async () => {
     for (const undo of undosOf(phase))
       assert.equal(refusedCompensation(compensationFor(undo, { host: 'h', phase: phase.id, backupTag: 't-1' })), undefined, phase.id);
 });
+
+test('primary key fingerprints are read from gpg --with-colons output, subkeys left out', async () => {
+  const { primaryFingerprints, fingerprintMismatch } = await import('../../src/activities/host/repo-keys');
+  const colons = [
+    'pub:-:4096:1:8D81803C0EBFCD88:1487788586:::-:::scESC::::::23::0:',
+    'fpr:::::::::9DC858229FC7DD38854AE2D88D81803C0EBFCD88:',
+    'uid:-::::1487792064::B5A08F01796E7F521861B449372D1FF271F2DD50::Docker Release (CE deb) <docker@docker.com>::::::::::0:',
+    'sub:-:4096:1:7EA0A9C3F273FCD8:1487788586::::::s::::::23:',
+    'fpr:::::::::D3306A018370199E527AE7997EA0A9C3F273FCD8:',
+    'pub:-:255:22:25846ACC27C3FCB5:1795763319:::-:::scSC:::::ed25519:::0:',
+    'fpr:::::::::e279c3b831d7c8411d475e9d25846acc27c3fcb5:',
+  ].join('\n');
+  assert.deepEqual(primaryFingerprints(colons), ['9DC858229FC7DD38854AE2D88D81803C0EBFCD88', 'E279C3B831D7C8411D475E9D25846ACC27C3FCB5']);
+  const key = { url: 'https://x/gpg', fingerprint: '9DC858229FC7DD38854AE2D88D81803C0EBFCD88', field: 'packages.dockerRepoKeyFingerprint' };
+  assert.equal(fingerprintMismatch(['9DC858229FC7DD38854AE2D88D81803C0EBFCD88'], key), undefined);
+  assert.match(
+    fingerprintMismatch(primaryFingerprints(colons), key)!,
+    /holds primary key\(s\) 9DC8.*, E279.* but packages\.dockerRepoKeyFingerprint pins exactly one: 9DC8/,
+  );
+  assert.match(fingerprintMismatch([], key)!, /holds no OpenPGP public key/);
+});

@@ -150,3 +150,144 @@ test('the published JSON Schema is current', async () => {
   const published = JSON.parse(fs.readFileSync(`${__dirname}/../../schema/cluster.schema.json`, 'utf8'));
   assert.deepEqual(published, JSON.parse(JSON.stringify(inventoryJsonSchema())), 'run `npm run schema`');
 });
+
+// Pinned downloads: the defaults come pinned; an override brings its own pin or says "unpinned".
+const loaded = (edit: Parameters<typeof writeInventory>[0]) => loadInventory(writeInventory(edit), { requireKeyFiles: true }).spec;
+const HEX = (c: string) => c.repeat(64);
+
+test('the defaults carry the pinned releases: manifests with their sha256, apt keys with their fingerprint', () => {
+  const spec = loaded(() => {});
+  assert.deepEqual(spec.cni.manifest, {
+    url: 'https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/calico.yaml',
+    sha256: 'a1df919d9721cf667accdc3e72848911b0cb25cfab7d2478ad0c996302c95744',
+    field: 'cni.manifestSha256',
+  });
+  assert.equal(spec.cni.operator.url, 'https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/tigera-operator.yaml');
+  assert.equal(spec.cni.operator.sha256, 'f18e073794207d372606bc3ea6f8fd73972f86d6828f4ba666dfe0d4aa8ab07f');
+  assert.equal(spec.cni.operatorCrds.url, 'https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/operator-crds.yaml');
+  assert.equal(spec.cni.operatorCrds.sha256, '192f8b2d934ef24b62e86b7e1a6e1762d1c8af26a916f78057bc13fa5ed60f71');
+  assert.match(
+    spec.ingress.manifest.url,
+    /\/kubernetes\/ingress-nginx\/dbb11b92ddb77bee9c35e462479129354c84f939\/deploy\/static\/provider\/baremetal/,
+  );
+  assert.equal(spec.ingress.manifest.sha256, '16b9b62df45b8ed8f1ecaed0341d583b3360e4b63c41fe00413f6a1fa2f95bec');
+  assert.equal(spec.dashboard.manifest.url, 'https://raw.githubusercontent.com/kubernetes/dashboard/v2.7.0/aio/deploy/recommended.yaml');
+  assert.equal(spec.dashboard.manifest.sha256, '943ae40251f1ba64ef012c53271bf6766d1883dd024093e854567b56443764b8');
+  assert.deepEqual(spec.packages.kubernetesRepoKey, {
+    url: 'https://pkgs.k8s.io/core:/stable:/v1.37/deb/Release.key',
+    fingerprint: 'DE15B14486CD377B9E876E1A234654DA9A296436',
+    field: 'packages.kubernetesRepoKeyFingerprint',
+  });
+  assert.deepEqual(spec.packages.dockerRepoKey, {
+    url: 'https://download.docker.com/linux/debian/gpg',
+    fingerprint: '9DC858229FC7DD38854AE2D88D81803C0EBFCD88',
+    field: 'packages.dockerRepoKeyFingerprint',
+  });
+  const other = loaded((d) => {
+    d.setIn(['ingress', 'controller'], 'contour');
+    d.setIn(['dashboard', 'kind'], 'headlamp');
+  });
+  assert.deepEqual(other.ingress.manifest, {
+    url: 'https://raw.githubusercontent.com/projectcontour/contour/v1.33.6/examples/render/contour.yaml',
+    sha256: '1d2e45c4bb31bea93085231d9b50e2c95ad92432253872b683e672eb7cecbbd8',
+    field: 'ingress.manifestSha256',
+  });
+  assert.deepEqual(other.dashboard.manifest, {
+    url: 'https://raw.githubusercontent.com/kubernetes-sigs/headlamp/v0.45.0/kubernetes-headlamp.yaml',
+    sha256: '9a893b6ce1f14660f76c5d79848e64979944125406e762f76278143cd2b863a2',
+    field: 'dashboard.manifestSha256',
+  });
+  for (const d of [
+    spec.cni.manifest,
+    spec.cni.operatorCrds,
+    spec.cni.operator,
+    spec.ingress.manifest,
+    spec.dashboard.manifest,
+    other.ingress.manifest,
+  ])
+    assert.match(
+      d.url,
+      /^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/(v\d|controller-v|[0-9a-f]{40})/,
+      `${d.url}: a release, not a branch`,
+    );
+});
+
+test('an overridden URL without its sha256 or fingerprint is refused, naming the field and how to get it', () => {
+  const problems = problemsOf((d) => {
+    d.setIn(['cni', 'manifestUrl'], 'https://mirror.example/calico.yaml');
+    d.setIn(['cni', 'operatorUrl'], 'https://mirror.example/tigera-operator.yaml');
+    d.setIn(['cni', 'operatorCrdsUrl'], 'https://mirror.example/operator-crds.yaml');
+    d.setIn(['ingress', 'manifestUrl'], 'https://mirror.example/ingress.yaml');
+    d.setIn(['dashboard', 'manifestUrl'], 'https://mirror.example/dashboard.yaml');
+    d.setIn(['packages', 'kubernetesRepoKey'], 'https://mirror.example/k8s/Release.key');
+    d.setIn(['packages', 'dockerRepoKey'], 'https://mirror.example/docker/gpg');
+  });
+  assert.equal(problems.length, 7, problems.join('\n'));
+  assertProblem(problems, 'cni.operatorCrdsSha256: is required', 'curl -fsSL https://mirror.example/operator-crds.yaml | sha256sum');
+  assertProblem(
+    problems,
+    'cni.manifestSha256: is required when cni.manifestUrl is set',
+    '`curl -fsSL https://mirror.example/calico.yaml | sha256sum`',
+  );
+  assertProblem(problems, 'cni.operatorSha256: is required', 'curl -fsSL https://mirror.example/tigera-operator.yaml | sha256sum');
+  assertProblem(
+    problems,
+    'ingress.manifestSha256: is required',
+    'curl -fsSL https://mirror.example/ingress.yaml | sha256sum',
+    '"unpinned"',
+  );
+  assertProblem(problems, 'dashboard.manifestSha256: is required', 'curl -fsSL https://mirror.example/dashboard.yaml | sha256sum');
+  assertProblem(problems, 'packages.kubernetesRepoKeyFingerprint: is required', 'gpg --show-keys --with-fingerprint');
+  assertProblem(problems, 'packages.dockerRepoKeyFingerprint: is required when packages.dockerRepoKey is set');
+});
+
+test('an overridden URL with its pin is used with that pin; fingerprints lose their spaces and are upper-cased', () => {
+  const spec = loaded((d) => {
+    d.setIn(['ingress', 'manifestUrl'], 'http://mirror.example/ingress.yaml');
+    d.setIn(['ingress', 'manifestSha256'], HEX('b'));
+    d.setIn(['packages', 'dockerRepoKeyFingerprint'], '9dc8 5822 9fc7 dd38 854a  e2d8 8d81 803c 0ebf cd88');
+  });
+  assert.deepEqual(spec.ingress.manifest, { url: 'http://mirror.example/ingress.yaml', sha256: HEX('b'), field: 'ingress.manifestSha256' });
+  assert.equal(spec.packages.dockerRepoKey.fingerprint, '9DC858229FC7DD38854AE2D88D81803C0EBFCD88');
+});
+
+test('a plain http key URL is accepted only with a fingerprint pinned (the lab mirror), never unpinned', () => {
+  const http = 'http://10.213.71.1:8088/apt/key.asc';
+  assertProblem(
+    problemsOf((d) => d.setIn(['packages', 'kubernetesRepoKey'], http)),
+    'packages.kubernetesRepoKeyFingerprint: is required when packages.kubernetesRepoKey is set',
+  );
+  assertProblem(
+    problemsOf((d) => {
+      d.setIn(['packages', 'kubernetesRepoKey'], http);
+      d.setIn(['packages', 'kubernetesRepoKeyFingerprint'], 'unpinned');
+    }),
+    `packages.kubernetesRepoKey = "${http}": is plain http`,
+    'unpinned',
+  );
+  assertProblem(
+    problemsOf((d) => {
+      d.setIn(['cni', 'manifestUrl'], 'http://mirror.example/calico.yaml');
+      d.setIn(['cni', 'manifestSha256'], 'unpinned');
+    }),
+    'cni.manifestUrl = "http://mirror.example/calico.yaml": is plain http',
+  );
+  const spec = loaded((d) => {
+    d.setIn(['packages', 'kubernetesRepoKey'], http);
+    d.setIn(['packages', 'kubernetesRepoKeyFingerprint'], 'E279C3B831D7C8411D475E9D25846ACC27C3FCB5');
+  });
+  assert.equal(spec.packages.kubernetesRepoKey.url, http);
+});
+
+test('"unpinned" over https is accepted, listed as unchecked', async () => {
+  const { unpinnedWarnings } = await import('../../src/inventory/pins');
+  const spec = loaded((d) => {
+    d.setIn(['dashboard', 'manifestUrl'], 'https://mirror.example/dashboard.yaml');
+    d.setIn(['dashboard', 'manifestSha256'], 'unpinned');
+  });
+  assert.equal(spec.dashboard.manifest.sha256, 'unpinned');
+  assert.deepEqual(unpinnedWarnings(spec), [
+    'dashboard.manifestSha256 = "unpinned": the kubernetes-dashboard manifest from https://mirror.example/dashboard.yaml is used as downloaded, unchecked',
+  ]);
+  assert.deepEqual(unpinnedWarnings(loaded(() => {})), [], 'the defaults are all pinned');
+});

@@ -77,3 +77,39 @@ test('hakube --help and plan --help describe the commands', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /--out <dir>/);
 });
+
+test('hakube plan lists every download with its pin, and warns about an unpinned one', () => {
+  const r = run('plan', '-f', EXAMPLE, '--mermaid', path.join(tempDir('hakube-plan-'), 'dag.mmd'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Downloads, checked on the host before use:/);
+  assert.match(
+    r.stdout,
+    /Kubernetes apt key: https:\/\/pkgs\.k8s\.io\/core:\/stable:\/v1\.37\/deb\/Release\.key\n\s+key fingerprint DE15B14486CD377B9E876E1A234654DA9A296436/,
+  );
+  assert.match(
+    r.stdout,
+    /Calico manifest: .*\/v3\.32\.1\/manifests\/calico\.yaml\n\s+sha256 a1df919d9721cf667accdc3e72848911b0cb25cfab7d2478ad0c996302c95744 {2}\(cni\.manifestSha256\)/,
+  );
+  assert.doesNotMatch(r.stderr, /unpinned/);
+  const operator = run(
+    'plan',
+    '-f',
+    writeInventory((d) => d.setIn(['cni', 'install'], 'operator')),
+    '--mermaid',
+    path.join(tempDir(), 'dag.mmd'),
+  );
+  assert.match(operator.stdout, /Tigera operator CRDs: .*\/v3\.32\.1\/manifests\/operator-crds\.yaml\n\s+sha256 192f8b2d/);
+  assert.match(operator.stdout, /Tigera operator: .*\/v3\.32\.1\/manifests\/tigera-operator\.yaml\n\s+sha256 f18e0737/);
+  assert.doesNotMatch(operator.stdout, /Calico manifest:/);
+  const file = writeInventory((d) => {
+    d.setIn(['ingress', 'manifestUrl'], 'https://mirror.example/ingress.yaml');
+    d.setIn(['ingress', 'manifestSha256'], 'unpinned');
+  });
+  const unpinned = run('plan', '-f', file, '--mermaid', path.join(tempDir('hakube-plan-'), 'dag.mmd'));
+  assert.equal(unpinned.status, 0, unpinned.stderr);
+  assert.match(
+    unpinned.stderr,
+    /warning: ingress\.manifestSha256 = "unpinned": the ingress-nginx manifest from https:\/\/mirror\.example\/ingress\.yaml is used as downloaded, unchecked/,
+  );
+  assert.match(unpinned.stdout, /ingress-nginx manifest: https:\/\/mirror\.example\/ingress\.yaml\n\s+unpinned {2}\(UNCHECKED\)/);
+});

@@ -1,4 +1,4 @@
-// Debian packages, check then act: install only what is missing, hold, keys fetched only when changed.
+// Debian packages, check then act: install only what is missing, hold (repository keys: repo-keys.ts).
 import type { HostSession } from './session';
 import { shq } from '../ssh/shell';
 
@@ -39,15 +39,6 @@ export async function ensureHeld(s: HostSession, packages: string[]): Promise<bo
 /** The installed version of a package, or '' when it is not installed. */
 export async function installedVersion(s: HostSession, pkg: string): Promise<string> {
   return (await s.sh(`dpkg-query -W -f='\${Version}' ${shq(pkg)} 2>/dev/null || true`)).trim();
-}
-
-/** Downloads a repository signing key to the keyring path when it is missing or different. */
-export async function ensureKey(s: HostSession, url: string, keyring: string): Promise<boolean> {
-  const tmp = `${keyring}.hakube-download`;
-  await s.sh(`mkdir -p -m 755 /etc/apt/keyrings && curl -fsSL --retry 3 ${shq(url)} -o ${shq(tmp)}`, { timeoutMs: 120_000 });
-  const same = await s.test(`cmp -s ${shq(tmp)} ${shq(keyring)}`);
-  await s.sh(same ? `rm -f ${shq(tmp)}` : `chmod 644 ${shq(tmp)} && mv -f ${shq(tmp)} ${shq(keyring)}`);
-  return !same;
 }
 
 /** Whether the host asks for a reboot (Debian's /run/reboot-required) and which packages asked. */

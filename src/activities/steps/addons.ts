@@ -1,4 +1,5 @@
 // Article steps 9, 13, 14: Calico with the inventory's NIC, the ingress controller and the dashboard.
+// Their manifests are pinned downloads: apply() checks each one's sha256 on the host first.
 import type { StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
 import { apply, kubectl } from './kubectl';
@@ -6,24 +7,26 @@ import { apply, kubectl } from './kubectl';
 async function applyCni(s: HostSession): Promise<StepResult> {
   const { cni } = s.spec;
   if (cni.install === 'operator') {
-    const operator = await apply(s, cni.operatorUrl);
+    // Server-side: the Installation CRD alone is over 1 MB, far above the 256 KiB annotation a client-side apply keeps.
+    await apply(s, cni.operatorCrds, { serverSide: true });
+    const operator = await apply(s, cni.operator);
     const installation = await apply(s, (await s.writeRendered('calico-installation')).path);
     return result(operator || installation);
   }
-  const manifest = await apply(s, cni.manifestUrl);
+  const manifest = await apply(s, cni.manifest);
   const patch = await s.writeRendered('calico-node-env');
   const out = await kubectl(s, `-n kube-system patch daemonset calico-node --patch-file ${patch.path}`);
   return result(manifest || !/no change/.test(out));
 }
 
 async function applyIngress(s: HostSession): Promise<StepResult> {
-  const controller = await apply(s, s.spec.ingress.manifestUrl);
+  const controller = await apply(s, s.spec.ingress.manifest);
   const service = await apply(s, (await s.writeRendered('ingress-service')).path);
   return result(controller || service);
 }
 
 async function applyDashboard(s: HostSession): Promise<StepResult> {
-  const app = await apply(s, s.spec.dashboard.manifestUrl);
+  const app = await apply(s, s.spec.dashboard.manifest);
   const service = await apply(s, (await s.writeRendered('dashboard-service')).path);
   const rbac = await apply(s, (await s.writeRendered('dashboard-rbac')).path);
   return result(app || service || rbac);

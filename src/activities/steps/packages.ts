@@ -2,14 +2,15 @@
 import type { StepResult } from '../../contracts/activity-request';
 import { HOST_PATHS } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
-import { ensureHeld, ensureKey, ensurePackages } from '../host/packages';
+import { ensureHeld, ensurePackages } from '../host/packages';
+import { ensureRepoKey } from '../host/repo-keys';
 import { ensureEnabled } from '../host/units';
 
 const KUBE_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'];
 
 async function installKubernetesPackages(s: HostSession): Promise<StepResult> {
   const { packages } = s.spec;
-  const key = await ensureKey(s, packages.kubernetesRepoKey, HOST_PATHS['kubernetes-apt-key']);
+  const key = await ensureRepoKey(s, packages.kubernetesRepoKey, HOST_PATHS['kubernetes-apt-key']);
   const source = await s.writeRendered('apt-kubernetes');
   const pin = packages.kubernetesPackageVersion ? `=${packages.kubernetesPackageVersion}` : '';
   const installed = await ensurePackages(

@@ -2,7 +2,8 @@
 import type { StepResult } from '../../contracts/activity-request';
 import { HOST_PATHS } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
-import { ensureKey, ensurePackages } from '../host/packages';
+import { ensurePackages } from '../host/packages';
+import { ensureRepoKey } from '../host/repo-keys';
 import { ensureActive } from '../host/units';
 import { versionAtLeast } from '../host/versions';
 import { CHECK_BRIDGE_SYSCTL_COMMAND, LOAD_KERNEL_MODULES_COMMAND } from '../host/container-host';
@@ -22,7 +23,7 @@ async function installContainerd(s: HostSession): Promise<StepResult> {
   const { packages } = s.spec;
   let changed = false;
   if (packages.containerd === 'docker') {
-    const key = await ensureKey(s, packages.dockerRepoKey, HOST_PATHS['docker-apt-key']);
+    const key = await ensureRepoKey(s, packages.dockerRepoKey, HOST_PATHS['docker-apt-key']);
     const source = await s.writeRendered('apt-docker');
     changed = (await ensurePackages(s, ['containerd.io'], { update: true })) || source.changed || key;
   } else if (packages.containerd === 'debian') {

@@ -12,7 +12,7 @@ export const ingress: PhaseDeclaration = {
       'applyIngress',
       'ingress controller and Service',
       'long',
-      'kubectl apply -f <ingress manifest>; kubectl apply -f ingress-service.yaml',
+      'download the controller manifest, check its pinned sha256, kubectl apply -f it; kubectl apply -f ingress-service.yaml',
       {
         writes: ['ingress-service'],
       },
@@ -32,7 +32,7 @@ export const dashboard: PhaseDeclaration = {
       'applyDashboard',
       'dashboard, NodePort Service, admin-user',
       'long',
-      'kubectl apply -f <dashboard manifest>; kubectl apply -f dashboard-service.yaml dashboard-rbac.yaml',
+      'download the dashboard manifest, check its pinned sha256, kubectl apply -f it; kubectl apply -f dashboard-service.yaml dashboard-rbac.yaml',
       { writes: ['dashboard-service', 'dashboard-rbac'] },
     ),
   ],

@@ -12,7 +12,7 @@ export const cni: PhaseDeclaration = {
       'applyCni',
       'Calico applied with the interface autodetection',
       'long',
-      'kubectl apply -f <cni manifest or operator>; set the interface autodetection (IP_AUTODETECTION_METHOD / nodeAddressAutodetectionV4)',
+      'download the Calico manifest (or the operator CRDs and operator), check its pinned sha256, kubectl apply -f it; set the interface autodetection (IP_AUTODETECTION_METHOD / nodeAddressAutodetectionV4)',
       { writes: ['calico-node-env', 'calico-installation'] },
     ),
   ],

@@ -16,7 +16,7 @@ export const runtime: PhaseDeclaration = {
       'installContainerd',
       'containerd installed',
       'long',
-      'install containerd (source from packages.containerd); warn when older than Kubernetes needs',
+      "install containerd (source from packages.containerd; Docker's repository key checked against its pinned fingerprint); warn when older than Kubernetes needs",
       {
         writes: ['apt-docker'],
       },
