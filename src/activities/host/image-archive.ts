@@ -29,7 +29,7 @@ trap 'exit 143' TERM INT HUP
 curl -fsS --retry 3 --connect-timeout 20 -o "$tmp" "$url" || { echo "could not download $url (curl exit $?)" >&2; exit 4; }
 got=$(sha256sum "$tmp" | cut -d' ' -f1)
 if [ "$got" != "$want" ]; then
-  echo "sha256 mismatch for $url: $field is $want, the downloaded file's is $got" >&2; exit ${SHA_MISMATCH}
+  echo "sha256 mismatch: $field is $want, but the file downloaded from $url has $got (not loaded)" >&2; exit ${SHA_MISMATCH}
 fi
 out=$(docker load -i "$tmp" 2>&1) || { echo "docker load of $url failed: $out" >&2; exit 5; }
 echo "$out"

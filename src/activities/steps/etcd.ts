@@ -47,6 +47,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
     async start(s) {
       const { etcd } = s.spec;
       const installed = await ensurePackages(s, ['docker.io', 'docker-compose', 'curl']);
+      const dockerStarted = await ensureActive(s, 'docker');
       // Without an archive, compose pulls etcd.image from its registry.
       const loaded = etcd.imageArchiveUrl
         ? await ensureImageFromArchive(s, {
@@ -63,7 +64,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
       // up -d recreates the container when the file or the image behind etcd.image changed.
       if (file.changed || !running || loaded)
         await s.sh(`docker-compose -f ${remotePath('etcd-compose')} up -d`, { timeoutMs: 10 * 60_000 });
-      return installed || loaded || file.changed || !running;
+      return installed || dockerStarted || loaded || file.changed || !running;
     },
   },
 };
