@@ -129,10 +129,15 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
       assert.equal(await sh(m, "docker inspect -f '{{.Image}}' etcd"), imageId, m);
       assert.equal(await sh(m, `ls ${IMAGE_ARCHIVE_TMP_PREFIX}* 2>/dev/null | wc -l`), '0', `${m}: a downloaded archive was left behind`);
       // Plain HTTP and TLS without a client certificate are refused on the client port.
-      const plain = await probe('master01', `curl -sS -m 5 http://${address}:2379/version`);
-      assert.notEqual(plain.code, 0, `${m}: plain HTTP answered: ${plain.out}`);
-      const noCert = await probe('master01', `curl -sS -m 5 --cacert ${ETCD_PKI.caCert} https://${address}:2379/version`);
-      assert.notEqual(noCert.code, 0, `${m}: a request without a client certificate was answered: ${noCert.out}`);
+      const plain = await probe('master01', `curl -fsS -m 5 http://${address}:2379/version`);
+      assert.ok(plain.code !== 0 && !plain.out.includes('etcdserver'), `${m}: plain HTTP answered: ${plain.out}`);
+      console.log(`lab:   ${m} plain HTTP: ${plain.out.split('\n')[0]}`);
+      const noCert = await probe('master01', `curl -fsS -m 5 --cacert ${ETCD_PKI.caCert} https://${address}:2379/version`);
+      assert.ok(
+        noCert.code !== 0 && !noCert.out.includes('etcdserver'),
+        `${m}: a request without a client certificate was answered: ${noCert.out}`,
+      );
+      console.log(`lab:   ${m} no client certificate: ${noCert.out.split('\n')[0]}`);
       const withCert = await sh(
         'master01',
         `curl -sS -m 5 --cacert ${ETCD_PKI.caCert} --cert ${ETCD_PKI.clientCert} --key ${ETCD_PKI.clientKey} https://${address}:2379/version`,
