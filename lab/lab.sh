@@ -59,6 +59,44 @@ ensure_image() {
   docker import -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' "$tarball" "$IMAGE" >/dev/null
 }
 
+# etcd's image for the docker-compose variant, as an air-gapped site would serve it: a `docker save`
+# archive in the mirror, reached through etcd.imageArchiveUrl/imageArchiveSha256 in the inventory. No
+# registry is reachable, so it is a lab stand-in: Debian's etcd 3.4 (etcd-server, etcd-client) in a
+# minimal image. Built once, cached in $CACHE (keyed by this recipe).
+ETCD_IMAGE=lab-standin.invalid/etcd:3.4-debian
+build_etcd_image() { # OUT.tar
+  local out=$1 work lib
+  work=$(mktemp -d /var/tmp/hakube-lab-etcd.XXXXXX)
+  if ! (cd "$work" && apt-get download etcd-server etcd-client >/dev/null 2>"$work/apt.err"); then
+    apt-get update -qq && (cd "$work" && apt-get download etcd-server etcd-client >/dev/null 2>"$work/apt.err") ||
+      { cat "$work/apt.err" >&2; rm -rf "$work"; exit 1; }
+  fi
+  for lib in "$work"/*.deb; do dpkg-deb -x "$lib" "$work/x"; done
+  mkdir -p "$work/root/usr/local/bin" "$work/root/tmp"; chmod 1777 "$work/root/tmp"
+  cp "$work/x/usr/bin/etcd" "$work/x/usr/bin/etcdctl" "$work/root/usr/local/bin/"
+  # Debian links them dynamically (libc): the libraries ldd names (this machine's Debian libc6) come along.
+  for lib in $(ldd "$work/x/usr/bin/etcd" "$work/x/usr/bin/etcdctl" | awk '/^\t/ { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u); do
+    cp -L --parents "$lib" "$work/root/"
+  done
+  tar -C "$work/root" --numeric-owner -c . |
+    docker import -c 'ENV PATH=/usr/local/bin' -c 'CMD ["/usr/local/bin/etcd"]' - "$ETCD_IMAGE" >/dev/null
+  docker save -o "$out.partial" "$ETCD_IMAGE"
+  mv -f "$out.partial" "$out"
+  rm -rf "$work"
+}
+ensure_etcd_image_archive() {
+  local tag cached served=$LAB/mirror/images/etcd.tar
+  tag=$(declare -f build_etcd_image | sha256sum | cut -c1-12)
+  cached=$CACHE/etcd-image-$tag.tar
+  if [ ! -f "$cached" ]; then
+    say "building the etcd stand-in image $ETCD_IMAGE from Debian's etcd (cached in $cached)"
+    mkdir -p "$CACHE"; build_etcd_image "$cached"
+  fi
+  mkdir -p "$LAB/mirror/images"
+  cmp -s "$cached" "$served" || { cp -f "$cached" "$served"; chmod 644 "$served"; }
+  ETCD_IMAGE_FIELDS="image: $ETCD_IMAGE, imageArchiveUrl: http://$GATEWAY:$MIRROR_PORT/images/etcd.tar, imageArchiveSha256: $(sha256sum "$served" | cut -d' ' -f1)"
+}
+
 ensure_network() {
   docker network inspect "$NETWORK" >/dev/null 2>&1 ||
     docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" -o com.docker.network.bridge.name=hakube-lab0 "$NETWORK" >/dev/null
@@ -134,7 +172,7 @@ write_inventory() {
       case "$h" in master*) role=master;; *) role=worker;; esac
       echo "  - { name: $(name_of "$h"), address: $(ip_of "$h"), role: $role }"
     done
-    echo "etcd: { mode: systemd }"
+    echo "etcd: { mode: systemd, $ETCD_IMAGE_FIELDS }"
     echo "packages:"
     echo "  containerd: debian            # the lab reaches Debian's mirror only"
     echo "  kubernetesRepo: $url/apt/"
@@ -158,6 +196,7 @@ write_inventory() {
 cmd_up() {
   local started=$SECONDS h fresh=${1:-}
   ensure_tools; ensure_dockerd; ensure_image; ensure_network; ensure_key; ensure_mirror
+  ensure_etcd_image_archive
   if [ "$fresh" = --fresh ]; then # blank hosts again (an installed cluster is thrown away)
     for h in "${HOSTS[@]}"; do docker rm -f "$(name_of "$h")" >/dev/null 2>&1 || true; done
   fi

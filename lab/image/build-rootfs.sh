@@ -25,7 +25,7 @@ install -d -m 700 "$root/root/.ssh"
 printf 'PasswordAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\n' > "$root/etc/ssh/sshd_config.d/hakube-lab.conf"
 
 install -m 644 "$here"/units/*.service "$root/etc/systemd/system/"
-systemctl --root="$root" enable hakube-lab-etc.service hakube-lab-hostkeys.service ssh.service >/dev/null 2>&1
+systemctl --root="$root" enable hakube-lab-etc.service hakube-lab-hostkeys.service hakube-lab-cgroups.service ssh.service >/dev/null 2>&1
 systemctl --root="$root" mask \
   getty@tty1.service console-getty.service serial-getty@.service systemd-udevd.service systemd-udev-trigger.service \
   systemd-remount-fs.service sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount \

@@ -6,7 +6,14 @@ import { cidrRange, contains, overlaps } from './cidr';
 import { pinProblems } from './pins';
 
 export function crossFieldProblems(input: ClusterInput): Problem[] {
-  return [...duplicateHosts(input), ...etcdMembers(input), ...networkOverlaps(input), ...unsupportedChoices(input), ...pinProblems(input)];
+  return [
+    ...duplicateHosts(input),
+    ...etcdMembers(input),
+    ...etcdImageArchive(input),
+    ...networkOverlaps(input),
+    ...unsupportedChoices(input),
+    ...pinProblems(input),
+  ];
 }
 
 function duplicateHosts(input: ClusterInput): Problem[] {
@@ -39,6 +46,20 @@ function etcdMembers(input: ClusterInput): Problem[] {
         message: `etcd runs on every master and needs an odd number of members for quorum (${masters} tolerates no more failures than ${masters - 1}); use ${masters - 1} or ${masters + 1} masters`,
       },
     ];
+  return [];
+}
+
+function etcdImageArchive(input: ClusterInput): Problem[] {
+  const { imageArchiveUrl, imageArchiveSha256 } = input.etcd;
+  if (imageArchiveUrl && !imageArchiveSha256)
+    return [
+      {
+        field: 'etcd.imageArchiveSha256',
+        message: `required with etcd.imageArchiveUrl: the archive is loaded into docker as root only when its sha256 matches (sha256sum of the file)`,
+      },
+    ];
+  if (imageArchiveSha256 && !imageArchiveUrl)
+    return [{ field: 'etcd.imageArchiveUrl', message: 'missing: etcd.imageArchiveSha256 is given but no archive URL to check it against' }];
   return [];
 }
 

@@ -20,6 +20,7 @@ import {
   nodePort,
   posixUser,
   sha256Pin,
+  sha256Hex,
   token,
   url,
 } from './value-types';
@@ -105,6 +106,12 @@ export const clusterInputSchema = z.strictObject({
       binary: absolutePath.default('/usr/bin/etcd').describe('etcd binary for the systemd variant'),
       package: debianPackage.default('etcd-server').describe('Debian package that provides the etcd binary; "" to skip'),
       image: imageReference.default('quay.io/coreos/etcd:v3.5.21').describe('etcd image for the docker-compose variant'),
+      imageArchiveUrl: url
+        .optional()
+        .describe(
+          'a `docker save` archive holding etcd.image, for sites without a registry (docker-compose variant): downloaded, checked against imageArchiveSha256 and `docker load`ed on each master',
+        ),
+      imageArchiveSha256: sha256Hex.optional().describe('sha256 of the file at imageArchiveUrl (required with it)'),
     })
     .prefault({}),
   packages: z

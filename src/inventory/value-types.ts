@@ -39,6 +39,9 @@ export const imageReference = z
     'must be an image reference such as quay.io/coreos/etcd:v3.5.21',
   );
 
+/** A sha256 digest as `sha256sum` prints it: 64 lowercase hex digits. */
+export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, 'must be a sha256 digest: 64 lowercase hex digits, as sha256sum prints it');
+
 /** A token or name used in configuration files: letters, digits and . _ - only. */
 export const token = (min: number, max: number) =>
   z.string().regex(new RegExp(`^[A-Za-z0-9._-]{${min},${max}}$`), `must be ${min} to ${max} letters, digits, ".", "_" or "-"`);

@@ -28,6 +28,10 @@ const CASES: [string, Path, unknown][] = [
   ['etcd.image', ['etcd', 'image'], 'Quay.io/Etcd'],
   ['etcd.image', ['etcd', 'image'], ''],
   ['etcd.mode', ['etcd', 'mode'], 'kubernetes'],
+  ['etcd.imageArchiveUrl', ['etcd', 'imageArchiveUrl'], 'file:///srv/etcd.tar'],
+  ['etcd.imageArchiveUrl', ['etcd', 'imageArchiveUrl'], 'http://mirror.example/etcd.tar; rm -rf /'],
+  ['etcd.imageArchiveSha256', ['etcd', 'imageArchiveSha256'], 'A'.repeat(64)],
+  ['etcd.imageArchiveSha256', ['etcd', 'imageArchiveSha256'], 'a'.repeat(63) + ' '],
   // apt sources and packages
   ['packages.kubernetesRepoSuite', ['packages', 'kubernetesRepoSuite'], '/\nTrusted: yes'],
   ['packages.kubernetesRepoSuite', ['packages', 'kubernetesRepoSuite'], 'stable main'],

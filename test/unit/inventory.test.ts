@@ -79,6 +79,28 @@ test('zero etcd members (no master) is refused', () => {
   );
 });
 
+test('an etcd image archive needs its sha256, and a sha256 needs an archive', () => {
+  assertProblem(
+    problemsOf((d) => d.setIn(['etcd', 'imageArchiveUrl'], 'http://mirror.example/images/etcd.tar')),
+    'etcd.imageArchiveSha256',
+    'required with etcd.imageArchiveUrl',
+  );
+  assertProblem(
+    problemsOf((d) => d.setIn(['etcd', 'imageArchiveSha256'], 'a'.repeat(64))),
+    'etcd.imageArchiveUrl',
+    'missing',
+  );
+  const { spec } = loadInventory(
+    writeInventory((d) => {
+      d.setIn(['etcd', 'mode'], 'docker-compose');
+      d.setIn(['etcd', 'imageArchiveUrl'], 'http://mirror.example/images/etcd.tar');
+      d.setIn(['etcd', 'imageArchiveSha256'], 'a'.repeat(64));
+    }),
+    { requireKeyFiles: true },
+  );
+  assert.equal(spec.etcd.imageArchiveUrl, 'http://mirror.example/images/etcd.tar');
+});
+
 test('overlapping pod and service networks are refused', () => {
   assertProblem(
     problemsOf((d) => d.setIn(['network', 'serviceSubnet'], '192.168.128.0/20')),

@@ -11,6 +11,8 @@ export const DOWNLOAD_PREFIX = '/tmp/hakube-download-';
 
 /** Downloads `url` on the host into a fresh private file, runs `use` with its path, then removes it. */
 export async function withDownload<T>(s: HostSession, url: string, use: (path: string) => Promise<T>): Promise<T> {
+  // A download of an attempt killed with its worker (no cleanup ran) is removed once it is an hour old.
+  await s.sh(`find /tmp -maxdepth 1 -name '${DOWNLOAD_PREFIX.slice('/tmp/'.length)}*' -mmin +60 -delete 2>/dev/null || true`);
   const file = (await s.sh(`mktemp ${DOWNLOAD_PREFIX}XXXXXXXXXX`)).trim();
   try {
     // --retry covers transient failures (timeouts, 5xx, refused connections); -f makes a 404 an error.

@@ -8,6 +8,7 @@ import { ensurePackages } from '../host/packages';
 import { ensureActive } from '../host/units';
 import { parseEtcdMembers } from '../host/facts';
 import { ensureEtcdCertificates, etcdctlTlsFlags } from '../host/etcd-pki';
+import { ensureImageFromArchive } from '../host/image-archive';
 
 interface EtcdRuntime {
   /** Installs, configures and starts this host's member; true when anything changed. */
@@ -44,11 +45,25 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
     etcdctl: 'docker exec etcd etcdctl',
     settingsFile: 'etcd-compose',
     async start(s) {
-      const installed = await ensurePackages(s, ['docker.io', 'docker-compose']);
+      const { etcd } = s.spec;
+      const installed = await ensurePackages(s, ['docker.io', 'docker-compose', 'curl']);
+      const dockerStarted = await ensureActive(s, 'docker');
+      // Without an archive, compose pulls etcd.image from its registry.
+      const loaded = etcd.imageArchiveUrl
+        ? await ensureImageFromArchive(s, etcd.image, {
+            url: etcd.imageArchiveUrl,
+            sha256: etcd.imageArchiveSha256 ?? '',
+            field: 'etcd.imageArchiveSha256',
+          })
+        : false;
       const file = await s.writeRendered('etcd-compose');
+      const dataDir = etcdDataDir(s.spec.name);
+      await s.sh(`mkdir -p ${dataDir} && chmod 700 ${dataDir}`);
       const running = await s.test("docker ps --format '{{.Names}}' | grep -qx etcd");
-      if (file.changed || !running) await s.sh(`docker-compose -f ${remotePath('etcd-compose')} up -d`, { timeoutMs: 10 * 60_000 });
-      return installed || file.changed || !running;
+      // up -d recreates the container when the file or the image behind etcd.image changed.
+      if (file.changed || !running || loaded)
+        await s.sh(`docker-compose -f ${remotePath('etcd-compose')} up -d`, { timeoutMs: 10 * 60_000 });
+      return installed || dockerStarted || loaded || file.changed || !running;
     },
   },
 };
