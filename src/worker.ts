@@ -3,7 +3,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { SshPool } from './activities/ssh/pool';
-import type { TemporalSettings } from './temporal/settings';
+import { connectionOptions, type TemporalSettings } from './temporal/settings';
 import { WORKFLOWS_PATH } from './temporal/worker-paths';
 
 let runtimeInstalled = false;
@@ -14,7 +14,7 @@ export async function createWorker(settings: TemporalSettings): Promise<{ worker
     Runtime.install({ logger: new DefaultLogger((process.env.HAKUBE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
     runtimeInstalled = true;
   }
-  const connection = await NativeConnection.connect({ address: settings.address, tls: settings.tls });
+  const connection = await NativeConnection.connect(connectionOptions(settings));
   const pool = new SshPool();
   const worker = await Worker.create({
     connection,

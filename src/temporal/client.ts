@@ -4,12 +4,12 @@ import type { ClusterSpec } from '../inventory/spec';
 import type { installCluster } from '../workflows/install-cluster';
 import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type HostSelection } from '../workflows/messages';
 import type { Progress } from '../contracts/progress';
-import type { TemporalSettings } from './settings';
+import { connectionOptions, type TemporalSettings } from './settings';
 
 export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address, tls: settings.tls });
+  const connection = await Connection.connect(connectionOptions(settings));
   return new Client({ connection, namespace: settings.namespace });
 }
 
