@@ -5,6 +5,7 @@
 // configured anywhere: a local dev server on 127.0.0.1).
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import { codecKeysFile } from './codec-keys';
 
 export const DEFAULT_TASK_QUEUE = 'hakube';
 export const LOCAL_ADDRESS = '127.0.0.1:7233';
@@ -23,6 +24,8 @@ export interface TemporalSettings {
   /** Set when no address is configured (environment or profile): hakube starts (or reuses) a local dev server. */
   embedded: boolean;
   webUi?: string;
+  /** The key file of the payload codec (HAKUBE_CODEC_KEYS, or codec-keys.json under HAKUBE_HOME). */
+  codecKeys: string;
 }
 
 /** hakube's variables from before envconfig, with the SDK's names that replace them. */
@@ -68,6 +71,7 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
     metadata: profile.grpcMeta,
     embedded: !address,
     webUi: env.TEMPORAL_WEB_UI || (address ? undefined : LOCAL_UI),
+    codecKeys: codecKeysFile(env),
   };
 }
 

@@ -1,6 +1,11 @@
 // A real Temporal dev server (the pinned CLI from scripts/setup.sh) for workflow tests, and one
 // workflow bundle shared by all workers of a test file.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { openCodec } from '../../src/temporal/codec';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/temporal/temporal-cli';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
@@ -29,3 +34,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A fresh codec key file of its own (HAKUBE_CODEC_KEYS for the CLI a test spawns), and the codec over it. */
+export function testCodec(): { keysFile: string; dataConverter: { payloadCodecs: ReturnType<typeof openCodec>[] } } {
+  const keysFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-keys-')), 'codec-keys.json');
+  return { keysFile, dataConverter: { payloadCodecs: [openCodec(keysFile)] } };
+}
+
+/** A client of the test server that encrypts and decrypts like hakube's CLI. */
+export const codecClient = (env: TestWorkflowEnvironment, dataConverter: ReturnType<typeof testCodec>['dataConverter']) =>
+  new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
