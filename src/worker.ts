@@ -5,7 +5,7 @@ import { createActivities } from './activities';
 import { SshPool } from './activities/ssh/pool';
 import { connectionOptions, type TemporalSettings } from './temporal/settings';
 import { WORKFLOWS_PATH } from './temporal/worker-paths';
-import { openCodec } from './temporal/codec';
+import { hakubeDataConverter } from './temporal/codec';
 
 let runtimeInstalled = false;
 
@@ -22,8 +22,8 @@ export async function createWorker(settings: TemporalSettings): Promise<{ worker
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
-    // Same key file as the client: activity inputs and results, queries and updates are encrypted in history.
-    dataConverter: { payloadCodecs: [openCodec(settings.codecKeys)] },
+    // Same key file as the client: activity inputs and results, queries, updates and failure messages are encrypted in history.
+    dataConverter: hakubeDataConverter(settings.codecKeys),
     activities: createActivities({ pool }),
   });
   return {

@@ -8,6 +8,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { codecKeysFile, KeyFile, type KeyRing } from './codec-keys';
+import { FAILURE_CONVERTER_PATH } from './worker-paths';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';
@@ -62,3 +63,9 @@ export class AesGcmCodec implements PayloadCodec {
 
 /** The codec over hakube's key file (created on first use): what the CLI, the worker and the codec server use. */
 export const openCodec = (file = codecKeysFile()) => new AesGcmCodec(KeyFile.open(file));
+
+/** The data converter of hakube's clients and workers: payloads and failure messages through the codec. */
+export const hakubeDataConverter = (file = codecKeysFile()) => ({
+  payloadCodecs: [openCodec(file)],
+  failureConverterPath: FAILURE_CONVERTER_PATH,
+});

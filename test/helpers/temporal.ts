@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { openCodec } from '../../src/temporal/codec';
+import { hakubeDataConverter } from '../../src/temporal/codec';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/temporal/temporal-cli';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
+import { FAILURE_CONVERTER_PATH, WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
 
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
@@ -20,6 +20,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH, // as the real worker bundles it
     logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never,
   });
   return bundle;
@@ -36,9 +37,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 /** A fresh codec key file of its own (HAKUBE_CODEC_KEYS for the CLI a test spawns), and the codec over it. */
-export function testCodec(): { keysFile: string; dataConverter: { payloadCodecs: ReturnType<typeof openCodec>[] } } {
+export function testCodec(): { keysFile: string; dataConverter: ReturnType<typeof hakubeDataConverter> } {
   const keysFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-keys-')), 'codec-keys.json');
-  return { keysFile, dataConverter: { payloadCodecs: [openCodec(keysFile)] } };
+  return { keysFile, dataConverter: hakubeDataConverter(keysFile) };
 }
 
 /** A client of the test server that encrypts and decrypts like hakube's CLI. */

@@ -7,12 +7,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { loadInventory } from '../../src/inventory/load';
-import { installWorkflowId, startOrAttach } from '../../src/temporal/client';
+import { abort, installWorkflowId, progressOf, startOrAttach } from '../../src/temporal/client';
 import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codec-server';
 import { fakeActivities } from '../helpers/fake-activities';
 import { writeInventory } from '../helpers/inventory';
-import { codecClient, startTestEnvironment, testCodec, workflowBundle } from '../helpers/temporal';
+import { codecClient, startTestEnvironment, testCodec, waitFor, workflowBundle } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 before(async () => (env = await startTestEnvironment()));
@@ -121,5 +121,44 @@ test('no payload in the stored history holds the inventory in plain text; the co
     assert.equal((await ask({ origin: 'https://evil.example' })).status, 403, 'another web origin is refused');
   } finally {
     await server.close();
+  }
+});
+
+test('failure messages are stored encoded too; the operator still reads them', { timeout: 120_000 }, async () => {
+  const spec = {
+    ...loadInventory(
+      writeInventory((doc) => doc.set('name', `fail${process.pid}`)),
+      { requireKeyFiles: true },
+    ).spec,
+    verify: { ha: false },
+  };
+  const codec = testCodec();
+  const taskQueue = `enc-fail-${process.pid}`;
+  const { activities } = fakeActivities({ failing: new Set(['installHaproxy@worknode01']) });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    dataConverter: codec.dataConverter,
+  });
+  const client = codecClient(env, codec.dataConverter);
+  await worker.runUntil(async () => {
+    const { handle } = await startOrAttach(client, spec, { taskQueue });
+    await waitFor('the haproxy pause', async () => (await progressOf(handle)).status === 'paused', 60_000);
+    const paused = (await progressOf(handle)).phases.find((p) => p.id === 'haproxy')!.hosts.worknode01;
+    assert.match(paused.error!, /installHaproxy failed on worknode01: port 6443 already in use/, 'decoded for the operator');
+    await abort(handle);
+    await assert.rejects(handle.result());
+  });
+  const hostWorkflow = `${installWorkflowId(spec.name)}/haproxy/worknode01`;
+  const events = await rawHistory(hostWorkflow);
+  const failed = events.find((e) => e.activityTaskFailedEventAttributes)!.activityTaskFailedEventAttributes!.failure!;
+  assert.equal(failed.message, 'Encoded failure', 'the message is replaced by the encoded attributes');
+  assert.equal(meta(failed.encodedAttributes!, 'encoding'), ENCRYPTED_ENCODING);
+  for (const id of [installWorkflowId(spec.name), hostWorkflow]) {
+    const stored = JSON.stringify(await rawHistory(id));
+    assert.ok(!stored.includes('port 6443 already in use'), `a failure message in clear in ${id}`);
+    assert.ok(!stored.includes('at Function.nonRetryable'), `a stack trace in clear in ${id}`);
   }
 });
