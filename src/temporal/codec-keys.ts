@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hakubeHome } from './dev-server';
+import { hakubeHome } from './home';
 
 export const KEY_BYTES = 32; // AES-256
 

@@ -3,13 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
+import { hakubeHome } from './home';
 import { codecServerAnswers, CODEC_HOST, DEFAULT_CODEC_PORT, startCodecServer } from './codec-server';
 import { openCodec } from './codec';
 
-export const hakubeHome = (env: NodeJS.ProcessEnv = process.env) => env.HAKUBE_HOME || path.join(os.homedir(), '.hakube');
+export { hakubeHome };
 
 export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
