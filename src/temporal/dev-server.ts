@@ -49,10 +49,10 @@ export async function ensureDevServer(address: string, options: DevServerOptions
   if (await portOpen(host, port)) return { startedHere: false, stop: async () => {} };
   // Everything the dev server opens (frontend, Web UI, HTTP API, metrics) binds this address.
   if (host !== '127.0.0.1') throw new Error(`the embedded Temporal server listens on 127.0.0.1 only, not ${host}`);
+  const home = hakubeHome();
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 }); // the codec server's log and PID file go there too
   const uiPort = options.uiPort ?? 8233;
   const codec = await ensureCodecServer({ ...options, uiPort });
-  const home = hakubeHome();
-  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const logFile = path.join(home, 'temporal.log');
   const out = fs.openSync(logFile, 'a');
   const args = [

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { loadInventory } from '../../src/inventory/load';
-import { abort, installWorkflowId, progressOf, startOrAttach } from '../../src/temporal/client';
+import { installWorkflowId, progressOf, startOrAttach } from '../../src/temporal/client';
 import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codec-server';
 import { fakeActivities } from '../helpers/fake-activities';
@@ -148,8 +148,8 @@ test('failure messages are stored encoded too; the operator still reads them', {
     await waitFor('the haproxy pause', async () => (await progressOf(handle)).status === 'paused', 60_000);
     const paused = (await progressOf(handle)).phases.find((p) => p.id === 'haproxy')!.hosts.worknode01;
     assert.match(paused.error!, /installHaproxy failed on worknode01: port 6443 already in use/, 'decoded for the operator');
-    await abort(handle);
-    await assert.rejects(handle.result());
+    // The failed activity is in the host workflow's history now; the paused run is not needed further.
+    await handle.terminate('test done');
   });
   const hostWorkflow = `${installWorkflowId(spec.name)}/haproxy/worknode01`;
   const events = await rawHistory(hostWorkflow);
