@@ -5,6 +5,7 @@ import { planCommand } from './cli/plan-command';
 import { upCommand } from './cli/up-command';
 import { kubeconfigCommand, type KubeconfigOptions } from './cli/kubeconfig-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
+import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
 
 const program = new Command();
@@ -95,6 +96,25 @@ server
   .description('stop the one `hakube server start` started')
   .action(async () => {
     process.exitCode = await serverStopCommand();
+  });
+
+const codec = program
+  .command('codec')
+  .description('the AES-256-GCM keys that encrypt workflow history (HAKUBE_CODEC_KEYS, default ~/.hakube/codec-keys.json)');
+codec
+  .command('rotate')
+  .description('add a new random key and make it current; older keys stay so older histories still decrypt')
+  .action(() => {
+    process.exitCode = codecRotateCommand();
+  });
+codec
+  .command('server')
+  .description('serve decryption to the Temporal Web UI on 127.0.0.1 (set the UI codec endpoint to it)')
+  .option('--port <port>', 'port on 127.0.0.1 (default HAKUBE_CODEC_PORT or 8234)')
+  .option('--ui-origin <url...>', 'origin(s) of the Web UI allowed to call it (default: the Web UI of the settings, http://localhost:8233)')
+  .option('--namespace <ns>', 'the namespace whose payloads it decodes (default: TEMPORAL_NAMESPACE or the profile)')
+  .action(async (opts: { port?: string; uiOrigin?: string[]; namespace?: string }) => {
+    process.exitCode = await codecServerCommand(opts);
   });
 
 async function main(): Promise<void> {

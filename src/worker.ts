@@ -3,8 +3,9 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { SshPool } from './activities/ssh/pool';
-import type { TemporalSettings } from './temporal/settings';
+import { connectionOptions, type TemporalSettings } from './temporal/settings';
 import { WORKFLOWS_PATH } from './temporal/worker-paths';
+import { hakubeDataConverter } from './temporal/codec';
 
 let runtimeInstalled = false;
 
@@ -14,13 +15,15 @@ export async function createWorker(settings: TemporalSettings): Promise<{ worker
     Runtime.install({ logger: new DefaultLogger((process.env.HAKUBE_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
     runtimeInstalled = true;
   }
-  const connection = await NativeConnection.connect({ address: settings.address, tls: settings.tls });
+  const connection = await NativeConnection.connect(connectionOptions(settings));
   const pool = new SshPool();
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
+    // Same key file as the client: activity inputs and results, queries, updates and failure messages are encrypted in history.
+    dataConverter: hakubeDataConverter(settings.codecKeys),
     activities: createActivities({ pool }),
   });
   return {

@@ -8,28 +8,33 @@ import type { SshPool } from './ssh/pool';
 import { hostByName } from '../inventory/spec';
 import { HOST_STEPS } from './registry';
 import { compensate } from './steps/compensate';
+import { checkRequest } from './request-check';
 
 export function createActivities({ pool }: { pool: SshPool }): HakubeActivities {
   const hostSteps = Object.fromEntries(
     Object.entries(HOST_STEPS).map(([name, step]) => [
       name,
-      (req: HostRequest) =>
-        runHostStep(
+      async (req: HostRequest) => {
+        checkRequest(req); // before anything touches the host: the spec came through Temporal
+        return runHostStep(
           pool,
           hostByName(req.spec, req.host).ssh,
           (owner) => HostSession.of(pool, req, owner),
           (s) => (step as (s: HostSession, req: HostRequest) => Promise<unknown>)(s, req),
-        ),
+        );
+      },
     ]),
   ) as Omit<HakubeActivities, 'compensate'>;
   return {
     ...hostSteps,
-    compensate: ({ spec, compensation: c }) =>
-      runHostStep(
+    compensate: async ({ spec, compensation: c }) => {
+      checkRequest({ spec, host: c.host, backupTag: c.backupTag });
+      return runHostStep(
         pool,
         hostByName(spec, c.host).ssh,
         (owner) => new HostSession(pool, spec, c.host, c.backupTag, [], owner),
         (s) => compensate(s, c),
-      ),
+      );
+    },
   } as HakubeActivities;
 }

@@ -16,7 +16,12 @@ export async function openSession(options: { startServer: boolean }): Promise<Se
   const settings = temporalSettings();
   let devServer: DevServer | undefined;
   if (settings.embedded) {
-    if (options.startServer) devServer = await ensureDevServer(settings.address, { log: (l) => console.log(l) });
+    if (options.startServer)
+      devServer = await ensureDevServer(settings.address, {
+        log: (l) => console.log(l),
+        codecKeys: settings.codecKeys,
+        namespace: settings.namespace,
+      });
     else {
       const [host, port] = settings.address.split(':');
       if (!(await portOpen(host, Number(port))))

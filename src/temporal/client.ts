@@ -4,13 +4,15 @@ import type { ClusterSpec } from '../inventory/spec';
 import type { installCluster } from '../workflows/install-cluster';
 import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type HostSelection } from '../workflows/messages';
 import type { Progress } from '../contracts/progress';
-import type { TemporalSettings } from './settings';
+import { connectionOptions, type TemporalSettings } from './settings';
+import { hakubeDataConverter } from './codec';
 
 export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address, tls: settings.tls });
-  return new Client({ connection, namespace: settings.namespace });
+  const connection = await Connection.connect(connectionOptions(settings));
+  // Everything the CLI sends (the inventory) and reads (progress, results) goes through the codec.
+  return new Client({ connection, namespace: settings.namespace, dataConverter: hakubeDataConverter(settings.codecKeys) });
 }
 
 export interface StartOutcome {

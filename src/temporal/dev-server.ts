@@ -3,11 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { findTemporalCli } from './temporal-cli';
+import { findTemporalCli, PROJECT_ROOT } from './temporal-cli';
+import { hakubeHome } from './home';
+import { codecServerAnswers, CODEC_HOST, DEFAULT_CODEC_PORT, startCodecServer } from './codec-server';
+import { openCodec } from './codec';
 
-export const hakubeHome = (env: NodeJS.ProcessEnv = process.env) => env.HAKUBE_HOME || path.join(os.homedir(), '.hakube');
+export { hakubeHome };
 
 export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -24,20 +26,33 @@ export interface DevServer {
 }
 
 export const devServerPidFile = () => path.join(hakubeHome(), 'temporal.pid');
+export const codecServerPidFile = () => path.join(hakubeHome(), 'codec-server.pid');
+export const codecPort = (env: NodeJS.ProcessEnv = process.env) => Number(env.HAKUBE_CODEC_PORT || DEFAULT_CODEC_PORT);
+
+export interface DevServerOptions {
+  uiPort?: number;
+  log?: (line: string) => void;
+  detached?: boolean;
+  /** The codec key file: the Web UI shows payloads decrypted through a codec server that has it. */
+  codecKeys: string;
+  namespace?: string;
+}
 
 /**
  * Starts the embedded server unless one listens already. `detached`: it outlives this process (its PID
  * goes to ~/.hakube/temporal.pid for `hakube server stop`), so the Web UI stays up after `hakube up`.
+ * A codec server on 127.0.0.1 starts and stops with it, and the Web UI is pointed at it.
  */
-export async function ensureDevServer(
-  address: string,
-  options: { uiPort?: number; log?: (line: string) => void; detached?: boolean } = {},
-): Promise<DevServer> {
+export async function ensureDevServer(address: string, options: DevServerOptions): Promise<DevServer> {
   const [host, portText] = address.split(':');
   const port = Number(portText);
   if (await portOpen(host, port)) return { startedHere: false, stop: async () => {} };
+  // Everything the dev server opens (frontend, Web UI, HTTP API, metrics) binds this address.
+  if (host !== '127.0.0.1') throw new Error(`the embedded Temporal server listens on 127.0.0.1 only, not ${host}`);
   const home = hakubeHome();
-  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 }); // the codec server's log and PID file go there too
+  const uiPort = options.uiPort ?? 8233;
+  const codec = await ensureCodecServer({ ...options, uiPort });
   const logFile = path.join(home, 'temporal.log');
   const out = fs.openSync(logFile, 'a');
   const args = [
@@ -48,7 +63,9 @@ export async function ensureDevServer(
     '--port',
     String(port),
     '--ui-port',
-    String(options.uiPort ?? 8233),
+    String(uiPort),
+    '--ui-codec-endpoint',
+    codec.url,
     '--db-filename',
     path.join(home, 'temporal.sqlite'),
     '--log-level',
@@ -61,26 +78,70 @@ export async function ensureDevServer(
     child.unref();
     fs.writeFileSync(devServerPidFile(), `${child.pid}\n`);
   }
-  for (let i = 0; i < 300 && !(await portOpen(host, port)); i++) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with ${child.exitCode}; see ${logFile}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (!(await portOpen(host, port))) throw new Error(`the Temporal dev server did not listen on ${address} within 60 s; see ${logFile}`);
-  return {
-    startedHere: true,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
+  const stop = async () => {
+    await codec.stop();
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
   };
+  try {
+    for (let i = 0; i < 300 && !(await portOpen(host, port)); i++) {
+      if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with ${child.exitCode}; see ${logFile}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!(await portOpen(host, port))) throw new Error(`the Temporal dev server did not listen on ${address} within 60 s; see ${logFile}`);
+  } catch (err) {
+    if (!options.detached) await stop();
+    throw err;
+  }
+  return { startedHere: true, stop };
 }
 
-/** Stops a server `hakube server start` left running (by the PID it recorded). False when none was. */
-export async function stopDetachedDevServer(): Promise<boolean> {
-  const file = devServerPidFile();
+/**
+ * The codec server for the embedded Web UI: in this process when the dev server lives only as long as
+ * this process, or as a detached `hakube codec server` (PID in ~/.hakube/codec-server.pid, stopped by
+ * `hakube server stop`) when the dev server outlives it. One already answering on the port is reused.
+ */
+async function ensureCodecServer(options: DevServerOptions & { uiPort: number }): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = codecPort();
+  const url = `http://${CODEC_HOST}:${port}`;
+  if (await codecServerAnswers(port)) return { url, stop: async () => {} };
+  if (await portOpen(CODEC_HOST, port))
+    throw new Error(`port ${port} (for the codec server the Web UI needs) is taken by something else: free it or set HAKUBE_CODEC_PORT`);
+  const uiOrigins = [`http://localhost:${options.uiPort}`, `http://127.0.0.1:${options.uiPort}`];
+  const namespace = options.namespace ?? 'default';
+  if (!options.detached) {
+    const server = await startCodecServer({ codec: openCodec(options.codecKeys), port, uiOrigins, namespace, log: options.log });
+    return { url, stop: () => server.close() };
+  }
+  const logFile = path.join(hakubeHome(), 'codec-server.log');
+  const out = fs.openSync(logFile, 'a');
+  const args = ['codec', 'server', '--port', String(port), '--namespace', namespace, ...uiOrigins.flatMap((o) => ['--ui-origin', o])];
+  const child = spawn(path.join(PROJECT_ROOT, 'bin/hakube'), args, {
+    stdio: ['ignore', out, out],
+    detached: true,
+    env: { ...process.env, HAKUBE_CODEC_KEYS: options.codecKeys },
+  });
+  fs.closeSync(out);
+  child.unref();
+  fs.writeFileSync(codecServerPidFile(), `${child.pid}\n`);
+  for (let i = 0; i < 150 && !(await codecServerAnswers(port)); i++) {
+    if (child.exitCode !== null) throw new Error(`the codec server exited with ${child.exitCode}; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!(await codecServerAnswers(port))) throw new Error(`the codec server did not answer on ${url} within 30 s; see ${logFile}`);
+  return { url, stop: async () => void (await stopByPidFile(codecServerPidFile())) };
+}
+
+/** Stops the servers `hakube server start` left running (by the PIDs they recorded). */
+export async function stopDetachedDevServer(): Promise<{ temporal: boolean; codec: boolean }> {
+  return { temporal: await stopByPidFile(devServerPidFile()), codec: await stopByPidFile(codecServerPidFile()) };
+}
+
+/** False when no PID was recorded or the process was already gone. */
+async function stopByPidFile(file: string): Promise<boolean> {
   if (!fs.existsSync(file)) return false;
   const pid = Number(fs.readFileSync(file, 'utf8').trim());
   fs.rmSync(file);

@@ -1,5 +1,11 @@
-// Where Temporal is: TEMPORAL_ADDRESS and friends (a real cluster), or the embedded dev server.
-import * as fs from 'node:fs';
+// Where Temporal is: the SDK's own client configuration (@temporalio/envconfig: TEMPORAL_ADDRESS,
+// TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, temporal.toml profiles chosen by TEMPORAL_PROFILE,
+// the file by TEMPORAL_CONFIG_FILE), so hakube reads the same settings as the `temporal` CLI and every
+// other SDK. hakube adds only its own: the task queue, the Web UI link, and "embedded" (no address
+// configured anywhere: a local dev server on 127.0.0.1).
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import { codecKeysFile } from './codec-keys';
 
 export const DEFAULT_TASK_QUEUE = 'hakube';
 export const LOCAL_ADDRESS = '127.0.0.1:7233';
@@ -9,33 +15,65 @@ export interface TemporalSettings {
   address: string;
   namespace: string;
   taskQueue: string;
-  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer };
-  /** Set when no TEMPORAL_ADDRESS is given: hakube starts (or reuses) a local dev server. */
+  /** TLSConfig, or true for TLS with the system CAs (what an API key alone implies), false for none. */
+  tls?: TLSConfig | boolean;
+  /** Sent as `Authorization: Bearer ...` by both the client and the worker connection (Temporal Cloud API keys). */
+  apiKey?: string;
+  /** Extra gRPC headers (TEMPORAL_GRPC_META_* or the profile's grpc_meta). */
+  metadata?: Record<string, string>;
+  /** Set when no address is configured (environment or profile): hakube starts (or reuses) a local dev server. */
   embedded: boolean;
   webUi?: string;
+  /** The key file of the payload codec (HAKUBE_CODEC_KEYS, or codec-keys.json under HAKUBE_HOME). */
+  codecKeys: string;
 }
 
+/** hakube's variables from before envconfig, with the SDK's names that replace them. */
+const RENAMED: Record<string, string> = {
+  TEMPORAL_TLS_CERT: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+};
+
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const address = env.TEMPORAL_ADDRESS || '';
-  const read = (name: string) => {
-    const file = env[name];
-    if (!file) return undefined;
-    try {
-      return fs.readFileSync(file);
-    } catch (err) {
-      throw new Error(`${name}=${file}: cannot read: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  const crt = read('TEMPORAL_TLS_CERT');
-  const key = read('TEMPORAL_TLS_KEY');
-  const ca = read('TEMPORAL_TLS_CA');
-  if (!!crt !== !!key) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  // Ignoring an old variable would connect without the client certificate and fail far from the cause.
+  for (const [old, now] of Object.entries(RENAMED))
+    if (env[old]) throw new Error(`${old} is no longer read: use ${now} (the Temporal SDKs' and CLI's name for it)`);
+  const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  let profile;
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: vars });
+  } catch (err) {
+    const where = env.TEMPORAL_CONFIG_FILE ? ` (TEMPORAL_CONFIG_FILE=${env.TEMPORAL_CONFIG_FILE})` : '';
+    throw new Error(`Temporal client configuration${where}: ${(err as Error).message}`, { cause: err });
+  }
+  // An empty TEMPORAL_ADDRESS means "the embedded server", as before (tests and scripts rely on it).
+  const address = profile.address || '';
+  let connect;
+  try {
+    connect = toClientOptions(profile);
+  } catch (err) {
+    throw new Error(`Temporal TLS settings (TEMPORAL_TLS_* or the profile's [tls]): ${(err as Error).message}`, { cause: err });
+  }
+  const tls = connect.connectionOptions.tls ?? undefined;
+  if (!profile.tls?.clientCert !== !profile.tls?.clientKey) throw new Error('the TLS client certificate and key must be given together');
+  // The embedded dev server speaks neither TLS nor API keys: credentials without an address are a mistake.
+  if (!address && (profile.apiKey || (tls && typeof tls === 'object')))
+    throw new Error(
+      "an API key or TLS client settings are configured but no Temporal address: set TEMPORAL_ADDRESS (or the profile's address)",
+    );
   return {
     address: address || LOCAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    namespace: connect.namespace || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
-    tls: crt || ca ? { clientCertPair: crt && key ? { crt, key } : undefined, serverRootCACertificate: ca } : undefined,
+    tls,
+    apiKey: profile.apiKey || undefined,
+    metadata: profile.grpcMeta,
     embedded: !address,
     webUi: env.TEMPORAL_WEB_UI || (address ? undefined : LOCAL_UI),
+    codecKeys: codecKeysFile(env),
   };
 }
+
+/** What Connection.connect (client) and NativeConnection.connect (worker) both take. */
+export const connectionOptions = (s: TemporalSettings) => ({ address: s.address, tls: s.tls, apiKey: s.apiKey, metadata: s.metadata });

@@ -10,12 +10,15 @@ import { createActivities } from '../../src/activities';
 import { SshPool } from '../../src/activities/ssh/pool';
 import { run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
-import { startTestEnvironment, workflowBundle } from './temporal';
+import type { Client } from '@temporalio/client';
+import { codecClient, startTestEnvironment, testCodec, workflowBundle } from './temporal';
 import { labUp } from './lab';
 
 export interface LabFixture {
   spec: ClusterSpec;
   env: TestWorkflowEnvironment;
+  /** A client with hakube's codec: what the workers (in this process or `hakube worker`) encrypt, it reads. */
+  client: Client;
   taskQueue: string;
   /** Runs a command on a lab host (as root) and returns its stdout as it is. */
   shRaw(host: string, command: string, timeoutMs?: number): Promise<string>;
@@ -29,6 +32,9 @@ export async function openLabFixture(name: string, options: { fresh?: boolean; i
   const spec: ClusterSpec = { ...lab.spec, name: `${name}-${process.pid}` };
   const taskQueue = `${name}-${process.pid}`;
   const env = await startTestEnvironment();
+  // One key file for the whole test: `hakube worker` processes the tests spawn inherit it.
+  const codec = testCodec();
+  process.env.HAKUBE_CODEC_KEYS = codec.keysFile;
   const pool = new SshPool();
   const workerPool = new SshPool();
   let worker: Worker | undefined;
@@ -39,6 +45,7 @@ export async function openLabFixture(name: string, options: { fresh?: boolean; i
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: createActivities({ pool: workerPool }),
+      dataConverter: codec.dataConverter,
     });
     running = worker.run();
   }
@@ -47,6 +54,7 @@ export async function openLabFixture(name: string, options: { fresh?: boolean; i
   return {
     spec,
     env,
+    client: codecClient(env, codec.dataConverter),
     taskQueue,
     shRaw,
     sh: (host, command, timeoutMs) => shRaw(host, command, timeoutMs).then((s) => s.trim()),

@@ -1,9 +1,14 @@
 // A real Temporal dev server (the pinned CLI from scripts/setup.sh) for workflow tests, and one
 // workflow bundle shared by all workers of a test file.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { hakubeDataConverter } from '../../src/temporal/codec';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/temporal/temporal-cli';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
+import { FAILURE_CONVERTER_PATH, WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
 
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
@@ -15,6 +20,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH, // as the real worker bundles it
     logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never,
   });
   return bundle;
@@ -29,3 +35,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A fresh codec key file of its own (HAKUBE_CODEC_KEYS for the CLI a test spawns), and the codec over it. */
+export function testCodec(): { keysFile: string; dataConverter: ReturnType<typeof hakubeDataConverter> } {
+  const keysFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-keys-')), 'codec-keys.json');
+  return { keysFile, dataConverter: hakubeDataConverter(keysFile) };
+}
+
+/** A client of the test server that encrypts and decrypts like hakube's CLI. */
+export const codecClient = (env: TestWorkflowEnvironment, dataConverter: ReturnType<typeof testCodec>['dataConverter']) =>
+  new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });

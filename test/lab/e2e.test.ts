@@ -325,7 +325,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
   );
 
   test('no secret in any workflow history of the install', { timeout: 2 * 60_000 }, async () => {
-    const client = await connectClient(temporalSettings({ ...process.env, TEMPORAL_ADDRESS: '' }));
+    const client = await connectClient(temporalSettings(env()));
     try {
       let text = '';
       let workflows = 0;

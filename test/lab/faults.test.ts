@@ -95,7 +95,7 @@ describe(
         return next;
       };
       let standby = standbyOf();
-      const { handle } = await startOrAttach(lab.env.client, spec, { taskQueue: lab.taskQueue });
+      const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue });
       const done: Promise<true | Error> = handle.result().then(
         () => true as const,
         (e: Error) => e,

@@ -40,14 +40,13 @@ describe(
   () => {
     let lab: LabFixture;
     let spec: LabFixture['spec'];
-    let env: LabFixture['env'];
     let taskQueue: string;
     const sh = (host: string, command: string) => lab.shRaw(host, command);
 
     before(async () => {
       // Fresh hosts: an installed kubelet's drop-in would replace the seeded placeholder.
       lab = await openLabFixture('lab-haproxy', { fresh: true });
-      ({ spec, env, taskQueue } = lab);
+      ({ spec, taskQueue } = lab);
     });
     after(async () => {
       await lab?.shRaw('worknode02', 'systemctl stop hakube-test-port-squatter 2>/dev/null; true').catch(() => {});
@@ -77,7 +76,7 @@ describe(
       );
       const kubeletStartedBefore = (await sh('worknode02', STARTED)).trim();
 
-      const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: ['haproxy'] });
+      const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: ['haproxy'] });
       const progress = await waitFor(
         'worknode02 paused, the others past the switch',
         async () => {

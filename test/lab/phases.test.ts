@@ -19,12 +19,11 @@ describe(
     const sh = (host: string, command: string) => lab.sh(host, command);
     const hosts = () => lab.spec.hosts.map((h) => h.name);
     let spec: LabFixture['spec'];
-    let env: LabFixture['env'];
     let taskQueue: string;
 
     before(async () => {
       lab = await openLabFixture('lab-phases');
-      ({ spec, env, taskQueue } = lab);
+      ({ spec, taskQueue } = lab);
     });
     after(async () => lab?.close());
 
@@ -39,7 +38,7 @@ describe(
         const bootBefore = await sh('worknode02', MARKER);
 
         const started = Date.now();
-        const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: PHASES });
+        const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: PHASES });
         await waitFor(
           'worknode02 waiting for approval',
           async () => (await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts.worknode02.state === 'waiting-approval',
@@ -55,7 +54,7 @@ describe(
         // Each phase's wall time: from its first host workflow's start to its last one's close.
         for (const phase of result.phases) {
           const times = await Promise.all(
-            Object.keys(phase.hosts).map((h) => env.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
+            Object.keys(phase.hosts).map((h) => lab.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
           );
           const start = Math.min(...times.map((t) => t.startTime.getTime()));
           const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
@@ -84,7 +83,7 @@ describe(
     );
 
     test('a second run changes nothing and says so per step', { timeout: 10 * 60_000 }, async () => {
-      const { handle } = await startOrAttach(env.client, spec, { taskQueue, onlyPhases: PHASES });
+      const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: PHASES });
       const result = await handle.result();
       const changed = result.phases.flatMap((p) => Object.entries(p.hosts).flatMap(([h, r]) => r.changed.map((s) => `${p.id}/${h}: ${s}`)));
       assert.deepEqual(changed, []);

@@ -46,7 +46,7 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
     // Start from masters without etcd data, so the etcd phase has real work to do.
     for (const m of spec.masters) await sh(m, `systemctl stop etcd 2>/dev/null; rm -rf /var/lib/etcd/${spec.name}; true`);
     const first = await startWorker();
-    const { handle } = await startOrAttach(env.client, spec, {
+    const { handle } = await startOrAttach(lab.client, spec, {
       taskQueue,
       onlyPhases: ['preflight', 'runtime', 'etcd'],
       autoApproveReboots: true,
@@ -68,7 +68,7 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
     for (const phase of ['preflight', 'runtime'])
       for (const host of spec.hosts.map((h) => h.name)) {
         let executions = 0;
-        for await (const _ of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}/${phase}/${host}'` })) executions++;
+        for await (const _ of lab.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}/${phase}/${host}'` })) executions++;
         assert.equal(executions, 1, `${phase}/${host} ran ${executions} times`);
       }
   });

@@ -7,18 +7,22 @@ import { Worker } from '@temporalio/worker';
 import { loadInventory } from '../../src/inventory/load';
 import { progressOf, startOrAttach } from '../../src/temporal/client';
 import { fakeActivities } from '../helpers/fake-activities';
-import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
+import { codecClient, startTestEnvironment, testCodec, waitFor, workflowBundle } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
 let env: TestWorkflowEnvironment;
+// The CLI encrypts what it sends: the test's worker and client use the same key file.
+const codec = testCodec();
 before(async () => (env = await startTestEnvironment()));
 after(async () => env?.teardown());
 
 /** Runs the real CLI against the test server, as an operator in another terminal would. */
 function hakube(taskQueue: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } });
+    const child = spawn(BIN, args, {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, HAKUBE_CODEC_KEYS: codec.keysFile },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,9 +36,15 @@ test('hakube status, approve, retry and abort drive a running install', { timeou
   const taskQueue = `cli-${process.pid}`;
   const failing = new Set(['installHaproxy@worknode01']);
   const { activities, calls } = fakeActivities({ rebootRequiredOn: new Set(['master02']), failing });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    dataConverter: codec.dataConverter,
+  });
   await worker.runUntil(async () => {
-    const { handle } = await startOrAttach(env.client, spec, { taskQueue });
+    const { handle } = await startOrAttach(codecClient(env, codec.dataConverter), spec, { taskQueue });
     await waitFor('approval wait', async () => (await progressOf(handle)).status === 'waiting-approval');
 
     const status = await hakube(taskQueue, 'status', '-c', spec.name);

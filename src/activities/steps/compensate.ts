@@ -7,6 +7,7 @@ import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
 import { backupPathOf } from '../ssh/files';
 import { HOST_PATHS, RENDERED_FILES } from '../../contracts/remote-files';
+import { BACKUP_TAG } from '../request-check';
 
 /** Units a compensation may touch: the ones hakube's phases manage. */
 const UNITS = new Set(['containerd', 'etcd', 'kubelet', 'haproxy']);
@@ -23,7 +24,7 @@ export function refusedCompensation(c: Compensation): string | undefined {
   if (badUnit) return `unit ${JSON.stringify(badUnit)} is not one hakube manages`;
   const badPath = c.restoreFiles.find((p) => !PATHS.has(p));
   if (badPath) return `file ${JSON.stringify(badPath)} is not one hakube writes`;
-  if (!/^[A-Za-z0-9._-]+$/.test(c.backupTag)) return `backup tag ${JSON.stringify(c.backupTag)} is malformed`;
+  if (!BACKUP_TAG.test(c.backupTag)) return `backup tag ${JSON.stringify(c.backupTag)} is malformed`;
   return undefined;
 }
 
@@ -34,7 +35,7 @@ export async function compensate(s: HostSession, c: Compensation): Promise<StepR
   // started kubeadm on the host (kubeadm.ts marks it): a re-run that found the host joined resets nothing.
   if (c.kubeadmReset)
     await s.sh(
-      `[ -e ${backupPathOf(c.backupTag, '/kubeadm-started')} ] || exit 0; kubeadm reset -f && rm -f /var/lib/hakube/kubeadm-*.done`,
+      `[ -e ${shq(backupPathOf(c.backupTag, '/kubeadm-started'))} ] || exit 0; kubeadm reset -f && rm -f /var/lib/hakube/kubeadm-*.done`,
       {
         timeoutMs: 5 * 60_000,
       },

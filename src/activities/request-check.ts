@@ -1,0 +1,170 @@
+// The worker does not trust what an activity receives. The spec was validated by the CLI that started
+// the run, but it reaches the worker through Temporal (history, an update, anyone with write access to
+// the namespace or the key file): before a step or a compensation touches a host, the inventory fields
+// of the spec are run again through the schema and cross-field checks the CLI uses, re-normalized, and
+// every derived field compared. A verdict is cached per spec content, so a run's hundreds of steps
+// check it once.
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { clusterInputSchema } from '../inventory/schema';
+import { crossFieldProblems } from '../inventory/checks';
+import { normalize } from '../inventory/normalize';
+import { fieldPath, formatProblem, valueAt, type Problem } from '../inventory/problems';
+import type { ClusterSpec } from '../inventory/spec';
+
+/** A backup tag names a directory under /var/lib/hakube/backups: one plain name, never "." or "..". */
+export const BACKUP_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const verdicts = new Map<string, Problem | null>();
+const MAX_VERDICTS = 256;
+
+/** Throws a non-retryable InvalidSpec failure naming the field when the request is not one hakube could have made. */
+export function checkRequest(req: { spec: ClusterSpec; host: string; backupTag: string }): void {
+  const problem = specProblem(req.spec) ?? hostProblem(req);
+  if (problem)
+    throw ApplicationFailure.nonRetryable(
+      `the worker refuses this request: ${formatProblem(problem)} (it does not pass the checks \`hakube up\` runs on the inventory: altered on its way?)`,
+      'InvalidSpec',
+    );
+}
+
+function hostProblem(req: { spec: ClusterSpec; host: string; backupTag: string }): Problem | undefined {
+  if (!req.spec.hosts.some((h) => h.name === req.host)) return { field: 'host', value: req.host, message: 'is not a host of this cluster' };
+  if (typeof req.backupTag !== 'string' || !BACKUP_TAG.test(req.backupTag))
+    return { field: 'backupTag', value: req.backupTag, message: 'must be letters, digits, ".", "_" or "-", not starting with a dot' };
+  return undefined;
+}
+
+export function specProblem(spec: unknown): Problem | undefined {
+  let json: string;
+  try {
+    json = JSON.stringify(spec);
+  } catch {
+    return { field: 'spec', message: 'is not plain data' };
+  }
+  const key = createHash('sha256').update(json).digest('hex');
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = check(JSON.parse(json) as unknown) ?? null;
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict ?? undefined;
+}
+
+function check(spec: unknown): Problem | undefined {
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return { field: 'spec', message: 'must be an object' };
+  let input: unknown;
+  try {
+    input = inputOf(spec as ClusterSpec);
+  } catch (err) {
+    return { field: 'spec', message: `has not the shape of a cluster spec (${(err as Error).message})` };
+  }
+  const parsed = clusterInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+    return {
+      field: specField(fieldPath(path)),
+      value: valueAt(input, path),
+      message: issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message,
+    };
+  }
+  const cross = crossFieldProblems(parsed.data)[0];
+  if (cross) return { ...cross, field: specField(cross.field) };
+  // Key paths are absolute in a spec already: the base directory plays no part.
+  const expected = JSON.parse(JSON.stringify(normalize(parsed.data, '/'))) as unknown;
+  return difference(spec, expected, '');
+}
+
+/** The cluster.yaml fields a spec was normalized from (defaults written out), to be validated again. */
+function inputOf(spec: ClusterSpec) {
+  const e = spec.etcd;
+  const p = spec.packages;
+  return {
+    name: spec.name,
+    kubernetesVersion: spec.kubernetes.version,
+    knownHostsFile: spec.hosts[0]?.ssh.knownHostsFile,
+    hosts: spec.hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      role: h.role,
+      interface: h.interface,
+      ssh: {
+        user: h.ssh.user,
+        port: h.ssh.port,
+        keyPath: h.ssh.keyPath,
+        sudo: h.ssh.sudo,
+        strictHostKeyChecking: h.ssh.strictHostKeyChecking,
+      },
+    })),
+    network: { podSubnet: spec.network.podSubnet, serviceSubnet: spec.network.serviceSubnet, hostSubnets: spec.network.hostSubnets },
+    controlPlaneEndpoint: spec.controlPlaneEndpoint.value,
+    etcd: { mode: e.mode, tls: e.tls, clusterToken: e.clusterToken, binary: e.binary, package: e.package, image: e.image },
+    packages: {
+      kubernetesRepo: p.kubernetesRepo,
+      kubernetesRepoKey: p.kubernetesRepoKey,
+      kubernetesRepoSuite: p.kubernetesRepoSuite,
+      kubernetesPackageVersion: p.kubernetesPackageVersion,
+      containerd: p.containerd,
+      dockerRepo: p.dockerRepo,
+      dockerRepoKey: p.dockerRepoKey,
+      containerdTarballUrl: p.containerdTarballUrl,
+      debianMirror: p.debianMirror,
+      debianRelease: p.debianRelease,
+    },
+    kernel: spec.kernel,
+    cni: spec.cni,
+    ingress: {
+      controller: spec.ingress.controller,
+      // "" is what normalize gives for no controller; the schema wants a URL or nothing.
+      manifestUrl: spec.ingress.manifestUrl || undefined,
+      httpNodePort: spec.ingress.httpNodePort,
+      httpsNodePort: spec.ingress.httpsNodePort,
+    },
+    dashboard: { kind: spec.dashboard.kind, manifestUrl: spec.dashboard.manifestUrl || undefined, nodePort: spec.dashboard.nodePort },
+    verify: spec.verify,
+  };
+}
+
+/** Input paths are mostly the spec's own; the few fields that moved when normalized are named as in the spec. */
+function specField(inputField: string): string {
+  const moved: [string, string][] = [
+    ['knownHostsFile', 'hosts[].ssh.knownHostsFile'],
+    ['kubernetesVersion', 'kubernetes.version'],
+    ['controlPlaneEndpoint', 'controlPlaneEndpoint.value'],
+  ];
+  const hit = moved.find(([from]) => inputField === from || inputField.startsWith(`${from}.`));
+  return `spec.${hit ? hit[1] + inputField.slice(hit[0].length) : inputField}`;
+}
+
+/** The first place where the received spec differs from the one its own inventory fields give. */
+function difference(got: unknown, want: unknown, at: string): Problem | undefined {
+  const field = `spec${at}`;
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) return { field, value: got, message: `should be ${short(want)}` };
+    for (let i = 0; i < want.length; i++) {
+      const d = difference(got[i], want[i], `${at}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (want && typeof want === 'object') {
+    if (!got || typeof got !== 'object' || Array.isArray(got)) return { field, value: got, message: 'should be an object' };
+    const g = got as Record<string, unknown>;
+    const w = want as Record<string, unknown>;
+    const unknown = Object.keys(g).find((k) => !(k in w));
+    if (unknown) return { field: `${field}.${unknown}`, value: g[unknown], message: 'unknown field' };
+    for (const k of Object.keys(w)) {
+      const d = difference(g[k], w[k], `${at}.${k}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return got === want ? undefined : { field, value: got, message: `does not follow from the inventory's fields (expected ${short(want)})` };
+}
+
+const short = (v: unknown) => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}...` : s;
+};

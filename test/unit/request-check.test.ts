@@ -1,0 +1,173 @@
+// The worker re-validates every request before a step or a compensation touches a host.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../src/activities';
+import { checkRequest, specProblem } from '../../src/activities/request-check';
+import { compensate } from '../../src/activities/steps/compensate';
+import type { HostSession } from '../../src/activities/host/session';
+import { SshPool } from '../../src/activities/ssh/pool';
+import { compensationFor } from '../../src/contracts/compensation';
+import { loadInventory } from '../../src/inventory/load';
+import type { ClusterSpec } from '../../src/inventory/spec';
+import type { parseDocument } from 'yaml';
+import { EXAMPLE, writeInventory } from '../helpers/inventory';
+
+const spec = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
+/** What the worker receives: the spec after JSON (Temporal's payload converter). */
+const received = (edit: (s: ClusterSpec & Record<string, unknown>) => void = () => {}) => {
+  const copy = JSON.parse(JSON.stringify(spec)) as ClusterSpec & Record<string, unknown>;
+  edit(copy);
+  return copy;
+};
+
+const refusal = (s: unknown, extra: Partial<{ host: string; backupTag: string }> = {}) => {
+  try {
+    checkRequest({ spec: s as ClusterSpec, host: 'master01', backupTag: 'article-1a2b3c4d', ...extra });
+    return undefined;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.nonRetryable, true);
+    assert.equal(err.type, 'InvalidSpec');
+    return err.message;
+  }
+};
+
+test('the spec the CLI built passes (and so do the other example variants)', () => {
+  assert.equal(specProblem(received()), undefined);
+  assert.equal(refusal(received()), undefined);
+  assert.equal(
+    specProblem(
+      received(
+        (s) => ((s.ingress.controller = 'none'), (s.ingress.manifestUrl = ''), (s.ingress.namespace = ''), (s.ingress.selector = {})),
+      ),
+    ),
+    undefined,
+  );
+});
+
+test('every kind of valid inventory passes the worker check unchanged (no false refusals)', () => {
+  const variants: [string, (doc: ReturnType<typeof parseDocument>) => void][] = [
+    ['example', () => {}],
+    [
+      'etcd in docker-compose, containerd from Debian, Calico operator',
+      (d) => {
+        d.setIn(['etcd', 'mode'], 'docker-compose');
+        d.setIn(['packages', 'containerd'], 'debian');
+        d.setIn(['cni', 'install'], 'operator');
+      },
+    ],
+    [
+      'no ingress, no dashboard, kernel upgrade, pinned packages, own repos',
+      (d) => {
+        d.setIn(['ingress', 'controller'], 'none');
+        d.setIn(['dashboard', 'kind'], 'none');
+        d.setIn(['kernel', 'upgrade'], true);
+        d.setIn(['packages', 'kubernetesPackageVersion'], '1.37.1-1.1');
+        d.setIn(['packages', 'kubernetesRepo'], 'https://mirror.example/k8s/');
+        d.setIn(['packages', 'kubernetesRepoKey'], 'https://mirror.example/k8s/key');
+      },
+    ],
+    [
+      'per-host ssh and interfaces, no network.interface, default endpoint, node ports',
+      (d) => {
+        d.setIn(['ssh', 'user'], 'admin');
+        d.setIn(['hosts', 1, 'ssh'], d.createNode({ user: 'root', port: 2222, strictHostKeyChecking: true }));
+        d.setIn(['hosts', 2, 'interface'], 'eth1');
+        d.deleteIn(['network', 'interface']);
+        d.delete('controlPlaneEndpoint');
+        d.setIn(['ingress', 'controller'], 'ingress-nginx');
+        d.setIn(['ingress', 'httpNodePort'], 30080);
+        d.setIn(['dashboard', 'kind'], 'kubernetes-dashboard');
+        d.set('kubernetesVersion', '1.36.2');
+      },
+    ],
+  ];
+  for (const [what, edit] of variants) {
+    const loaded = loadInventory(writeInventory(edit), { requireKeyFiles: true }).spec;
+    assert.equal(specProblem(JSON.parse(JSON.stringify(loaded))), undefined, what);
+  }
+});
+
+test('a newline in an inventory value is refused, naming the field', () => {
+  assert.match(
+    refusal(received((s) => (s.hosts[1].address = '10.73.71.26\nExecStartPre=/bin/evil')))!,
+    /spec\.hosts\[1\]\.address = "10\.73\.71\.26\\nExecStartPre/,
+  );
+  assert.match(refusal(received((s) => (s.etcd.clusterToken = 'tok\nen')))!, /spec\.etcd\.clusterToken/);
+  assert.match(refusal(received((s) => (s.packages.kubernetesRepoSuite = '/\ndeb http://evil /')))!, /spec\.packages\.kubernetesRepoSuite/);
+  assert.match(refusal(received((s) => (s.kubernetes.version = '1.37\n')))!, /spec\.kubernetes\.version/);
+});
+
+test('an unknown field anywhere is refused, naming it', () => {
+  assert.match(refusal(received((s) => (s.extra = 1)))!, /spec\.extra = 1: unknown field/);
+  assert.match(
+    refusal(received((s) => ((s.hosts[2].ssh as unknown as Record<string, unknown>).proxyCommand = 'nc evil 22')))!,
+    /spec\.hosts\[2\]\.ssh\.proxyCommand = "nc evil 22": unknown field/,
+  );
+  assert.match(refusal(received((s) => ((s.kernel as Record<string, unknown>).cmd = 'x')))!, /spec\.kernel\.cmd = "x": unknown field/);
+});
+
+test('a derived field that does not follow from the inventory fields is refused, naming it', () => {
+  assert.match(
+    refusal(received((s) => (s.etcd.initialCluster += ',evil=http://10.9.9.9:2380')))!,
+    /spec\.etcd\.initialCluster = .*does not follow from the inventory's fields/,
+  );
+  assert.match(refusal(received((s) => (s.hosts[0].ssh.address = '10.9.9.9')))!, /spec\.hosts\[0\]\.ssh\.address = "10\.9\.9\.9"/);
+  assert.match(refusal(received((s) => (s.network.calicoInterfaceRegex = '.*')))!, /spec\.network\.calicoInterfaceRegex/);
+  assert.match(refusal(received((s) => (s.hosts[3].ssh.knownHostsFile = '/dev/null')))!, /spec\.hosts\[3\]\.ssh\.knownHostsFile/);
+  assert.match(
+    refusal(received((s) => (s.hosts[0].ssh.knownHostsFile = '/dev/null')))!,
+    /spec\.hosts\[\]\.ssh\.knownHostsFile = "\/dev\/null": must be a file/,
+  );
+  assert.match(refusal(received((s) => (s.hosts[4].address = s.hosts[3].address)))!, /spec\.hosts\[4\]\.address = .*duplicate/);
+});
+
+test('the host and the backup tag are checked too', () => {
+  assert.match(refusal(received(), { host: 'elsewhere' })!, /host = "elsewhere": is not a host of this cluster/);
+  assert.match(refusal(received(), { backupTag: '..' })!, /backupTag = "\.\.": must be/);
+  assert.match(refusal(received(), { backupTag: 'a/../../etc' })!, /backupTag/);
+});
+
+test('the activities refuse a tampered spec before any SSH, non-retryably: host steps and compensations', async () => {
+  const pool = new SshPool();
+  const acts = createActivities({ pool });
+  const bad = received((s) => (s.hosts[0].ssh.user = 'root\nProxyCommand evil'));
+  const isInvalid = (err: unknown) =>
+    err instanceof ApplicationFailure && err.type === 'InvalidSpec' && err.nonRetryable && /spec\.hosts\[0\]\.ssh\.user/.test(err.message);
+  await assert.rejects(acts.preflight({ spec: bad, host: 'master01', backupTag: 't-1' }), isInvalid);
+  const compensation = compensationFor({ restore: ['etcd-unit'], stop: ['etcd'] }, { host: 'master01', phase: 'etcd', backupTag: 't-1' });
+  await assert.rejects(acts.compensate({ spec: bad, compensation }), isInvalid);
+  await pool.closeAll();
+});
+
+test('compensations reach the shell quoted: unit names and backup paths', async () => {
+  const commands: string[] = [];
+  const fake = {
+    sh: async (c: string) => (commands.push(c), { stdout: '', stderr: '', code: 0 }),
+    probe: async (c: string) => (commands.push(c), { stdout: '', stderr: '', code: 0 }),
+    test: async (c: string) => (commands.push(c), true),
+    restore: async () => 'restored',
+    refuse: (m: string) => {
+      throw new Error(m);
+    },
+  } as unknown as HostSession;
+  const c = compensationFor(
+    { restore: ['etcd-unit'], stop: ['etcd'], restart: ['kubelet'], start: ['containerd'], kubeadmReset: true },
+    { host: 'master01', phase: 'etcd', backupTag: 'article-1a2b3c4d' },
+  );
+  await compensate(fake, c);
+  assert.ok(commands.includes(`systemctl stop 'etcd'`), commands.join('\n'));
+  assert.ok(commands.includes(`systemctl restart 'kubelet'`));
+  assert.ok(commands.includes(`systemctl start 'containerd'`));
+  assert.ok(
+    commands.some((x) => x.startsWith(`[ -e '/var/lib/hakube/backups/article-1a2b3c4d/kubeadm-started' ]`)),
+    commands[0],
+  );
+  for (const x of commands.filter((x) => x.includes('etcd') || x.includes('kubelet') || x.includes('containerd')))
+    assert.match(x, /'(etcd|kubelet|containerd)'/, `unquoted: ${x}`);
+  // And what the allow-list refuses never reaches a command at all.
+  commands.length = 0;
+  await assert.rejects(compensate(fake, { ...c, stopUnits: ["etcd'; reboot; '"] }), /compensation refused: unit/);
+  assert.deepEqual(commands, []);
+});
