@@ -18,6 +18,9 @@ import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
 import { connectClient } from '../../src/temporal/client';
 import { ETCD_PKI, ETCD_PKI_DIR } from '../../src/contracts/remote-files';
 import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
+import type { Payload } from '@temporalio/common';
+import { ENCRYPTED_ENCODING, openCodec } from '../../src/temporal/codec';
+import { codecKeysFile } from '../../src/temporal/codec-keys';
 import { temporalSettings } from '../../src/temporal/settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
 
@@ -31,6 +34,15 @@ interface Cli {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** Every payload in a history object (anything with metadata and data). */
+function payloadsIn(value: unknown, out: Payload[] = []): Payload[] {
+  if (!value || typeof value !== 'object') return out;
+  const o = value as Record<string, unknown>;
+  if (o.metadata && typeof o.metadata === 'object' && 'data' in o) out.push(o as Payload);
+  else for (const v of Object.values(o)) payloadsIn(v, out);
+  return out;
 }
 
 describe('the whole install on the lab, as `npm run demo` runs it', { skip: !canRunLab() && 'needs root (docker, debootstrap)' }, () => {
@@ -327,13 +339,27 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
   test('no secret in any workflow history of the install', { timeout: 2 * 60_000 }, async () => {
     const client = await connectClient(temporalSettings(env()));
     try {
+      // Stored encrypted: decoded here with the CLI's own key file, so the search sees what the payloads say.
+      const codec = openCodec(codecKeysFile({ ...process.env, HAKUBE_HOME: home }));
       let text = '';
+      let raw = '';
       let workflows = 0;
       for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "hakube-${spec.name}"` })) {
-        text += JSON.stringify(await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
+        const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+        const payloads = payloadsIn(history);
+        const encrypted = payloads.filter((p) => Buffer.from(p.metadata?.encoding ?? []).toString() === ENCRYPTED_ENCODING);
+        const plain = payloads.filter((p) => !encrypted.includes(p));
+        const decoded = await codec.decode(encrypted);
+        // Payload data are bytes (JSON.stringify of the history shows them as numbers): read them as text.
+        const asText = (list: Payload[]) => list.map((p) => Buffer.from(p.data ?? []).toString()).join('\n');
+        raw += JSON.stringify(history) + asText(payloads);
+        text += JSON.stringify(history) + asText(plain) + asText(decoded);
         workflows++;
       }
       assert.ok(workflows >= spec.hosts.length * 5, `only ${workflows} workflows found`);
+      // The checks below see plain text: the inventory is in it once decoded, and only then.
+      assert.ok(text.includes(hostByName(spec, 'worknode03').address), 'decoded payloads hold the inventory');
+      assert.ok(!raw.includes(hostByName(spec, 'worknode03').address), 'a host address stored unencrypted');
       // No token (every bootstrap token is deleted by now, so look for their shape), key or kubeconfig credential.
       for (const shape of [
         /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/,

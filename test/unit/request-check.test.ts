@@ -39,7 +39,12 @@ test('the spec the CLI built passes (and so do the other example variants)', () 
   assert.equal(
     specProblem(
       received(
-        (s) => ((s.ingress.controller = 'none'), (s.ingress.manifestUrl = ''), (s.ingress.namespace = ''), (s.ingress.selector = {})),
+        (s) => (
+          (s.ingress.controller = 'none'),
+          (s.ingress.manifest = { url: '', sha256: '', field: 'ingress.manifestSha256' }),
+          (s.ingress.namespace = ''),
+          (s.ingress.selector = {})
+        ),
       ),
     ),
     undefined,
@@ -66,6 +71,19 @@ test('every kind of valid inventory passes the worker check unchanged (no false 
         d.setIn(['packages', 'kubernetesPackageVersion'], '1.37.1-1.1');
         d.setIn(['packages', 'kubernetesRepo'], 'https://mirror.example/k8s/');
         d.setIn(['packages', 'kubernetesRepoKey'], 'https://mirror.example/k8s/key');
+        d.setIn(['packages', 'kubernetesRepoKeyFingerprint'], 'DE15 B144 86CD 377B 9E87  6E1A 2346 54DA 9A29 6436');
+      },
+    ],
+    [
+      'mirrored manifests with their pins, etcd image from an archive',
+      (d) => {
+        d.setIn(['cni', 'manifestUrl'], 'http://mirror.example/calico.yaml');
+        d.setIn(['cni', 'manifestSha256'], 'a'.repeat(64));
+        d.setIn(['dashboard', 'manifestUrl'], 'https://mirror.example/dashboard.yaml');
+        d.setIn(['dashboard', 'manifestSha256'], 'unpinned');
+        d.setIn(['etcd', 'mode'], 'docker-compose');
+        d.setIn(['etcd', 'imageArchiveUrl'], 'http://mirror.example/etcd.tar');
+        d.setIn(['etcd', 'imageArchiveSha256'], 'b'.repeat(64));
       },
     ],
     [
