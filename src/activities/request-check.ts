@@ -58,7 +58,10 @@ function check(spec: unknown): Problem | undefined {
   try {
     input = inputOf(spec as ClusterSpec);
   } catch (err) {
-    return { field: 'spec', message: `has not the shape of a cluster spec (${(err as Error).message})` };
+    return {
+      field: 'spec',
+      message: `has not the shape of a cluster spec this worker knows (${(err as Error).message}); a run started by an earlier hakube is finished or aborted with that version's worker`,
+    };
   }
   const parsed = clusterInputSchema.safeParse(input);
   if (!parsed.success) {

@@ -62,7 +62,7 @@ export function resultSummary(result: OperationResult): string {
   return [
     changedAny
       ? 'What this run changed:'
-      : 'Nothing changed: every step found its host already as wanted (checks that stop a component, such as the HA check, were left out: `--only verify-ha` runs it).',
+      : 'Nothing changed: every step found its host already as wanted (the HA check, which stops an API server, is not repeated once it passed: `--only verify-ha` repeats it).',
     ...lines,
     ...(warnings.length ? ['Warnings:', ...warnings] : []),
   ].join('\n');

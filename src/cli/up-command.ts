@@ -62,7 +62,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
       const adminConf = HOST_PATHS['admin-conf'];
       if (ran('init-first-master'))
         console.log(
-          `\nkubeconfig: ${adminConf} on ${first.name}; copy it (0600, server ${spec.controlPlaneEndpoint.value}) with\n  hakube kubeconfig -f ${options.file} --out ~/.kube/config`,
+          `\nkubeconfig: ${adminConf} on ${first.name}; copy it (0600, server ${spec.controlPlaneEndpoint.value}) with\n  hakube kubeconfig -f ${options.file}   (then KUBECONFIG=./${spec.name}.kubeconfig)`,
         );
       if (ran('dashboard'))
         console.log(

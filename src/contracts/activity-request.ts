@@ -13,6 +13,9 @@ export interface HostRequest {
   /** For the reboot step: the host's boot marker read before the reboot was approved (in history, so
    * a retried attempt knows whether the reboot already happened and never reboots twice). */
   bootMarker?: string;
+  /** Nothing changed earlier in this run: a check that disturbs the cluster (the HA check) is not
+   * repeated when it passed before for the same hosts. */
+  quiet?: boolean;
 }
 
 /** What a step did: `changed: false` means it found the host already as wanted. */

@@ -143,11 +143,29 @@ export function ensureKeyFile(file: string): boolean {
 /** Adds a new random key and makes it current; every old key stays, so older histories still decode. */
 export function rotateKeyFile(file = codecKeysFile()): { id: string; count: number } {
   ensureKeyFile(file);
-  statOrThrow(file);
-  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyFileJson;
-  readKeyFile(file); // validates before anything is changed
-  const entry = newEntry();
-  const next = { current: entry.id, keys: [...json.keys, entry] };
-  fs.renameSync(writeTemp(file, next), file);
-  return { id: entry.id, count: next.keys.length };
+  // Two rotations at once would each add a key to the same old list, and one key would be lost with
+  // the histories it encrypted: rotations take turns on a lock file.
+  const lock = `${file}.lock`;
+  let fd: number | undefined;
+  for (let i = 0; fd === undefined; i++) {
+    try {
+      fd = fs.openSync(lock, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i >= 100)
+        throw new Error(`${lock}: another key rotation holds it; remove it if none runs`, { cause: err });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    statOrThrow(file);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyFileJson;
+    readKeyFile(file); // validates before anything is changed
+    const entry = newEntry();
+    const next = { current: entry.id, keys: [...json.keys, entry] };
+    fs.renameSync(writeTemp(file, next), file);
+    return { id: entry.id, count: next.keys.length };
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(lock, { force: true });
+  }
 }

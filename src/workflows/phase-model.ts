@@ -65,9 +65,9 @@ export interface PhaseDeclaration {
   /** Once this phase is done a working cluster exists: an abort from then on undoes only the phase
    * in flight and leaves the cluster working, instead of undoing everything. */
   createsCluster?: boolean;
-  /** A check that disturbs the cluster (the HA check stops an API server): it runs only when an
-   * earlier phase of this run changed something, or when asked for by name (`--only`). A re-run that
-   * finds everything as wanted leaves a working cluster alone. */
+  /** A check that disturbs the cluster (the HA check stops an API server): after phases that changed
+   * nothing it runs quiet (its step repeats the check only if it never passed for these hosts), unless
+   * asked for by name (`--only`). A re-run that finds everything as wanted leaves a working cluster alone. */
   onlyAfterChange?: boolean;
 }
 

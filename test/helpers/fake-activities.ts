@@ -19,6 +19,8 @@ export interface Call {
   workflowId?: string;
   /** The rendered files the step was allowed to write (from its phase declaration). */
   writes?: string[];
+  /** The request's `quiet` (a disturbing check after a run that changed nothing). */
+  quiet?: boolean;
 }
 
 export interface FakeOptions {
@@ -54,6 +56,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
         compensation: 'compensation' in req ? req.compensation : undefined,
         workflowId: Context.current().info.workflowExecution?.workflowId,
         writes: 'writes' in req ? req.writes : undefined,
+        quiet: 'quiet' in req ? req.quiet : undefined,
       };
       calls.push(call);
       const expected = options.rendezvous?.[name];

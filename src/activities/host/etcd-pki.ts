@@ -1,9 +1,11 @@
 // etcd's certificates (etcd.tls): a CA on the first master, and on every master a server, a peer and
-// an API-server client certificate. Each key is made on the host that uses it and never leaves it;
-// only the CSR goes to the first master and the signed certificate comes back, through this worker.
-// Nothing secret passes through the workflow: the step's input and result hold no PEM at all.
+// an API-server client certificate. Each key is made on the host that uses it and hakube never moves
+// it; only the CSR goes to the first master and the signed certificate comes back, through this worker.
+// (kubeadm's --upload-certs does carry the first master's client pair to the joining masters, as it
+// does for every external etcd: see README, Security.) Nothing secret passes through the workflow:
+// the step's input and result hold no PEM at all.
 import type { ClusterSpec } from '../../inventory/spec';
-import { ETCD_PKI, ETCD_PKI_DIR, type HostPathId } from '../../contracts/remote-files';
+import { ETCD_PKI, ETCD_PKI_DIR, etcdDataDir, type HostPathId } from '../../contracts/remote-files';
 import { shq } from '../ssh/shell';
 import type { HostSession } from './session';
 
@@ -91,6 +93,8 @@ openssl req -new -key "$dir/$kind.key" -subj "/CN=$cn"
 const SIGN_CSR = `
 set -eu
 dir=$1; usage=$2; sans=$3; days=$4
+# Shared: signings run side by side, never while ENSURE_CA replaces the CA's two files.
+exec 9>"$dir/.ca.lock"; flock -s 9
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/req.csr"
 openssl req -verify -noout -in "$tmp/req.csr" 2>/dev/null
@@ -134,4 +138,22 @@ export async function ensureEtcdCertificates(s: HostSession, signer: HostSession
     changed = true;
   }
   return changed;
+}
+
+/**
+ * A member that already holds data keeps the peer URLs it was created with: restarting it with the
+ * other scheme cuts it off from its peers. Switching a running cluster between http and https is a
+ * member-by-member job hakube does not automate yet, so it stops and says so: in preflight, before
+ * anything is changed (an abort then leaves the running etcd alone), and again before etcd starts.
+ */
+export async function refuseSchemeSwitch(s: HostSession, settingsFile: string): Promise<void> {
+  const wanted = s.spec.etcd.scheme;
+  const other = wanted === 'https' ? 'http' : 'https';
+  const hasData = await s.test(`test -d ${etcdDataDir(s.spec.name)}/member`);
+  if (hasData && (await s.test(`grep -Eq ${shq(`${other}://${s.host.address.replace(/\./g, '\\.')}:2380`)} ${shq(settingsFile)}`)))
+    s.refuse(
+      `etcd on this host runs with ${other} and holds data; hakube does not switch a running etcd cluster to ${wanted}. ` +
+        `Set etcd.tls: ${wanted === 'http'} in the inventory to keep it as it is (hakube ${wanted === 'https' ? 'now defaults to TLS' : 'was asked for plain HTTP'}), or reset the cluster and install it again.`,
+      'EtcdSchemeSwitch',
+    );
 }

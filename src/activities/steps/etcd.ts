@@ -7,7 +7,7 @@ import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { ensureActive } from '../host/units';
 import { parseEtcdMembers } from '../host/facts';
-import { ensureEtcdCertificates, etcdctlTlsFlags } from '../host/etcd-pki';
+import { ensureEtcdCertificates, etcdctlTlsFlags, refuseSchemeSwitch } from '../host/etcd-pki';
 import { ensureImageFromArchive } from '../host/image-archive';
 
 interface EtcdRuntime {
@@ -75,27 +75,9 @@ async function etcdCertificates(s: HostSession): Promise<StepResult> {
   return result(await ensureEtcdCertificates(s, signer));
 }
 
-/**
- * A member that already holds data keeps the peer URLs it was created with: restarting it with the
- * other scheme cuts it off from its peers. Switching a running cluster between http and https is a
- * member-by-member job hakube does not automate yet, so it stops here and says so.
- */
-async function refuseSchemeSwitch(s: HostSession, runtime: EtcdRuntime): Promise<void> {
-  const wanted = s.spec.etcd.scheme;
-  const other = wanted === 'https' ? 'http' : 'https';
-  const file = remotePath(runtime.settingsFile);
-  const hasData = await s.test(`test -d ${etcdDataDir(s.spec.name)}/member`);
-  if (hasData && (await s.test(`grep -Eq '${other}://${s.host.address.replace(/\./g, '\\.')}:2380' ${file}`)))
-    s.refuse(
-      `etcd on this host runs with ${other} and holds data; hakube does not switch a running etcd cluster to ${wanted}. ` +
-        `Set etcd.tls: ${wanted === 'http'} to keep it as it is, or reset the cluster and install it again.`,
-      'EtcdSchemeSwitch',
-    );
-}
-
 async function startEtcd(s: HostSession): Promise<StepResult> {
   const runtime = ETCD_RUNTIMES[s.spec.etcd.mode];
-  await refuseSchemeSwitch(s, runtime);
+  await refuseSchemeSwitch(s, remotePath(runtime.settingsFile));
   return result(await runtime.start(s));
 }
 

@@ -3,6 +3,8 @@ import type { StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { parseKeyValues } from '../host/facts';
+import { refuseSchemeSwitch } from '../host/etcd-pki';
+import { remotePath } from '../../contracts/remote-files';
 
 const FACTS =
   '. /etc/os-release; echo "id=$ID"; echo "codename=${VERSION_CODENAME:-}"; echo "pretty=$PRETTY_NAME"; ' +
@@ -30,6 +32,12 @@ async function preflight(s: HostSession): Promise<StepResult> {
       : [
           `cgroup ${cgroup}: the kubelet of Kubernetes 1.35+ refuses cgroup v1 unless failCgroupV1: false; boot with systemd.unified_cgroup_hierarchy=1`,
         ];
+  // Before anything changes: an etcd member with data on the other scheme (etcd.tls flipped, or the
+  // TLS default meeting a cluster installed without it) cannot be switched by a restart.
+  if (host.role === 'master') {
+    const settings = spec.etcd.mode === 'systemd' ? remotePath('etcd-env') : remotePath('etcd-compose');
+    await refuseSchemeSwitch(s, settings);
+  }
   const installed = await ensurePackages(s, ['curl', 'ca-certificates', 'gpg']);
   return result(installed, warnings);
 }

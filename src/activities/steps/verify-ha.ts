@@ -4,7 +4,8 @@
 // through haproxy to the other masters, and the first master must be NotReady (else the wait was too
 // short to tell). The first master is put back in `finally`; the phase also registers that as a
 // compensation.
-import type { StepResult } from '../../contracts/activity-request';
+import type { HostRequest, StepResult } from '../../contracts/activity-request';
+import { shq } from '../ssh/shell';
 import { API_SERVER_PORT, HOST_PATHS } from '../../contracts/remote-files';
 import { hostByName } from '../../inventory/spec';
 import { result, type HostSession } from '../host/session';
@@ -14,7 +15,16 @@ import { KUBECTL, NODE_READY_COLUMNS } from './kubectl';
 /** Longer than kube-controller-manager's --node-monitor-grace-period (50 s). */
 const GRACE_SECONDS = 60;
 
-async function verifyHa(s: HostSession): Promise<StepResult> {
+/** Written on the first master when the check passes: the hosts it passed for. */
+const PASSED_MARKER = '/var/lib/hakube/ha-check-passed';
+const topology = (s: HostSession) => `masters=${s.spec.masters.join(',')} workers=${s.spec.workers.join(',')}`;
+
+async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
+  if (req.quiet && (await s.sh(`cat ${PASSED_MARKER} 2>/dev/null || true`)).trim() === topology(s)) {
+    s.log('the HA check passed before for these hosts and nothing changed in this run: not repeated (--only verify-ha repeats it)');
+    return result(false);
+  }
+  await s.sh(`rm -f ${PASSED_MARKER}`);
   const other = s.spec.masters.find((m) => m !== s.spec.firstMaster)!;
   const checker = s.other(other);
   const otherApi = `https://${hostByName(s.spec, other).address}:${API_SERVER_PORT}`;
@@ -39,6 +49,7 @@ async function verifyHa(s: HostSession): Promise<StepResult> {
       throw new Error(
         `${s.spec.firstMaster} still Ready after ${GRACE_SECONDS} s without its kubelet: the check cannot tell whether workers use haproxy; raise the grace period`,
       );
+    await s.sh(`mkdir -p /var/lib/hakube && echo ${shq(topology(s))} > ${PASSED_MARKER}`);
     return result(false);
   } finally {
     await s.restore(HOST_PATHS['apiserver-manifest']);

@@ -33,6 +33,8 @@ export interface HostPhaseInput {
   host: string;
   backupTag: string;
   autoApproveReboots: boolean;
+  /** See HostRequest.quiet. */
+  quiet?: boolean;
 }
 
 export const ABORTED = 'Aborted';
@@ -67,7 +69,7 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     return parent.signal(hostReportSignal, { phase, host, progress: { ...progress } });
   };
   const abortedError = () => ApplicationFailure.nonRetryable(`${phase} on ${host} aborted by the operator`, ABORTED);
-  const req: HostRequest = { spec, host, backupTag };
+  const req: HostRequest = { spec, host, backupTag, ...(input.quiet && { quiet: true }) };
   let localUndo: Compensation[] = [];
 
   async function runActivity<T extends StepResult>(title: string, call: () => Promise<T>): Promise<T> {

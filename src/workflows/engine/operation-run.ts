@@ -108,8 +108,7 @@ export class OperationRun {
     let failure: unknown;
     for (const phase of this.toRun) {
       if (this.aborting) break;
-      if (this.leaveAlone(phase, result)) continue;
-      const outcome = await this.runPhase(phase);
+      const outcome = await this.runPhase(phase, this.quiet(phase, result));
       if ('failure' in outcome) {
         failure = outcome.failure;
         break;
@@ -122,27 +121,29 @@ export class OperationRun {
     return result;
   }
 
-  /** A disturbing check after a run that changed nothing (and was not asked for by name): skipped. */
-  private leaveAlone(phase: PhaseDeclaration, sofar: OperationResult): boolean {
+  /**
+   * A disturbing check (onlyAfterChange) after phases that changed nothing, not asked for by name:
+   * it runs quiet, i.e. its step repeats the check only if it never passed for these hosts.
+   */
+  private quiet(phase: PhaseDeclaration, sofar: OperationResult): boolean {
     if (!phase.onlyAfterChange || this.input.onlyPhases?.includes(phase.id)) return false;
     const changed = sofar.phases.some((p) => Object.values(p.hosts).some((h) => h.changed.length > 0));
-    // Runs recorded before this rule ran the check whatever happened: they replay as they ran.
-    if (changed || !patched('disturbing-checks-only-after-change')) return false;
-    const p = this.progress.phases.find((x) => x.id === phase.id)!;
-    p.state = 'skipped';
-    p.hosts = {};
-    return true;
+    // Runs recorded before this rule ran the check in full whatever happened: they replay as they ran.
+    return !changed && patched('disturbing-checks-quiet-after-no-change');
   }
 
-  private async runPhase(phase: PhaseDeclaration): Promise<{ hosts: Record<string, HostPhaseResult> } | { failure: unknown }> {
+  private async runPhase(
+    phase: PhaseDeclaration,
+    quiet = false,
+  ): Promise<{ hosts: Record<string, HostPhaseResult> } | { failure: unknown }> {
     const p = this.progress.phases.find((x) => x.id === phase.id)!;
     p.state = 'running';
     const hosts = phase.hosts(this.input.spec);
     const outcomes: PromiseSettledResult<HostPhaseResult>[] = [];
-    if (phase.fanout === 'parallel') outcomes.push(...(await Promise.allSettled(hosts.map((h) => this.runOnHost(phase, h)))));
+    if (phase.fanout === 'parallel') outcomes.push(...(await Promise.allSettled(hosts.map((h) => this.runOnHost(phase, h, quiet)))));
     else
       for (const h of hosts) {
-        const [outcome] = await Promise.allSettled([this.runOnHost(phase, h)]);
+        const [outcome] = await Promise.allSettled([this.runOnHost(phase, h, quiet)]);
         outcomes.push(outcome);
         if (outcome.status === 'rejected') break;
       }
@@ -158,7 +159,7 @@ export class OperationRun {
     return { hosts: Object.fromEntries(hosts.map((h, i) => [h, (outcomes[i] as PromiseFulfilledResult<HostPhaseResult>).value])) };
   }
 
-  private runOnHost(phase: PhaseDeclaration, host: string): Promise<HostPhaseResult> {
+  private runOnHost(phase: PhaseDeclaration, host: string, quiet: boolean): Promise<HostPhaseResult> {
     const { spec, autoApproveReboots } = this.input;
     return executeChild(hostPhase, {
       workflowId: childWorkflowId(this.self, phase.id, host),
@@ -170,6 +171,7 @@ export class OperationRun {
           host,
           backupTag: this.backupTag,
           autoApproveReboots: !!autoApproveReboots,
+          ...(quiet && { quiet }),
         },
       ],
     });
