@@ -93,12 +93,12 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
 
   test('a 3-member etcd in docker with TLS, its image loaded from the archive', { timeout: 15 * 60_000 }, async () => {
     const started = Date.now();
-    const { handle } = await startOrAttach(lab.env.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
+    const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
     const result = await handle.result();
     console.log(`lab: preflight+runtime+etcd (docker-compose) on 6 hosts: ${Math.round((Date.now() - started) / 1000)} s`);
     for (const phase of result.phases) {
       const times = await Promise.all(
-        Object.keys(phase.hosts).map((h) => lab.env.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
+        Object.keys(phase.hosts).map((h) => lab.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
       );
       const start = Math.min(...times.map((t) => t.startTime.getTime()));
       const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
@@ -149,7 +149,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
 
   test('a second run changes nothing (no download, no container recreated)', { timeout: 10 * 60_000 }, async () => {
     const before = await sh('master01', "docker inspect -f '{{.Id}} {{.State.StartedAt}}' etcd");
-    const { handle } = await startOrAttach(lab.env.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
+    const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
     const result = await handle.result();
     const changed = result.phases.flatMap((p) => Object.entries(p.hosts).flatMap(([h, r]) => r.changed.map((s) => `${p.id}/${h}: ${s}`)));
     assert.deepEqual(changed, []);
@@ -163,7 +163,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
       const wrong = spec.etcd.imageArchiveSha256!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
       const bad: ClusterSpec = { ...spec, etcd: { ...spec.etcd, imageArchiveSha256: wrong } };
       const before = await sh('master01', "docker inspect -f '{{.Id}} {{.State.StartedAt}}' etcd");
-      const { handle } = await startOrAttach(lab.env.client, bad, { taskQueue: lab.taskQueue, onlyPhases: ['etcd'] });
+      const { handle } = await startOrAttach(lab.client, bad, { taskQueue: lab.taskQueue, onlyPhases: ['etcd'] });
       try {
         const paused = await waitFor(
           'the masters paused by the checksum',
@@ -184,7 +184,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
         }
         // Paused on the first attempt: non-retryable (the step's attempts are in the host workflow's history).
         for (const m of spec.masters) {
-          const history = await lab.env.client.workflow.getHandle(`${handle.workflowId}/etcd/${m}`).fetchHistory();
+          const history = await lab.client.workflow.getHandle(`${handle.workflowId}/etcd/${m}`).fetchHistory();
           const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
           assert.equal(retried.length, 0, `${m}: the mismatch was retried`);
         }
