@@ -105,6 +105,15 @@ export function downloadsOf(spec: ClusterSpec): Download[] {
         ]),
     ...(spec.ingress.controller === 'none' ? [] : [{ what: `${spec.ingress.controller} manifest`, d: spec.ingress.manifest }]),
     ...(spec.dashboard.kind === 'none' ? [] : [{ what: `${spec.dashboard.kind} manifest`, d: spec.dashboard.manifest }]),
+    // The docker-compose variant's image, when it comes from an archive (else compose pulls it by reference).
+    ...(spec.etcd.mode === 'docker-compose' && spec.etcd.imageArchiveUrl
+      ? [
+          {
+            what: `etcd image archive (${spec.etcd.image})`,
+            d: { url: spec.etcd.imageArchiveUrl, sha256: spec.etcd.imageArchiveSha256 ?? '', field: 'etcd.imageArchiveSha256' },
+          },
+        ]
+      : []),
   ].map(({ what, d }) => ({ what, url: d.url, field: d.field, unpinned: d.sha256 === UNPINNED, pin: `sha256 ${d.sha256}` }));
   const keys = [
     { what: 'Kubernetes apt key', k: spec.packages.kubernetesRepoKey },

@@ -101,6 +101,24 @@ test('hakube plan lists every download with its pin, and warns about an unpinned
   assert.match(operator.stdout, /Tigera operator CRDs: .*\/v3\.32\.1\/manifests\/operator-crds\.yaml\n\s+sha256 192f8b2d/);
   assert.match(operator.stdout, /Tigera operator: .*\/v3\.32\.1\/manifests\/tigera-operator\.yaml\n\s+sha256 f18e0737/);
   assert.doesNotMatch(operator.stdout, /Calico manifest:/);
+  const archived = run(
+    'plan',
+    '-f',
+    writeInventory((d) => {
+      d.setIn(['etcd', 'mode'], 'docker-compose');
+      d.setIn(['etcd', 'imageArchiveUrl'], 'http://mirror.example/etcd.tar');
+      d.setIn(['etcd', 'imageArchiveSha256'], 'c'.repeat(64));
+    }),
+    '--mermaid',
+    path.join(tempDir(), 'dag.mmd'),
+  );
+  assert.match(
+    archived.stdout,
+    new RegExp(
+      `etcd image archive \\(.*\\): http://mirror\\.example/etcd\\.tar\\n\\s+sha256 ${'c'.repeat(64)} {2}\\(etcd\\.imageArchiveSha256\\)`,
+    ),
+  );
+  assert.doesNotMatch(operator.stdout, /etcd image archive/, 'the systemd variant downloads no image');
   const file = writeInventory((d) => {
     d.setIn(['ingress', 'manifestUrl'], 'https://mirror.example/ingress.yaml');
     d.setIn(['ingress', 'manifestSha256'], 'unpinned');
