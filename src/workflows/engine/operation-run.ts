@@ -91,7 +91,9 @@ export class OperationRun {
     this.aborting = true;
     this.progress.status = 'aborting';
     const live = [...this.hostsIn('running'), ...this.hostsIn('paused'), ...this.hostsIn('waiting-approval')];
-    await this.forward(live, abortSignal);
+    // A host workflow may end between its last report and this signal (ExternalWorkflowExecutionNotFound):
+    // it has nothing left to stop, so the abort goes on for the others.
+    await Promise.allSettled(live.map((t) => this.forward([t], abortSignal)));
     return `aborting: ${live.length} host workflow(s) told to stop, then ${this.compensations.length} compensation(s) run newest first`;
   }
 
