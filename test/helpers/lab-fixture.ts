@@ -2,6 +2,7 @@
 // after only if this test started them), a real Temporal dev server, SSH to the hosts for checks, a
 // cluster spec with a name of its own (one workflow id per test), and optionally a worker with the
 // real activities in this process.
+import type { OperationResult } from '../../src/contracts/progress';
 import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -80,4 +81,16 @@ export async function assertEtcdHealthy(lab: LabFixture, from: string): Promise<
   );
   const health = await lab.sh(from, `${ctl} endpoint health 2>&1`);
   assert.equal(health.split('\n').filter((l) => l.includes('is healthy')).length, lab.spec.masters.length, health);
+}
+
+/** Prints each phase's wall time: from its first host workflow's start to its last one's close. */
+export async function logPhaseTimes(lab: LabFixture, workflowId: string, result: OperationResult): Promise<void> {
+  for (const phase of result.phases) {
+    const times = await Promise.all(
+      Object.keys(phase.hosts).map((h) => lab.client.workflow.getHandle(`${workflowId}/${phase.id}/${h}`).describe()),
+    );
+    const start = Math.min(...times.map((t) => t.startTime.getTime()));
+    const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
+    console.log(`lab:   ${phase.id}: ${((end - start) / 1000).toFixed(1)} s on ${times.length} hosts`);
+  }
 }

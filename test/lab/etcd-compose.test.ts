@@ -19,7 +19,7 @@ import { DOWNLOAD_PREFIX } from '../../src/activities/host/verified-download';
 import { waitFor } from '../helpers/temporal';
 import { canRunLab, LAB_DIR } from '../helpers/lab';
 import { tempDir } from '../helpers/inventory';
-import { openLabFixture, type LabFixture } from '../helpers/lab-fixture';
+import { logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
 const PHASES = ['preflight', 'runtime', 'etcd'];
 const ARCHIVE = path.join(LAB_DIR, 'mirror/images/etcd.tar');
@@ -96,14 +96,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
     const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
     const result = await handle.result();
     console.log(`lab: preflight+runtime+etcd (docker-compose) on 6 hosts: ${Math.round((Date.now() - started) / 1000)} s`);
-    for (const phase of result.phases) {
-      const times = await Promise.all(
-        Object.keys(phase.hosts).map((h) => lab.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
-      );
-      const start = Math.min(...times.map((t) => t.startTime.getTime()));
-      const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
-      console.log(`lab:   ${phase.id}: ${((end - start) / 1000).toFixed(1)} s on ${times.length} hosts`);
-    }
+    await logPhaseTimes(lab, handle.workflowId, result);
 
     const ctl = `docker exec etcd etcdctl${etcdctlTlsFlags(spec)} --endpoints=${spec.etcd.endpoints.join(',')}`;
     assert.ok(spec.etcd.tls && ctl.includes('--cacert='), 'etcd.tls is on by default');

@@ -6,7 +6,7 @@ import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
 import { BOOT_MARKER_COMMAND } from '../../src/activities/host/container-host';
 import { waitFor } from '../helpers/temporal';
 import { canRunLab } from '../helpers/lab';
-import { assertEtcdHealthy, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
+import { assertEtcdHealthy, logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
 const PHASES = ['preflight', 'runtime', 'etcd'];
 const MARKER = BOOT_MARKER_COMMAND;
@@ -51,15 +51,7 @@ describe(
         const result = await handle.result();
         const seconds = Math.round((Date.now() - started) / 1000);
         console.log(`lab: preflight+runtime+etcd on 6 hosts with one approved reboot: ${seconds} s`);
-        // Each phase's wall time: from its first host workflow's start to its last one's close.
-        for (const phase of result.phases) {
-          const times = await Promise.all(
-            Object.keys(phase.hosts).map((h) => lab.client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${h}`).describe()),
-          );
-          const start = Math.min(...times.map((t) => t.startTime.getTime()));
-          const end = Math.max(...times.map((t) => t.closeTime!.getTime()));
-          console.log(`lab:   ${phase.id}: ${((end - start) / 1000).toFixed(1)} s on ${times.length} hosts`);
-        }
+        await logPhaseTimes(lab, handle.workflowId, result);
 
         // Checked on the hosts, not through hakube.
         assert.notEqual(await sh('worknode02', MARKER), bootBefore, 'worknode02 did not reboot after approval');

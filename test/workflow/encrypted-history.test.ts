@@ -10,7 +10,7 @@ import { loadInventory } from '../../src/inventory/load';
 import { installWorkflowId, progressOf, startOrAttach } from '../../src/temporal/client';
 import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codec-server';
-import { fakeActivities } from '../helpers/fake-activities';
+import { fakeActivities, type FakeOptions } from '../helpers/fake-activities';
 import { writeInventory } from '../helpers/inventory';
 import { codecClient, startTestEnvironment, testCodec, waitFor, workflowBundle } from '../helpers/temporal';
 
@@ -43,16 +43,10 @@ async function rawHistory(workflowId: string) {
   return events;
 }
 
-const meta = (p: Payload, k: string) => (p.metadata?.[k] ? Buffer.from(p.metadata[k]!).toString() : undefined);
-const b64 = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('base64');
-
-test('no payload in the stored history holds the inventory in plain text; the codec server decodes it', { timeout: 120_000 }, async () => {
-  const file = writeInventory((doc) => doc.set('name', `vault${process.pid}`));
-  const spec = { ...loadInventory(file, { requireKeyFiles: true }).spec, verify: { ha: false } };
-  const secrets = [spec.name, ...spec.hosts.map((h) => h.address), spec.hosts[0].ssh.keyPath];
+/** A worker with fake activities and a client, both with one fresh codec key file. */
+async function codecWorkerAndClient(taskQueue: string, options: FakeOptions = {}) {
   const codec = testCodec();
-  const taskQueue = `enc-${process.pid}`;
-  const { activities, calls } = fakeActivities();
+  const { activities, calls } = fakeActivities(options);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -60,7 +54,18 @@ test('no payload in the stored history holds the inventory in plain text; the co
     activities,
     dataConverter: codec.dataConverter,
   });
-  const client = codecClient(env, codec.dataConverter);
+  return { codec, worker, calls, client: codecClient(env, codec.dataConverter) };
+}
+
+const meta = (p: Payload, k: string) => (p.metadata?.[k] ? Buffer.from(p.metadata[k]!).toString() : undefined);
+const b64 = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('base64');
+
+test('no payload in the stored history holds the inventory in plain text; the codec server decodes it', { timeout: 120_000 }, async () => {
+  const file = writeInventory((doc) => doc.set('name', `vault${process.pid}`));
+  const spec = { ...loadInventory(file, { requireKeyFiles: true }).spec, verify: { ha: false } };
+  const secrets = [spec.name, ...spec.hosts.map((h) => h.address), spec.hosts[0].ssh.keyPath];
+  const taskQueue = `enc-${process.pid}`;
+  const { codec, worker, client, calls } = await codecWorkerAndClient(taskQueue);
   await worker.runUntil(async () => {
     const { handle } = await startOrAttach(client, spec, { taskQueue });
     const result = await handle.result();
@@ -132,17 +137,8 @@ test('failure messages are stored encoded too; the operator still reads them', {
     ).spec,
     verify: { ha: false },
   };
-  const codec = testCodec();
   const taskQueue = `enc-fail-${process.pid}`;
-  const { activities } = fakeActivities({ failing: new Set(['installHaproxy@worknode01']) });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities,
-    dataConverter: codec.dataConverter,
-  });
-  const client = codecClient(env, codec.dataConverter);
+  const { worker, client } = await codecWorkerAndClient(taskQueue, { failing: new Set(['installHaproxy@worknode01']) });
   await worker.runUntil(async () => {
     const { handle } = await startOrAttach(client, spec, { taskQueue });
     await waitFor('the haproxy pause', async () => (await progressOf(handle)).status === 'paused', 60_000);
