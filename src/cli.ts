@@ -4,6 +4,7 @@ import { InventoryError } from './inventory/problems';
 import { planCommand } from './cli/plan-command';
 import { upCommand } from './cli/up-command';
 import { kubeconfigCommand, type KubeconfigOptions } from './cli/kubeconfig-command';
+import { resetCommand, type ResetOptions } from './cli/reset-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
@@ -36,9 +37,26 @@ program
   });
 
 program
+  .command('reset')
+  .description(
+    'undo the install on every host (or the hosts named): kubeadm reset, containers, CNI state, haproxy, etcd stopped, packages released',
+  )
+  .argument('[hosts...]', 'only these hosts')
+  .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
+  .option('-f, --file <cluster.yaml>', 'or the inventory')
+  .option('--wipe-etcd', "erase etcd's data on the masters (the cluster's state is lost)")
+  .option('--purge', 'purge the Kubernetes packages, haproxy and etcd instead of only releasing their hold')
+  .option('-y, --yes', "do not ask for the cluster's name (scripts)")
+  .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
+  .action(async (hosts: string[], opts: ResetOptions) => {
+    process.exitCode = await resetCommand(hosts, opts);
+  });
+
+program
   .command('kubeconfig')
   .description('copy the admin kubeconfig from the first master into a 0600 file (over SSH, never through Temporal)')
-  .addOption(inventoryOption())
+  .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
+  .option('-f, --file <cluster.yaml>', 'or the inventory')
   .option('-o, --out <file>', 'where to write it (default: ./<cluster>.kubeconfig)')
   .option('--server <url>', 'API server URL to put in it (default: https://<controlPlaneEndpoint>)')
   .option('--user <name>', 'instead: a personal client certificate for NAME (kubeadm kubeconfig user), so admins stop sharing admin.conf')

@@ -13,6 +13,7 @@ import { kubeadmSteps } from './steps/kubeadm';
 import { addonsSteps } from './steps/addons';
 import { haproxySteps } from './steps/haproxy';
 import { verifyHaSteps } from './steps/verify-ha';
+import { resetSteps } from './steps/reset';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -25,6 +26,7 @@ export const HOST_STEPS = {
   ...addonsSteps,
   ...haproxySteps,
   ...verifyHaSteps,
+  ...resetSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

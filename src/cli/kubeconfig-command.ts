@@ -1,10 +1,10 @@
-// hakube kubeconfig -f cluster.yaml [--out FILE] [--server URL] [--user NAME --group G --ttl 24h]
+// hakube kubeconfig -c NAME | -f cluster.yaml [--out FILE] [--server URL] [--user NAME --group G --ttl 24h]
 // The admin kubeconfig (or a personal one) copied over SSH straight into a 0600 file: it never passes
 // through Temporal (no workflow, no history), and its content is never printed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadInventory } from '../inventory/load';
+import { clusterSpec, type ClusterRef } from './cluster-ref';
 import { hostByName } from '../inventory/spec';
 import { HOST_PATHS, remotePath } from '../contracts/remote-files';
 import { SshPool } from '../activities/ssh/pool';
@@ -12,8 +12,7 @@ import { readFile } from '../activities/ssh/files';
 import { run } from '../activities/ssh/exec';
 import { shq } from '../activities/ssh/shell';
 
-export interface KubeconfigOptions {
-  file: string;
+export interface KubeconfigOptions extends ClusterRef {
   out?: string;
   server?: string;
   user?: string;
@@ -25,7 +24,6 @@ const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9@._:-]{0,63}$/;
 const DURATION = /^(\d+h)?(\d+m)?$/;
 
 export async function kubeconfigCommand(options: KubeconfigOptions): Promise<number> {
-  const { spec } = loadInventory(options.file, { requireKeyFiles: true });
   // Checked before any host is touched: these reach a root shell on the first master.
   if (options.user !== undefined && !USER_NAME.test(options.user))
     throw new Error(`--user "${options.user.slice(0, 64)}": use letters, digits and @ . _ : - (up to 64)`);
@@ -34,6 +32,7 @@ export async function kubeconfigCommand(options: KubeconfigOptions): Promise<num
   if (options.group?.length && !options.user) throw new Error('--group needs --user (the admin kubeconfig has its own groups)');
   const ttl = options.ttl ?? '24h';
   if (!DURATION.test(ttl) || ttl === '') throw new Error(`--ttl "${ttl.slice(0, 20)}": a duration such as 24h, 720h or 90m`);
+  const spec = await clusterSpec(options);
   const server = options.server ?? `https://${spec.controlPlaneEndpoint.value}`;
   if (!/^https:\/\/[A-Za-z0-9.:[\]-]+(\/.*)?$/.test(server)) throw new Error(`--server "${server.slice(0, 80)}": an https:// URL`);
   const out = path.resolve(

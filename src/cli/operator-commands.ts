@@ -1,26 +1,19 @@
-// hakube status | approve | retry | abort | worker: talk to a running install (or serve one).
+// hakube status | approve | retry | abort | worker: talk to the cluster's running operation (install,
+// reset, ...; the newest one for status), or serve them.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { loadInventory } from '../inventory/load';
-import { abort, approve, installHandle, progressOf, retry } from '../temporal/client';
+import { clusterName, type ClusterRef } from './cluster-ref';
+import { abort, approve, currentOperation, installHandle, OPERATION_NOUNS, progressOf, retry } from '../temporal/client';
 import { createWorker } from '../worker';
 import { openSession } from './session';
 import { resultSummary, statusTable } from './progress-view';
 
-export interface ClusterRef {
-  file?: string;
-  cluster?: string;
-}
+export type { ClusterRef };
 
-export function clusterName(ref: ClusterRef): string {
-  if (ref.cluster) return ref.cluster;
-  if (ref.file) return loadInventory(ref.file, { requireKeyFiles: false }).spec.name;
-  throw new Error('say which cluster: -c NAME or -f cluster.yaml');
-}
-
-async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof installHandle>) => Promise<T>): Promise<T> {
+async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof installHandle>, noun: string) => Promise<T>): Promise<T> {
   const session = await openSession({ startServer: false });
   try {
-    return await fn(installHandle(session.client, clusterName(ref)));
+    const { handle, operation } = await currentOperation(session.client, clusterName(ref));
+    return await fn(handle, OPERATION_NOUNS[operation]);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message, { cause: err });
     throw err;
@@ -30,14 +23,14 @@ async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof ins
 }
 
 export const statusCommand = (ref: ClusterRef) =>
-  withHandle(ref, async (handle) => {
+  withHandle(ref, async (handle, noun) => {
     const state = (await handle.describe()).status.name;
     if (state === 'COMPLETED') {
-      // A finished install answers from its history: no worker has to be running.
-      console.log(`install ${handle.workflowId}: completed\n${resultSummary(await handle.result())}`);
+      // A finished operation answers from its history: no worker has to be running.
+      console.log(`${noun} ${handle.workflowId}: completed\n${resultSummary(await handle.result())}`);
       return 0;
     }
-    if (state !== 'RUNNING') console.log(`install ${handle.workflowId}: ${state.toLowerCase()}`);
+    if (state !== 'RUNNING') console.log(`${noun} ${handle.workflowId}: ${state.toLowerCase()}`);
     try {
       console.log(statusTable(await progressOf(handle))); // queries are answered by a worker
     } catch (err) {
@@ -50,7 +43,7 @@ export const statusCommand = (ref: ClusterRef) =>
         return 0;
       }
       throw new Error(
-        `${(err as Error).message}: the install is running but no worker answers; run \`hakube up -f cluster.yaml\` or \`hakube worker\``,
+        `${(err as Error).message}: the ${noun} is running but no worker answers; run \`hakube up -f cluster.yaml\` or \`hakube worker\``,
         { cause: err },
       );
     }

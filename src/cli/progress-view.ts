@@ -25,7 +25,8 @@ export function progressChanges(previous: Progress | undefined, current: Progres
       if (hp.state === 'waiting-approval') lines.push(`   ${PAD} approve with \`hakube approve ${host} -c ${current.cluster}\` (or --all)`);
     }
   }
-  if (current.status !== previous?.status && current.status.startsWith('abort')) lines.push(`== install ${current.status}`);
+  if (current.status !== previous?.status && current.status.startsWith('abort'))
+    lines.push(`== ${current.operation ?? 'install'} ${current.status}`);
   return lines;
 }
 

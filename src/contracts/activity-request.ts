@@ -16,6 +16,16 @@ export interface HostRequest {
   /** Nothing changed earlier in this run: a check that disturbs the cluster (the HA check) is not
    * repeated when it passed before for the same hosts. */
   quiet?: boolean;
+  /** What the operator chose for this operation (`hakube reset --wipe-etcd --purge`). */
+  options?: OperationOptions;
+}
+
+/** The operator's choices for an operation, passed to every step of it. */
+export interface OperationOptions {
+  /** reset: erase etcd's data directory after stopping the member (the cluster's state is lost). */
+  wipeEtcd?: boolean;
+  /** reset: purge the Kubernetes packages and haproxy instead of only releasing their hold. */
+  purge?: boolean;
 }
 
 /** What a step did: `changed: false` means it found the host already as wanted. */

@@ -1,13 +1,28 @@
-// Starting, attaching to and talking to an install. Used by the CLI; no workflow logic here.
-import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+// Starting, attaching to and talking to a cluster's operations (install, reset, ...). Used by the
+// CLI; no workflow logic here.
+import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+
+const GRPC_NOT_FOUND = 5;
+import type { Payload } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { ClusterSpec } from '../inventory/spec';
 import type { installCluster } from '../workflows/install-cluster';
+import type { OperationInput } from '../workflows/engine/operation-run';
+import type { OperationId } from '../workflows/operations';
 import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type HostSelection } from '../workflows/messages';
 import type { Progress } from '../contracts/progress';
 import { connectionOptions, type TemporalSettings } from './settings';
 import { hakubeDataConverter } from './codec';
 
 export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
+/** One workflow id per cluster and operation (cluster names have no dots): hakube-lab, hakube-lab.reset. */
+export const operationWorkflowId = (cluster: string, operation: OperationId) =>
+  operation === 'install' ? installWorkflowId(cluster) : `${installWorkflowId(cluster)}.${operation}`;
+/** The workflow type of each operation (the worker registers them all from workflows/index.ts). */
+export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = { install: 'installCluster', reset: 'resetCluster' };
+/** What the CLI calls each operation in its messages. */
+export const OPERATION_NOUNS: Record<OperationId, string> = { install: 'install', reset: 'reset' };
+const OPERATION_IDS = Object.keys(OPERATION_WORKFLOW_TYPES) as OperationId[];
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(settings));
@@ -21,27 +36,92 @@ export interface StartOutcome {
   started: boolean;
 }
 
-/** One install per cluster: the workflow id is the cluster name, a running one is attached to. */
-export async function startOrAttach(
-  client: Client,
-  spec: ClusterSpec,
-  options: { taskQueue: string; autoApproveReboots?: boolean; onlyPhases?: string[] },
-): Promise<StartOutcome> {
-  const workflowId = installWorkflowId(spec.name);
-  const existing = client.workflow.getHandle<typeof installCluster>(workflowId);
-  try {
-    if ((await existing.describe()).status.name === 'RUNNING') return { handle: existing, started: false };
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
-  // USE_EXISTING also covers two `up`s racing: the second gets the first one's run.
-  const handle = await client.workflow.start<typeof installCluster>('installCluster', {
-    workflowId,
-    taskQueue: options.taskQueue,
-    args: [{ spec, autoApproveReboots: options.autoApproveReboots, onlyPhases: options.onlyPhases }],
+export interface StartOptions extends Omit<OperationInput, 'spec'> {
+  taskQueue: string;
+  /** Default: install. */
+  operation?: OperationId;
+}
+
+/**
+ * One operation at a time per cluster: the same operation already running is attached to; another
+ * one running (an install while a reset is asked for) is refused, naming it.
+ */
+export async function startOrAttach(client: Client, spec: ClusterSpec, options: StartOptions): Promise<StartOutcome> {
+  const { taskQueue, operation = 'install', ...input } = options;
+  const running = await runningOperation(client, spec.name);
+  if (running && running.operation !== operation)
+    throw new Error(
+      `cluster ${spec.name}: its ${OPERATION_NOUNS[running.operation]} is running (workflow ${running.handle.workflowId}); ` +
+        `wait for it to end, or stop it with \`hakube abort -c ${spec.name}\`, then run this again`,
+    );
+  if (running) return { handle: running.handle, started: false };
+  // USE_EXISTING also covers two commands racing: the second gets the first one's run.
+  const handle = await client.workflow.start<typeof installCluster>(OPERATION_WORKFLOW_TYPES[operation], {
+    workflowId: operationWorkflowId(spec.name, operation),
+    taskQueue,
+    args: [{ spec, ...input }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   return { handle, started: true };
+}
+
+interface OperationHandle {
+  operation: OperationId;
+  handle: WorkflowHandle<typeof installCluster>;
+  status: string;
+  startTime: Date;
+}
+
+/** Every operation of the cluster Temporal knows of, newest first. */
+async function operationsOf(client: Client, cluster: string): Promise<OperationHandle[]> {
+  const found = await Promise.all(
+    OPERATION_IDS.map(async (operation) => {
+      const handle = client.workflow.getHandle<typeof installCluster>(operationWorkflowId(cluster, operation));
+      try {
+        const d = await handle.describe();
+        return [{ operation, handle, status: d.status.name, startTime: d.startTime }];
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return [];
+        throw err;
+      }
+    }),
+  );
+  return found.flat().sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+}
+
+export async function runningOperation(client: Client, cluster: string): Promise<OperationHandle | undefined> {
+  return (await operationsOf(client, cluster)).find((o) => o.status === 'RUNNING');
+}
+
+/** What `status`, `approve`, `retry` and `abort` talk to: the running operation, else the newest. */
+export async function currentOperation(client: Client, cluster: string): Promise<OperationHandle> {
+  const all = await operationsOf(client, cluster);
+  const current = all.find((o) => o.status === 'RUNNING') ?? all[0];
+  if (!current)
+    throw new Error(`cluster ${cluster}: no operation of it is recorded in this Temporal (start one with \`hakube up -f cluster.yaml\`)`);
+  return current;
+}
+
+/**
+ * The inventory the cluster was last installed with, read from its install's history (decoded with
+ * the codec keys), for commands given only `-c NAME`.
+ */
+export async function recordedSpec(client: Client, cluster: string): Promise<ClusterSpec> {
+  const handle = client.workflow.getHandle(installWorkflowId(cluster));
+  let payloads: Payload[] | null | undefined;
+  try {
+    const history = await handle.fetchHistory();
+    payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  } catch (err) {
+    // fetchHistory reports an unknown id as the raw gRPC NOT_FOUND (5), not WorkflowNotFoundError.
+    if (!(err instanceof WorkflowNotFoundError) && !(isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) throw err;
+  }
+  if (!payloads?.length)
+    throw new Error(
+      `cluster ${cluster}: no install of it is recorded in this Temporal; give its inventory with -f cluster.yaml instead of -c`,
+    );
+  const [input] = (await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads)) as [OperationInput];
+  return input.spec;
 }
 
 export function installHandle(client: Client, cluster: string): WorkflowHandle<typeof installCluster> {

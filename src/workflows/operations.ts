@@ -12,6 +12,7 @@ import { joinMasters, joinWorkers } from './phases/join';
 import { haproxy } from './phases/haproxy';
 import { verifyHa } from './phases/verify-ha';
 import { dashboard, ingress } from './phases/addons';
+import { releasePackages, resetEtcd, resetNodes } from './phases/reset';
 
 export const INSTALL: readonly PhaseDeclaration[] = [
   preflight,
@@ -29,7 +30,10 @@ export const INSTALL: readonly PhaseDeclaration[] = [
   dashboard,
 ];
 
-export const OPERATIONS = { install: INSTALL } satisfies Record<string, readonly PhaseDeclaration[]>;
+/** `hakube reset`: every host back to before the install (see phases/reset.ts). */
+export const RESET: readonly PhaseDeclaration[] = [resetNodes, resetEtcd, releasePackages];
+
+export const OPERATIONS = { install: INSTALL, reset: RESET } satisfies Record<string, readonly PhaseDeclaration[]>;
 export type OperationId = keyof typeof OPERATIONS;
 
 export function phaseOf(operation: OperationId, id: string): PhaseDeclaration {

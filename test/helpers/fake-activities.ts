@@ -21,6 +21,8 @@ export interface Call {
   writes?: string[];
   /** The request's `quiet` (a disturbing check after a run that changed nothing). */
   quiet?: boolean;
+  /** The request's operation options (reset's --wipe-etcd, --purge). */
+  options?: HostRequest['options'];
 }
 
 export interface FakeOptions {
@@ -57,6 +59,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
         workflowId: Context.current().info.workflowExecution?.workflowId,
         writes: 'writes' in req ? req.writes : undefined,
         quiet: 'quiet' in req ? req.quiet : undefined,
+        options: 'options' in req ? req.options : undefined,
       };
       calls.push(call);
       const expected = options.rendezvous?.[name];

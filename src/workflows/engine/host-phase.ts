@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
-import type { HostRequest, StepResult } from '../../contracts/activity-request';
+import type { HostRequest, OperationOptions, StepResult } from '../../contracts/activity-request';
 import { compensationFor, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostProgress } from '../../contracts/progress';
@@ -35,6 +35,8 @@ export interface HostPhaseInput {
   autoApproveReboots: boolean;
   /** See HostRequest.quiet. */
   quiet?: boolean;
+  /** See HostRequest.options. */
+  options?: OperationOptions;
 }
 
 export const ABORTED = 'Aborted';
@@ -69,7 +71,7 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     return parent.signal(hostReportSignal, { phase, host, progress: { ...progress } });
   };
   const abortedError = () => ApplicationFailure.nonRetryable(`${phase} on ${host} aborted by the operator`, ABORTED);
-  const req: HostRequest = { spec, host, backupTag, ...(input.quiet && { quiet: true }) };
+  const req: HostRequest = { spec, host, backupTag, ...(input.quiet && { quiet: true }), ...(input.options && { options: input.options }) };
   let localUndo: Compensation[] = [];
 
   async function runActivity<T extends StepResult>(title: string, call: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
+import type { OperationOptions } from '../../contracts/activity-request';
 import { compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
@@ -29,6 +30,10 @@ export interface OperationInput {
   autoApproveReboots?: boolean;
   /** Run only these phases (e.g. re-run one phase, or prepare hosts without Kubernetes yet). */
   onlyPhases?: string[];
+  /** Only these hosts (e.g. `hakube reset HOST...`); every host of each phase when absent. */
+  hosts?: string[];
+  /** The operator's choices (e.g. reset's --wipe-etcd, --purge), passed to every step. */
+  options?: OperationOptions;
 }
 
 export const childWorkflowId = (parentId: string, phase: string, host: string) => `${parentId}/${phase}/${host}`;
@@ -50,7 +55,8 @@ export class OperationRun {
   ) {
     const { spec } = input;
     this.backupTag = `${spec.name}-${workflowInfo().runId.slice(0, 8)}`;
-    this.toRun = phasesToRun(operation, spec, input.onlyPhases);
+    // A phase none of the selected hosts take part in is left out (e.g. `reset worknode01`: no etcd).
+    this.toRun = phasesToRun(operation, spec, input.onlyPhases).filter((p) => this.hostsOf(p).length > 0);
     const runs = new Set(this.toRun.map((p) => p.id));
     this.progress = {
       cluster: spec.name,
@@ -62,7 +68,7 @@ export class OperationRun {
         id: p.id,
         title: p.title,
         state: runs.has(p.id) ? 'pending' : 'skipped',
-        hosts: Object.fromEntries((runs.has(p.id) ? p.hosts(spec) : []).map((h) => [h, { state: 'pending' as HostState }])),
+        hosts: Object.fromEntries((runs.has(p.id) ? this.hostsOf(p) : []).map((h) => [h, { state: 'pending' as HostState }])),
       })),
     };
   }
@@ -140,7 +146,7 @@ export class OperationRun {
   ): Promise<{ hosts: Record<string, HostPhaseResult> } | { failure: unknown }> {
     const p = this.progress.phases.find((x) => x.id === phase.id)!;
     p.state = 'running';
-    const hosts = phase.hosts(this.input.spec);
+    const hosts = this.hostsOf(phase);
     const outcomes: PromiseSettledResult<HostPhaseResult>[] = [];
     if (phase.fanout === 'parallel') outcomes.push(...(await Promise.allSettled(hosts.map((h) => this.runOnHost(phase, h, quiet)))));
     else
@@ -161,8 +167,15 @@ export class OperationRun {
     return { hosts: Object.fromEntries(hosts.map((h, i) => [h, (outcomes[i] as PromiseFulfilledResult<HostPhaseResult>).value])) };
   }
 
+  /** The phase's hosts, narrowed to the operator's selection when there is one. */
+  private hostsOf(phase: PhaseDeclaration): string[] {
+    const all = phase.hosts(this.input.spec);
+    const only = this.input.hosts;
+    return only ? all.filter((h) => only.includes(h)) : all;
+  }
+
   private runOnHost(phase: PhaseDeclaration, host: string, quiet: boolean): Promise<HostPhaseResult> {
-    const { spec, autoApproveReboots } = this.input;
+    const { spec, autoApproveReboots, options } = this.input;
     return executeChild(hostPhase, {
       workflowId: childWorkflowId(this.self, phase.id, host),
       args: [
@@ -174,6 +187,7 @@ export class OperationRun {
           backupTag: this.backupTag,
           autoApproveReboots: !!autoApproveReboots,
           ...(quiet && { quiet }),
+          ...(options && { options }),
         },
       ],
     });

@@ -1,0 +1,66 @@
+// hakube reset -c NAME | -f cluster.yaml [HOST...] [--wipe-etcd] [--purge] [--yes]: every host (or the
+// ones named) back to before the install, as the reset workflow (phases/reset.ts), after the operator
+// typed the cluster's name.
+import { loadInventory } from '../inventory/load';
+import type { ClusterSpec } from '../inventory/spec';
+import { recordedSpec } from '../temporal/client';
+import { etcdDataDir } from '../contracts/remote-files';
+import { runOperation } from './operation-runner';
+import { confirmByName } from './confirm';
+import { resultSummary } from './progress-view';
+
+export interface ResetOptions {
+  cluster?: string;
+  file?: string;
+  wipeEtcd?: boolean;
+  purge?: boolean;
+  yes?: boolean;
+  detach?: boolean;
+}
+
+export async function resetCommand(hosts: string[], options: ResetOptions): Promise<number> {
+  if (!options.cluster === !options.file) throw new Error('say which cluster: -c NAME (as installed) or -f cluster.yaml');
+  const fromFile = options.file ? loadInventory(options.file, { requireKeyFiles: true }).spec : undefined;
+  let spec: ClusterSpec | undefined;
+  return runOperation(
+    async (session) => {
+      spec = fromFile ?? (await recordedSpec(session.client, options.cluster!));
+      const unknown = hosts.filter((h) => !spec!.hosts.some((x) => x.name === h));
+      if (unknown.length)
+        throw new Error(
+          `${unknown.join(', ')}: not a host of cluster ${spec.name} (its hosts: ${spec.hosts.map((h) => h.name).join(', ')})`,
+        );
+      return spec;
+    },
+    {
+      operation: 'reset',
+      ...(hosts.length && { hosts }),
+      options: { wipeEtcd: !!options.wipeEtcd, purge: !!options.purge },
+      detach: options.detach,
+      async beforeStart() {
+        const s = spec!;
+        const targets = hosts.length ? hosts : s.hosts.map((h) => h.name);
+        const masters = targets.filter((h) => s.masters.includes(h));
+        const ok = await confirmByName(
+          s.name,
+          [
+            `hakube reset of cluster ${s.name} on ${targets.join(', ')}:`,
+            '  kubeadm reset -f, containers removed through the CRI, CNI configuration, Calico interfaces and rules removed',
+            `  haproxy stopped and its config removed on the workers${options.purge ? ', then purged' : ''}`,
+            masters.length
+              ? `  etcd stopped on ${masters.join(', ')}${options.wipeEtcd ? `; its data (${etcdDataDir(s.name)}) ERASED: the cluster's state is lost` : ' (its data kept; --wipe-etcd erases it)'}`
+              : '',
+            `  Kubernetes packages ${options.purge ? 'PURGED' : 'released from their hold (--purge removes them)'}; the container runtime stays`,
+          ].filter(Boolean),
+          options.yes,
+        );
+        return ok ? undefined : 1;
+      },
+      onCompleted(result, link) {
+        console.log(`\nCluster ${spec!.name} reset.\n${resultSummary(result)}`);
+        console.log(`\`hakube up -f cluster.yaml\` installs it again on the same hosts.`);
+        if (link) console.log(`history: ${link}`);
+      },
+    },
+  );
+}
