@@ -3,7 +3,9 @@
 # flags are the configuration. HTTPS with the kubeadm-issued serving certificate, objects in the external
 # etcd cluster, client-certificate / bootstrap-token / ServiceAccount-token authentication, a small RBAC,
 # node heartbeats through Leases (Ready turns Unknown after the node monitor grace period, the node
-# lifecycle controller's job), CSR signing for kubelet TLS bootstrap, TokenRequest/TokenReview.
+# lifecycle controller's job), CSR signing for kubelet TLS bootstrap, TokenRequest/TokenReview, PATCH,
+# label/field selectors, the pods the controllers would make (bound to nodes, rescheduled after an
+# eviction), the eviction subresource with PodDisruptionBudgets, a deleted Node's Lease and pods removed.
 import hashlib
 import ipaddress
 import json
@@ -15,6 +17,7 @@ import ssl
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -26,6 +29,16 @@ from resources import BUILTIN, from_crd, storage_key  # noqa: E402
 import standin_common as c  # noqa: E402
 
 NODE_MONITOR_GRACE_SECONDS = 50  # kube-controller-manager --node-monitor-grace-period default since 1.32
+TAINT_TOLERATION_SECONDS = 300  # DefaultTolerationSeconds: pods leave a not-ready/unreachable node after 5 min
+STARTUP_SECONDS = 5  # a newly bound pod turns Ready this long after binding (its containers starting)
+PDB_DELETION_TIMEOUT = 120  # disruption controller: an evicted pod counts as disrupted this long at most
+STANDIN_PREFIX = "/registry/lab-standin"  # the stand-in controllers' own records in etcd
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+FIELD_LABELS = {  # field selectors the API server accepts, besides metadata.name and metadata.namespace
+    "pods": {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
+             "status.phase", "status.podIP", "status.nominatedNodeName"},
+    "nodes": {"spec.unschedulable"}, "secrets": {"type"}, "namespaces": {"status.phase"},
+}
 ADMIN_GROUPS = {"system:masters", "kubeadm:cluster-admins"}
 BOOTSTRAP_TOKEN = re.compile(r"^([a-z0-9]{6})\.([a-z0-9]{16})$")
 
@@ -45,10 +58,38 @@ def read_flags(manifest_path):
     return flags
 
 
+def parse_field_selector(plural, text):
+    reqs = []
+    for part in [x for x in (text or "").split(",") if x]:
+        m = re.fullmatch(r"([\w.]+)\s*(==|=|!=)\s*(.*)", part)
+        if not m:
+            raise Status(400, "BadRequest", f"invalid selector: '{text}'; can't understand '{part}'")
+        if m.group(1) not in {"metadata.name", "metadata.namespace"} | FIELD_LABELS.get(plural, set()):
+            raise Status(400, "BadRequest", f'field label not supported: {m.group(1)}')
+        reqs.append((m.group(1), m.group(2) == "!=", m.group(3)))
+    return reqs
+
+
+def fields_match(reqs, obj):
+    for path, negate, want in reqs:
+        value = obj
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        text = "" if value is None else ("true" if value is True else "false" if value is False else str(value))
+        if (text == want) == negate:
+            return False
+    return True
+
+
+def pod_ready(pod):
+    return any(x.get("type") == "Ready" and x.get("status") == "True" for x in (pod.get("status") or {}).get("conditions") or [])
+
+
 class Status(Exception):
-    def __init__(self, code, reason, message, details=None):
+    def __init__(self, code, reason, message, details=None, headers=None):
         super().__init__(message)
         self.code, self.reason, self.message, self.details = code, reason, message, details or {}
+        self.headers = headers or {}
 
     def body(self):
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
@@ -90,6 +131,10 @@ class Api:
                      for g, v, p, k, ns in self.kinds() if g == group and v == version]
         if not resources:
             raise Status(404, "NotFound", "the server could not find the requested resource")
+        if group == "" and version == "v1":  # the subresources the stand-in serves (kubectl drain looks for pods/eviction)
+            resources += [{"name": "pods/eviction", "singularName": "", "namespaced": True, "group": "policy", "version": "v1", "kind": "Eviction", "verbs": ["create"]},
+                          {"name": "serviceaccounts/token", "singularName": "", "namespaced": True, "group": "authentication.k8s.io", "version": "v1",
+                           "kind": "TokenRequest", "verbs": ["create"]}]
         return {"kind": "APIResourceList", "groupVersion": f"{group}/{version}" if group else version, "resources": resources}
 
     # ------------------------------------------------------------------ bootstrap
@@ -164,13 +209,20 @@ class Api:
     def get(self, group, plural, namespace, name):
         obj, rev = self.store.get(storage_key(group, plural, namespace, name))
         if obj is None:
+            if group == "" and plural == "pods" and namespace:
+                pod = next((p for p in self.workload_pods(namespace) if p["metadata"]["name"] == name), None)
+                if pod:
+                    return pod
             raise not_found(plural, group, name)
         return self.present(group, plural, obj, rev)
 
-    def list(self, group, version, plural, kind, namespace):
+    def list(self, group, version, plural, kind, namespace, label_selector="", field_selector=""):
+        labels = c.parse_label_selector(label_selector) if label_selector else []
+        fields = parse_field_selector(plural, field_selector)
         items = [self.present(group, plural, o, r) for o, r in self.store.list(storage_key(group, plural, namespace))]
         if group == "" and plural == "pods":
-            items += self.workload_pods(namespace)
+            items = sorted(items + self.workload_pods(namespace), key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]))
+        items = [o for o in items if c.labels_match(labels, o["metadata"].get("labels")) and fields_match(fields, o)]
         return {"apiVersion": f"{group}/{version}" if group else version, "kind": f"{kind}List", "metadata": {}, "items": items}
 
     def present(self, group, plural, obj, rev):
@@ -179,10 +231,13 @@ class Api:
             self.node_conditions(obj)
         if plural == "configmaps" and obj["metadata"].get("namespace") == "kube-public" and obj["metadata"]["name"] == "cluster-info":
             self.sign_cluster_info(obj)
+        if plural == "poddisruptionbudgets":
+            self.pdb_present(obj)
         return obj
 
-    def node_conditions(self, node):
-        lease, _ = self.store.get(storage_key("coordination.k8s.io", "leases", "kube-node-lease", node["metadata"]["name"]))
+    def node_conditions(self, node, lease=False):
+        if lease is False:
+            lease, _ = self.store.get(storage_key("coordination.k8s.io", "leases", "kube-node-lease", node["metadata"]["name"]))
         renew = lease and lease["spec"].get("renewTime")
         fresh = bool(renew) and time.time() - c.parse_rfc3339(renew) < NODE_MONITOR_GRACE_SECONDS
         cond = {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status (lab stand-in)"} if fresh else \
@@ -202,35 +257,362 @@ class Api:
             if data.get("usage-bootstrap-signing") == "true" and not self.expired(data.get("expiration")):
                 cm["data"][f"jws-kubeconfig-{data['token-id']}"] = c.jws_detached_hs256(kubeconfig, data["token-id"], data["token-secret"])
 
-    def workload_pods(self, namespace):
-        """Pods the controllers would make (stand-in: listed, never run): one per node for DaemonSets,
-        replicas for Deployments, the API server's static pod on each control-plane node."""
-        nodes = [self.present("", "nodes", o, r) for o, r in self.store.list(storage_key("", "nodes", None))]
-        ready = {n["metadata"]["name"]: any(x["type"] == "Ready" and x["status"] == "True" for x in n["status"]["conditions"]) for n in nodes}
-        control_plane = {n["metadata"]["name"] for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"].get("labels", {})}
-        workers = [n for n in ready if n not in control_plane] or list(ready)
-        pods = []
+    # ------------------------------------------------------------------ the controllers' pods (listed, never run)
+    # What the ReplicaSet/DaemonSet controllers, the scheduler, pod GC and the taint manager would do, computed
+    # from the nodes, their Leases and stand-in records in etcd (under /registry/lab-standin/): where each
+    # Deployment replica is bound (kept until it is evicted or deleted, its node goes, or its node has been
+    # unreachable for 5 min), and how often a DaemonSet or mirror pod was recreated.
+    def node_snapshot(self):
+        leases = {x["metadata"]["name"]: x for x, _ in self.store.list(storage_key("coordination.k8s.io", "leases", "kube-node-lease"))}
+        nodes = {}
+        for n, _ in self.store.list(storage_key("", "nodes", None)):
+            meta = n["metadata"]
+            renew = (leases.get(meta["name"]) or {}).get("spec", {}).get("renewTime")
+            silent = time.time() - c.parse_rfc3339(renew or meta["creationTimestamp"])
+            nodes[meta["name"]] = {
+                "name": meta["name"], "uid": meta.get("uid", ""), "created": meta["creationTimestamp"],
+                "ready": bool(renew) and silent < NODE_MONITOR_GRACE_SECONDS, "silent": silent,
+                "unschedulable": bool((n.get("spec") or {}).get("unschedulable")),
+                "cp": "node-role.kubernetes.io/control-plane" in (meta.get("labels") or {}),
+                "ip": next((a["address"] for a in (n.get("status") or {}).get("addresses", []) if a["type"] == "InternalIP"), "")}
+        return nodes
 
-        def pod(ns, name, node, owner_kind, template):
-            containers = (template.get("spec") or {}).get("containers") or [{"name": "main"}]
-            up = ready.get(node, False)
-            pods.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": (template.get("metadata") or {}).get("labels", {}),
-                         "annotations": {"lab-standin": "listed, not run"}, "ownerReferences": [{"kind": owner_kind}], "creationTimestamp": c.now_rfc3339(-60)},
-                         "spec": {"nodeName": node, "containers": containers},
-                         "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True" if up else "False"}],
-                                    "containerStatuses": [{"name": x["name"], "ready": up, "restartCount": 0} for x in containers]}})
+    @staticmethod
+    def scheduling_pool(nodes):
+        """Stand-in for taints: workload replicas go to the non-control-plane nodes (to the control-plane
+        nodes only in a cluster that has no other), and of those to the Ready, not cordoned ones."""
+        workers = [n for n in nodes.values() if not n["cp"]]
+        pool = workers or list(nodes.values())
+        return {n["name"] for n in pool}, sorted(n["name"] for n in pool if n["ready"] and not n["unschedulable"])
+
+    @staticmethod
+    def unschedulable_message(nodes):
+        pool, _ = Api.scheduling_pool(nodes)
+        reasons = {}
+        for n in nodes.values():
+            why = "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }" if n["name"] not in pool else \
+                "node(s) had untolerated taint {node.kubernetes.io/unreachable: }" if not n["ready"] else "node(s) were unschedulable"
+            reasons[why] = reasons.get(why, 0) + 1
+        total = len(nodes)
+        if not total:
+            return "no nodes available to schedule pods"
+        return f"0/{total} nodes are available: {', '.join(sorted(f'{v} {k}' for k, v in reasons.items()))}. " \
+               f"preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+
+    def plan_replicas(self, dep, rec, nodes, now):
+        """One Deployment's pods: pod GC (node gone), taint-based eviction (node unreachable past the 300 s
+        default toleration), the ReplicaSet controller (scale to replicas, newest/pending removed first) and
+        the scheduler (pending pods bound to the schedulable node with the fewest replicas)."""
+        uid, name = dep["metadata"]["uid"], dep["metadata"]["name"]
+        pool, candidates = self.scheduling_pool(nodes)
+        pods = []
+        for p in rec["pods"]:
+            node = nodes.get(p["node"]) if p["node"] else None
+            if p["node"] and (node is None or node["silent"] >= NODE_MONITOR_GRACE_SECONDS + TAINT_TOLERATION_SECONDS or p["node"] not in pool):
+                continue
+            pods.append(p)
+        replicas = (dep.get("spec") or {}).get("replicas")
+        replicas = 1 if replicas is None else int(replicas)
+
+        def keep_rank(p):
+            return (bool(p["node"]), bool(p["node"]) and nodes[p["node"]]["ready"], -c.parse_rfc3339(p["created"]))
+        while len(pods) > replicas:
+            pods.remove(min(pods, key=keep_rank))
+        while len(pods) < replicas:
+            rec["seq"] += 1
+            seq = rec["seq"]
+            pods.append({"name": f"{name}-{short_hash(uid, 10)}-{short_hash(f'{uid}/{seq}', 5)}", "node": "", "created": now, "bound": ""})
+        counts = {}
+        for p in pods:
+            if p["node"]:
+                counts[p["node"]] = counts.get(p["node"], 0) + 1
+        for p in pods:
+            if not p["node"] and candidates:
+                best = min(candidates, key=lambda n: (counts.get(n, 0), n))
+                p["node"], p["bound"] = best, now
+                counts[best] = counts.get(best, 0) + 1
+        rec["pods"] = pods
+        return rec
+
+    def replicas_of(self, dep, nodes, mutate=None):
+        """The Deployment's pod record, reconciled and written back (compare-and-swap, so API servers and
+        parallel evictions do not undo each other); mutate(record) runs first, inside the same swap."""
+        ns, name, uid = dep["metadata"]["namespace"], dep["metadata"]["name"], dep["metadata"]["uid"]
+        key = f"{STANDIN_PREFIX}/replicasets/{ns}/{name}"
+        for _ in range(20):
+            rec, rev = self.store.get(key)
+            fresh = not (rec and rec.get("uid") == uid)
+            work = {"namespace": ns, "name": name, "uid": uid, "seq": 0, "pods": []} if fresh else json.loads(json.dumps(rec))
+            result = mutate(work) if mutate else None
+            # the first pods date from the Deployment's creation (the record is written when pods are first listed)
+            planned = self.plan_replicas(dep, work, nodes, dep["metadata"]["creationTimestamp"] if fresh else c.now_rfc3339())
+            if planned == rec or self.store.cas(key, planned, rev):
+                return planned, result
+        raise Status(409, "Conflict", f'Operation cannot be fulfilled on deployments.apps "{name}": the object has been modified; please apply your changes to the latest version and try again')
+
+    def recreations(self, namespace):
+        rec, rev = self.store.get(f"{STANDIN_PREFIX}/recreated/{namespace}")
+        return rec or {}, rev
+
+    def bump_recreation(self, namespace, ident):
+        """A DaemonSet pod or a mirror pod deleted/evicted: its controller (the DaemonSet controller, the
+        kubelet) makes it again at once: a new name (DaemonSet) or a new uid (mirror pod)."""
+        key = f"{STANDIN_PREFIX}/recreated/{namespace}"
+        for _ in range(20):
+            rec, rev = self.store.get(key)
+            rec = rec or {}
+            rec[ident] = {"gen": rec.get(ident, {}).get("gen", 0) + 1, "at": c.now_rfc3339()}
+            if self.store.cas(key, rec, rev):
+                return
+        raise Status(409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again")
+
+    def make_pod(self, ns, name, uid, node, owner, template, created, started, nodes, annotations=None, extra_labels=None):
+        """A Pod object as the API would return it for a pod the controllers made."""
+        spec = json.loads(json.dumps((template.get("spec") or {})))
+        spec.setdefault("containers", [{"name": "main"}])
+        info = nodes.get(node) if node else None
+        meta = {"name": name, "namespace": ns, "uid": uid, "creationTimestamp": created,
+                "labels": {**((template.get("metadata") or {}).get("labels") or {}), **(extra_labels or {})},
+                "annotations": {"lab-standin": "listed, not run", **(annotations or {})}, "ownerReferences": [owner]}
+        if not node:
+            status = {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                                                          "message": self.unschedulable_message(nodes)}], "qosClass": "BestEffort"}
+            return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+        spec["nodeName"] = node
+        ready = bool(info and info["ready"]) and time.time() - c.parse_rfc3339(started) >= STARTUP_SECONDS
+        flag = "True" if ready else "False"
+        ip = (info or {}).get("ip", "")
+        status = {"phase": "Running",
+                  "conditions": [{"type": "PodReadyToStartContainers", "status": "True"}, {"type": "Initialized", "status": "True"},
+                                 {"type": "Ready", "status": flag}, {"type": "ContainersReady", "status": flag}, {"type": "PodScheduled", "status": "True"}],
+                  "hostIP": ip, "hostIPs": [{"ip": ip}] if ip else [], "startTime": started, "qosClass": "BestEffort",
+                  "containerStatuses": [{"name": x.get("name", "main"), "image": x.get("image", ""), "ready": ready, "started": True,
+                                         "restartCount": 0, "state": {"running": {"startedAt": started}}} for x in spec["containers"]]}
+        if spec.get("hostNetwork") and ip:
+            status["podIP"], status["podIPs"] = ip, [{"ip": ip}]
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
+
+    def workload_pods(self, namespace, nodes=None):
+        """Pods the controllers would make (stand-in: listed, never run): one per node for DaemonSets (also on
+        cordoned nodes: DaemonSet pods tolerate node.kubernetes.io/unschedulable), replicas for Deployments
+        (bound to schedulable nodes, Pending when none is left), the API server's mirror pod on each
+        control-plane node."""
+        nodes = self.node_snapshot() if nodes is None else nodes
+        pods = []
+        recreated = {}
+
+        def recreation(ns, ident):
+            if ns not in recreated:
+                recreated[ns] = self.recreations(ns)[0]
+            return recreated[ns].get(ident) or {"gen": 0}
 
         for ds, _ in self.store.list(storage_key("apps", "daemonsets", namespace)):
-            for n in ready:
-                pod(ds["metadata"]["namespace"], f"{ds['metadata']['name']}-{short_hash(ds['metadata']['uid'] + n, 5)}", n, "DaemonSet", ds["spec"]["template"])
+            meta = ds["metadata"]
+            owner = {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": meta["name"], "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}
+            for n in sorted(nodes):
+                r = recreation(meta["namespace"], f"ds/{meta['name']}/{n}")
+                seed = meta["uid"] + n + (f"#{r['gen']}" if r["gen"] else "")
+                created = r.get("at") or max(meta["creationTimestamp"], nodes[n]["created"])
+                name = f"{meta['name']}-{short_hash(seed, 5)}"
+                pods.append(self.make_pod(meta["namespace"], name, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)), n, owner, ds["spec"]["template"],
+                                          created, r.get("at") or created if r["gen"] else "1970-01-01T00:00:00Z", nodes,
+                                          extra_labels={"controller-revision-hash": short_hash(meta["uid"], 10), "pod-template-generation": "1"}))
+        deployments = {}
         for dep, _ in self.store.list(storage_key("apps", "deployments", namespace)):
-            for i in range(dep["spec"].get("replicas", 1)):
-                node = workers[i % len(workers)] if workers else ""
-                pod(dep["metadata"]["namespace"], f"{dep['metadata']['name']}-{short_hash(dep['metadata']['uid'], 10)}-{short_hash(str(i), 5)}", node, "ReplicaSet", dep["spec"]["template"])
+            meta = dep["metadata"]
+            deployments[(meta["namespace"], meta["name"])] = True
+            rec, _ = self.replicas_of(dep, nodes)
+            rs = f"{meta['name']}-{short_hash(meta['uid'], 10)}"
+            owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs, "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, meta["uid"] + "/rs")),
+                     "controller": True, "blockOwnerDeletion": True}
+            for p in rec["pods"]:
+                pods.append(self.make_pod(meta["namespace"], p["name"], str(uuid.uuid5(uuid.NAMESPACE_URL, f"{meta['uid']}/{p['name']}")), p["node"], owner,
+                                          dep["spec"]["template"], p["created"], p["bound"], nodes, extra_labels={"pod-template-hash": short_hash(meta["uid"], 10)}))
+        prefix = f"{STANDIN_PREFIX}/replicasets/{namespace + '/' if namespace else ''}"
+        for rec, rev in self.store.list(prefix):  # garbage collection: the Deployment is gone, so are its pods
+            if (rec.get("namespace"), rec.get("name")) not in deployments:
+                self.store.cas_delete(f"{STANDIN_PREFIX}/replicasets/{rec.get('namespace')}/{rec.get('name')}", rev)
         if namespace in (None, "kube-system"):
-            for n in sorted(control_plane):
-                pod("kube-system", f"kube-apiserver-{n}", n, "Node", {"spec": {"containers": [{"name": "kube-apiserver"}]}})
+            for n in sorted(x for x in nodes if nodes[x]["cp"]):
+                r = recreation("kube-system", f"mirror/{n}")
+                info = nodes[n]
+                config_hash = short_hash(n + "kube-apiserver", 16)
+                owner = {"apiVersion": "v1", "kind": "Node", "name": n, "uid": info["uid"], "controller": True}
+                template = {"metadata": {"labels": {"component": "kube-apiserver", "tier": "control-plane"}},
+                            "spec": {"hostNetwork": True, "priorityClassName": "system-node-critical", "priority": 2000001000,
+                                     "containers": [{"name": "kube-apiserver", "image": f"lab-standin.invalid/kube-apiserver:{c.VERSION}"}]}}
+                annotations = {MIRROR_ANNOTATION: config_hash, "kubernetes.io/config.hash": config_hash, "kubernetes.io/config.source": "file",
+                               "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": f"{info['ip']}:6443"}
+                created = r.get("at") or info["created"]
+                pods.append(self.make_pod("kube-system", f"kube-apiserver-{n}", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{info['uid']}/mirror/{r['gen']}")), n,
+                                          owner, template, created, "1970-01-01T00:00:00Z", nodes, annotations=annotations))
         return pods
+
+    def remove_pod(self, pod, nodes=None):
+        """A pod deleted (directly or by an eviction): what its controller does next."""
+        meta = pod["metadata"]
+        if "lab-standin" not in (meta.get("annotations") or {}):  # a Pod object created through the API
+            self.store.delete(storage_key("", "pods", meta["namespace"], meta["name"]))
+            return
+        owner = next((o for o in meta.get("ownerReferences") or [] if o.get("controller")), {})
+        node = (pod.get("spec") or {}).get("nodeName", "")
+        if owner.get("kind") == "ReplicaSet":
+            dep_name = owner["name"].rsplit("-", 1)[0]
+            dep, _ = self.store.get(storage_key("apps", "deployments", meta["namespace"], dep_name))
+            if dep:
+                def drop(rec):
+                    rec["pods"] = [p for p in rec["pods"] if p["name"] != meta["name"]]
+                self.replicas_of(dep, self.node_snapshot() if nodes is None else nodes, drop)
+        elif owner.get("kind") == "DaemonSet":
+            self.bump_recreation(meta["namespace"], f"ds/{owner['name']}/{node}")
+        elif owner.get("kind") == "Node":
+            self.bump_recreation(meta["namespace"], f"mirror/{node}")
+
+    # ------------------------------------------------------------------ PodDisruptionBudgets and eviction
+    def pdb_status(self, pdb, pods, disrupted):
+        """The disruption controller's status for a PDB: expected/desired/current healthy pods, disruptions
+        allowed; None for a failed sync (a pod without a scalable controller under a percentage or
+        maxUnavailable budget)."""
+        spec = pdb.get("spec") or {}
+        reqs = c.selector_requirements(spec.get("selector"))
+        matched = [p for p in pods if reqs and c.labels_match(reqs, p["metadata"].get("labels"))] if reqs is not None else []
+        if spec.get("selector") == {}:  # policy/v1: an empty selector selects every pod of the namespace
+            matched = list(pods)
+
+        def expected_scale():
+            scales = {}
+            for p in matched:
+                owner = next((o for o in p["metadata"].get("ownerReferences") or [] if o.get("controller")), None)
+                if not owner:
+                    continue
+                if owner.get("kind") != "ReplicaSet" or owner["uid"] not in self._rs_scales(p["metadata"]["namespace"]):
+                    raise ValueError(f'found no controllers for pod "{p["metadata"]["name"]}"')
+                scales[owner["uid"]] = self._rs_scales(p["metadata"]["namespace"])[owner["uid"]]
+            return sum(scales.values())
+
+        def scaled(value, total):
+            if isinstance(value, int):
+                return value
+            if not re.fullmatch(r"\d+%", str(value)):
+                raise ValueError("invalid value for IntOrString: invalid type: string is not a percentage")
+            return -(-int(str(value)[:-1]) * total // 100)
+        try:
+            if spec.get("maxUnavailable") is not None:
+                expected = expected_scale()
+                desired = max(0, expected - scaled(spec["maxUnavailable"], expected))
+            elif spec.get("minAvailable") is not None:
+                if isinstance(spec["minAvailable"], int):
+                    desired, expected = spec["minAvailable"], len(matched)
+                else:
+                    expected = expected_scale()
+                    desired = scaled(spec["minAvailable"], expected)
+            else:
+                desired = expected = 0
+        except ValueError as e:
+            return {"error": str(e)}
+        now = time.time()
+        healthy = sum(1 for p in matched if pod_ready(p) and not (p["metadata"]["name"] in disrupted and
+                                                                   now - c.parse_rfc3339(disrupted[p["metadata"]["name"]]) < PDB_DELETION_TIMEOUT))
+        allowed = healthy - desired
+        if expected <= 0 or allowed <= 0:
+            allowed = 0
+        return {"currentHealthy": healthy, "desiredHealthy": desired, "expectedPods": expected, "disruptionsAllowed": allowed}
+
+    def _rs_scales(self, namespace):
+        """ReplicaSet uid (of the stand-in's Deployment pods) -> the Deployment's replicas."""
+        out = {}
+        for dep, _ in self.store.list(storage_key("apps", "deployments", namespace)):
+            replicas = (dep.get("spec") or {}).get("replicas")
+            out[str(uuid.uuid5(uuid.NAMESPACE_URL, dep["metadata"]["uid"] + "/rs"))] = 1 if replicas is None else int(replicas)
+        return out
+
+    def pods_of(self, namespace, nodes=None):
+        stored = [self.present("", "pods", o, r) for o, r in self.store.list(storage_key("", "pods", namespace))]
+        return stored + self.workload_pods(namespace, nodes)
+
+    def pdb_disruptions(self, pdb):
+        rec, rev = self.store.get(f"{STANDIN_PREFIX}/pdb-disruptions/{pdb['metadata']['namespace']}/{pdb['metadata']['name']}")
+        return (rec or {}).get("disruptedPods") or {}, rev
+
+    def pdb_present(self, pdb, pods=None):
+        disrupted, _ = self.pdb_disruptions(pdb)
+        pods = self.pods_of(pdb["metadata"]["namespace"]) if pods is None else pods
+        st = self.pdb_status(pdb, pods, disrupted)
+        gen = pdb["metadata"].setdefault("generation", 1)
+        if "error" in st:
+            cond = {"type": "DisruptionAllowed", "status": "False", "reason": "SyncFailed", "message": st["error"], "observedGeneration": 0}
+            pdb["status"] = {"observedGeneration": 0, "disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0, "conditions": [cond]}
+            return st
+        ok = st["disruptionsAllowed"] > 0
+        cond = {"type": "DisruptionAllowed", "status": "True" if ok else "False", "reason": "SufficientPods" if ok else "InsufficientPods",
+                "message": "", "observedGeneration": gen, "lastTransitionTime": pdb["metadata"].get("creationTimestamp")}
+        pdb["status"] = {"observedGeneration": gen, **st, "conditions": [cond]}
+        names = {p["metadata"]["name"] for p in pods}  # the controller drops entries of pods that are gone
+        fresh = {k: v for k, v in disrupted.items() if k in names and time.time() - c.parse_rfc3339(v) < PDB_DELETION_TIMEOUT}
+        if fresh:
+            pdb["status"]["disruptedPods"] = fresh
+        return st
+
+    def evict(self, namespace, name, body, dry_run):
+        """POST pods/NAME/eviction (policy/v1 Eviction): the pod is deleted unless a PodDisruptionBudget
+        would be violated (429), as pkg/registry/core/pod/storage/eviction.go decides."""
+        if (body.get("metadata") or {}).get("name") != name:
+            raise Status(400, "BadRequest", "name in URL does not match name in Eviction object")
+        options = body.get("deleteOptions") or {}
+        dry_run = dry_run or "All" in (options.get("dryRun") or [])
+        success = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+        for _ in range(20):
+            nodes = self.node_snapshot()
+            pods = self.pods_of(namespace, nodes)
+            pod = next((p for p in pods if p["metadata"]["name"] == name), None)
+            if pod is None:
+                raise not_found("pods", "", name)
+            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed", "Pending") or pod["metadata"].get("deletionTimestamp"):
+                if not dry_run:
+                    self.remove_pod(pod, nodes)
+                return success
+            pdbs = []
+            for pdb, rev in self.store.list(storage_key("policy", "poddisruptionbudgets", namespace)):
+                sel = (pdb.get("spec") or {}).get("selector")
+                reqs = c.selector_requirements(sel)
+                if sel == {} or (reqs and c.labels_match(reqs, pod["metadata"].get("labels"))):
+                    pdbs.append(pdb)
+            if len(pdbs) > 1:
+                return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                        "message": "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.", "code": 500}
+            if not pdbs:
+                if not dry_run:
+                    self.remove_pod(pod, nodes)
+                return success
+            pdb = pdbs[0]
+            disrupted, rev = self.pdb_disruptions(pdb)
+            st = self.pdb_status(pdb, pods, disrupted)
+            ready = pod_ready(pod)
+            policy = (pdb.get("spec") or {}).get("unhealthyPodEvictionPolicy", "IfHealthyBudget")
+            if not ready and (policy == "AlwaysAllow" or ("error" not in st and st["currentHealthy"] >= st["desiredHealthy"] and st["desiredHealthy"] > 0)):
+                if not dry_run:
+                    self.remove_pod(pod, nodes)
+                return success
+            if "error" in st:  # the disruption controller could not sync it: observedGeneration lags
+                raise Status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
+                             {"causes": [{"reason": "DisruptionBudget", "message": f"The disruption budget {pdb['metadata']['name']} is still being processed by the server."}],
+                              "retryAfterSeconds": 10}, headers={"Retry-After": "10"})
+            if st["disruptionsAllowed"] == 0:
+                raise Status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
+                             {"causes": [{"reason": "DisruptionBudget", "message": f"The disruption budget {pdb['metadata']['name']} needs "
+                                                                                   f"{st['desiredHealthy']} healthy pods and has {st['currentHealthy']} currently"}]})
+            if dry_run:
+                return success
+            now = time.time()
+            kept = {k: v for k, v in disrupted.items() if now - c.parse_rfc3339(v) < PDB_DELETION_TIMEOUT}
+            kept[name] = c.now_rfc3339()
+            # checkAndDecrement: the PDB's disruptedPods written first (compare-and-swap: a concurrent eviction
+            # covered by the same budget retries with the updated count, as on a resourceVersion conflict)
+            if not self.store.cas(f"{STANDIN_PREFIX}/pdb-disruptions/{namespace}/{pdb['metadata']['name']}", {"disruptedPods": kept}, rev):
+                continue
+            self.remove_pod(pod, nodes)
+            return success
+        raise Status(504, "Timeout", f"couldn't update PodDisruptionBudget \"{pdbs[0]['metadata']['name']}\" due to conflicts", {"retryAfterSeconds": 10})
 
     def create(self, group, plural, namespaced, namespace, obj):
         meta = obj.setdefault("metadata", {})
@@ -264,8 +646,50 @@ class Api:
 
     def delete(self, group, plural, namespaced, namespace, name):
         obj = self.get(group, plural, namespace if namespaced else None, name)
+        if group == "" and plural == "pods" and "lab-standin" in (obj["metadata"].get("annotations") or {}):
+            self.remove_pod(obj)  # a controller's pod: its controller makes a new one
+            return obj
         self.store.delete(storage_key(group, plural, namespace if namespaced else None, name))
+        if group == "" and plural == "nodes":
+            # the Node's Lease has an ownerReference to it: the garbage collector deletes it too (its
+            # DaemonSet and mirror pods go with the node, its Deployment pods are rescheduled by pod GC)
+            self.store.delete(storage_key("coordination.k8s.io", "leases", "kube-node-lease", name))
         return obj
+
+    def patch(self, group, plural, namespaced, namespace, name, content_type, raw):
+        """PATCH: strategic merge (built-in kinds), JSON merge and JSON patch, applied to the stored object;
+        a patch that changes nothing is not written (the resourceVersion stays), as in kube-apiserver."""
+        media = (content_type or "").split(";")[0].strip()
+        builtin = any(b[0] == group and b[2] == plural for b in BUILTIN)
+        accepted = ["application/json-patch+json", "application/merge-patch+json"] + (["application/strategic-merge-patch+json"] if builtin else [])
+        if media not in accepted:
+            raise Status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted))
+        try:
+            doc = json.loads(raw or b"null")
+        except ValueError as e:
+            raise Status(400, "BadRequest", f"error decoding patch: {e}")
+        key = storage_key(group, plural, namespace if namespaced else None, name)
+        live, _ = self.store.get(key)
+        if live is None:
+            raise not_found(plural, group, name)
+        before = json.loads(json.dumps(live))
+        try:
+            if media == "application/json-patch+json":
+                merged = c.json_patch(live, doc)
+            elif media == "application/merge-patch+json":
+                merged = c.merge_patch(live, doc)
+            else:
+                if not isinstance(doc, dict):
+                    raise c.PatchError("strategic merge patch must be a JSON object")
+                merged = c.strategic_merge(live, doc)
+        except c.PatchError as e:
+            raise Status(422, "Invalid", f"the server rejected our request due to an error in our request: {e}")
+        if not isinstance(merged, dict) or (merged.get("metadata") or {}).get("name") != name:
+            raise Status(422, "Invalid", f"{plural} \"{name}\" is invalid: metadata.name: Invalid value: the name of the object cannot be changed")
+        strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
+        if strip(merged) == strip(before):
+            return self.get(group, plural, namespace if namespaced else None, name)
+        return self.update(group, plural, namespaced, namespace, name, merged)
 
     # ------------------------------------------------------------------ admission
     def admit(self, group, plural, obj, old):
@@ -351,17 +775,26 @@ class Handler(BaseHTTPRequestHandler):
         if os.environ.get("STANDIN_ACCESS_LOG"):
             super().log_message(fmt, *args)
 
-    def send_json(self, code, body):
+    def send_json(self, code, body, headers=None):
         data = (json.dumps(body) if not isinstance(body, str) else body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
+    def raw_body(self):
+        """The request body, read once (also when the request is refused: the connection may be reused)."""
+        if getattr(self, "_raw", None) is None:
+            n = int(self.headers.get("Content-Length") or 0)
+            self._raw = self.rfile.read(n) if n else b""
+        return self._raw
+
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(n) or b"{}") if n else {}
+        raw = self.raw_body()
+        return json.loads(raw) if raw else {}
 
     def do_GET(self):
         self.dispatch("GET")
@@ -375,10 +808,17 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self.dispatch("DELETE")
 
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
     def dispatch(self, method):
         api: Api = self.server.api
+        self._raw = None
+        self.raw_body()
         try:
-            path = self.path.split("?")[0].rstrip("/") or "/"
+            path, _, query = self.path.partition("?")
+            path = path.rstrip("/") or "/"
+            params = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
             if path in ("/healthz", "/livez", "/readyz"):
                 if path == "/readyz" and not api.store.healthy():
                     return self.send_json(500, "[-]etcd failed: reason withheld\nreadyz check failed")
@@ -403,7 +843,7 @@ class Handler(BaseHTTPRequestHandler):
             g, v, plural, kind, namespaced = api.resource(group, version, rest[0])
             name = rest[1] if len(rest) > 1 else ""
             sub = rest[2] if len(rest) > 2 else ""
-            verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "DELETE": "delete"}[method]
+            verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "DELETE": "delete", "PATCH": "patch"}[method]
             if not api.allowed(user, groups, verb, group, plural, namespace, name):
                 scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
                 raise Status(403, "Forbidden", f'{plural}{"." + group if group else ""}{" " + chr(34) + name + chr(34) if name else ""} is forbidden: '
@@ -412,8 +852,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(201, api.token_review(self.body()))
             if method == "POST" and plural == "serviceaccounts" and sub == "token":
                 return self.send_json(201, api.token_request(namespace, name, self.body()))
+            if method == "POST" and plural == "pods" and sub == "eviction":
+                out = api.evict(namespace, name, self.body(), params.get("dryRun") == "All")
+                return self.send_json(out.get("code", 201), out)
+            if sub:
+                raise Status(404, "NotFound", "the server could not find the requested resource")
             if method == "GET":
-                return self.send_json(200, api.get(group, plural, namespace, name) if name else api.list(group, version, plural, kind, namespace))
+                return self.send_json(200, api.get(group, plural, namespace, name) if name else
+                                      api.list(group, version, plural, kind, namespace, params.get("labelSelector", ""), params.get("fieldSelector", "")))
+            if method == "PATCH":
+                return self.send_json(200, api.patch(group, plural, namespaced, namespace, name, self.headers.get("Content-Type", ""), self.raw_body()))
             if method == "POST":
                 obj = self.body()
                 if plural == "certificatesigningrequests":
@@ -423,7 +871,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, api.update(group, plural, namespaced, namespace, name, self.body()))
             return self.send_json(200, api.delete(group, plural, namespaced, namespace, name))
         except Status as s:
-            self.send_json(s.code, s.body())
+            self.send_json(s.code, s.body(), s.headers)
         except EtcdUnavailable as e:
             print(f"etcd unavailable: {e}", file=sys.stderr)
             self.send_json(503, Status(503, "ServiceUnavailable", "etcdserver: request timed out (lab stand-in: no etcd endpoint answered)").body())

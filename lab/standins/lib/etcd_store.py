@@ -67,6 +67,23 @@ class EtcdStore:
         })
         return int(out["header"]["revision"]) if out.get("succeeded") else None
 
+    def cas(self, key, value, mod_revision):
+        """Puts only when the key's mod revision is still mod_revision (0: the key must not exist); True when
+        written. What kube-apiserver's GuaranteedUpdate does, so concurrent writers (several API servers
+        behind haproxy, kubectl drain's parallel evictions) do not overwrite each other."""
+        out = self._call("kv/txn", {
+            "compare": [{"key": _b64(key), "target": "MOD", "mod_revision": str(mod_revision)}],
+            "success": [{"request_put": {"key": _b64(key), "value": _b64(json.dumps(value))}}],
+        })
+        return bool(out.get("succeeded"))
+
+    def cas_delete(self, key, mod_revision):
+        out = self._call("kv/txn", {
+            "compare": [{"key": _b64(key), "target": "MOD", "mod_revision": str(mod_revision)}],
+            "success": [{"request_delete_range": {"key": _b64(key)}}],
+        })
+        return bool(out.get("succeeded"))
+
     def put(self, key, value):
         return int(self._call("kv/put", {"key": _b64(key), "value": _b64(json.dumps(value))})["header"]["revision"])
 

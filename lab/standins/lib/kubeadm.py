@@ -24,6 +24,7 @@ K8S = "/etc/kubernetes"
 PKI = f"{K8S}/pki"
 MANIFESTS = f"{K8S}/manifests"
 KUBELET_DIR = "/var/lib/kubelet"
+ETCD_DATA_DIR = "/var/lib/etcd"  # kubeadm's default local etcd data directory (reset's remove-etcd-member phase)
 APISERVER_UNIT = "kube-apiserver-standin"
 CERTS_TTL_SECONDS = 2 * 3600  # kubeadm-certs Secret lifetime, as in kubeadm
 UPLOADED = ["ca.crt", "ca.key", "sa.key", "sa.pub", "front-proxy-ca.crt", "front-proxy-ca.key"]
@@ -445,21 +446,129 @@ def cmd_upload_certs(a):
     upload_certs(admin_client(), a.certificate_key)
 
 
+def klog_warning(where, text):
+    """A klog warning line on stderr, as kubeadm writes them (W1221 21:26:58.969638   12345 file.go:NN] ...)."""
+    now = time.time()
+    print(f"W{time.strftime('%m%d %H:%M:%S', time.localtime(now))}.{int(now % 1 * 1e6):06d} {os.getpid():>7} {where}] {text}", file=sys.stderr, flush=True)
+
+
+def clean_dir(path):
+    """kubeadm's CleanDir: removes what is in the directory, not the directory; a missing one is fine."""
+    if not os.path.isdir(path):
+        return
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full)
+        else:
+            os.remove(full)
+
+
+def go_list(items):
+    return "[" + " ".join(items) + "]"
+
+
 def cmd_reset(a):
-    if not a.force:
-        raise Failure("lab stand-in: pass -f/--force (no interactive confirmation)")
-    say("[reset] Stopping the kubelet service")
-    sh("systemctl", "stop", "kubelet")
-    sh("systemctl", "stop", APISERVER_UNIT)
-    for path in [f"{MANIFESTS}", PKI, *[f"{K8S}/{n}.conf" for n in ("admin", "super-admin", "kubelet", "bootstrap-kubelet", "controller-manager", "scheduler")],
-                 f"{KUBELET_DIR}/config.yaml", f"{KUBELET_DIR}/kubeadm-flags.env", f"{KUBELET_DIR}/pki"]:
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
-    os.makedirs(MANIFESTS, exist_ok=True)
-    say("[reset] Deleted contents of: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n"
-        "The reset process does not clean your kubeconfig files, iptables rules or CNI configuration; the external etcd keeps its data.")
+    """kubeadm reset: phases preflight, remove-etcd-member, cleanup-node (cmd/kubeadm/app/cmd/reset.go and
+    phases/reset/*.go), for a node of a cluster with external etcd."""
+    skip = {x for v in a.skip_phases for x in v.split(",") if x}
+    cert_dir = a.cert_dir
+    cluster = None
+    if os.path.exists(a.kubeconfig):  # newResetData: the InitConfiguration from the cluster, when a client can be made
+        say('[reset] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...')
+        say("[reset] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.")
+        client = None
+        try:
+            client = c.Client(a.kubeconfig, timeout=5)
+            cm = client.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")
+            cluster = yaml.safe_load(cm["data"]["ClusterConfiguration"]) or {}
+        except (c.ApiError, OSError, KeyError, ValueError, yaml.YAMLError) as e:
+            url = f"{client.server if client else ''}/api/v1/namespaces/kube-system/configmaps/kubeadm-config?timeout=10s"
+            why = f"dial tcp {client.host}:{client.port}: connect: connection refused" if isinstance(e, ConnectionRefusedError) and client else str(e)
+            klog_warning("reset.go:124", f'[reset] Unable to fetch the kubeadm-config ConfigMap from cluster: failed to get config map: Get "{url}": {why}')
+        if cluster and cluster.get("certificatesDir") and not a.cert_dir_set:
+            cert_dir = cluster["certificatesDir"]
+
+    if "preflight" not in skip:
+        if not a.force:
+            klog_warning("preflight.go:56", "[reset] WARNING: Changes made to this host by 'kubeadm init' or 'kubeadm join' will be reverted.")
+            print("[reset] Are you sure you want to proceed? [y/N]: ", end="", flush=True)
+            if sys.stdin.readline().strip().lower() != "y":
+                raise Failure("error execution phase preflight: aborted reset operation")
+        say("[preflight] Running pre-flight checks")
+        if os.geteuid() != 0 and "IsPrivilegedUser" not in a.ignore_preflight_errors and "all" not in a.ignore_preflight_errors:
+            raise Failure("error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR IsPrivilegedUser]: user is not running as root\n"
+                          "[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
+
+    if "remove-etcd-member" not in skip:
+        # Only a stacked etcd has /etc/kubernetes/manifests/etcd.yaml; with etcd.external kubeadm falls back to
+        # the default local data directory, /var/lib/etcd.
+        klog_warning("removeetcdmember.go:106", "[reset] No kubeadm config, using etcd pod spec to get data directory")
+        if cluster is not None:
+            if a.dry_run:
+                say("[reset] Would remove the etcd member on this node from the etcd cluster")
+                say(f"[reset] Would delete contents of the etcd data directory: {ETCD_DATA_DIR}")
+            else:
+                klog_warning("removeetcdmember.go:68", "[reset] Failed to remove etcd member: could not retrieve the list of etcd endpoints: "
+                             "context deadline exceeded, please manually remove this etcd member using etcdctl")
+        if not a.dry_run and os.path.isdir(ETCD_DATA_DIR) and os.listdir(ETCD_DATA_DIR):
+            # Real kubeadm (v1.32 at least, kubernetes/kubeadm#3225) now runs CleanDir on it and prints
+            # "[reset] Deleted contents of the etcd data directory: /var/lib/etcd". The stand-in leaves the
+            # external etcd alone and says so.
+            klog_warning("kubeadm-standin", f"[reset] lab stand-in: NOT deleting the contents of {ETCD_DATA_DIR}, which real kubeadm does at this point "
+                         f"(kubernetes/kubeadm#3225) and which would erase an external etcd member kept under it; "
+                         "real kubeadm leaves it with --skip-phases=remove-etcd-member")
+
+    if "cleanup-node" not in skip:
+        dirs = [MANIFESTS]
+        if a.dry_run:
+            say("[reset] Would stop the kubelet service")
+            say(f'[reset] Would unmount mounted directories in "{KUBELET_DIR}"')
+            say("[reset] Would remove Kubernetes-managed containers")
+            dirs.append(KUBELET_DIR)
+        else:
+            say("[reset] Stopping the kubelet service")
+            r = sh("systemctl", "stop", "kubelet")
+            if r.returncode != 0:
+                klog_warning("cleanupnode.go:73", f"[reset] The kubelet service could not be stopped by kubeadm: [{(r.stderr or '').strip() or f'exit status {r.returncode}'}]")
+                klog_warning("cleanupnode.go:74", "[reset] Please ensure kubelet is stopped manually")
+            say(f'[reset] Unmounting mounted directories in "{KUBELET_DIR}"')
+            if os.path.isdir(KUBELET_DIR):
+                with open("/proc/mounts") as f:
+                    mounts = [line.split()[1] for line in f if line.split()[1].startswith(KUBELET_DIR + "/")]
+                for mount in sorted(mounts, reverse=True):
+                    sh("umount", mount)
+                dirs.append(os.path.realpath(KUBELET_DIR))
+            else:
+                klog_warning("cleanupnode.go:137", f'[reset] Failed to evaluate the "{KUBELET_DIR}" directory. Skipping its unmount and cleanup: '
+                             f"lstat {KUBELET_DIR}: no such file or directory")
+            # Kubernetes-managed containers removed through the CRI: the static pods' containers, here the
+            # API server stand-in's unit (its manifest goes below, so the kubelet would not start it again).
+            sh("systemctl", "stop", APISERVER_UNIT)
+        if cert_dir != PKI:
+            klog_warning("cleanupnode.go:97", f'[reset] WARNING: Cleaning a non-default certificates directory: "{cert_dir}"')
+        dirs.append(cert_dir)
+        if a.cleanup_tmp_dir:
+            dirs.append(f"{K8S}/tmp")
+        files = [f"{K8S}/{n}.conf" for n in ("admin", "super-admin", "kubelet", "bootstrap-kubelet", "controller-manager", "scheduler")]
+        if a.dry_run:
+            say(f"[reset] Would delete contents of directories: {go_list(dirs)}")
+            say(f"[reset] Would delete files: {go_list(files)}")
+        else:
+            say(f"[reset] Deleting contents of directories: {go_list(dirs)}")
+            for d in dirs:
+                try:
+                    clean_dir(d)
+                except OSError as e:
+                    klog_warning("cleanupnode.go:160", f'[reset] Failed to delete contents of "{d}" directory: {e}')
+            say(f"[reset] Deleting files: {go_list(files)}")
+            for path in files:
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                elif os.path.lexists(path):
+                    os.remove(path)
+    print("\nThe reset process does not perform cleanup of CNI plugin configuration,\nnetwork filtering rules and kubeconfig files.\n\n"
+          "For information on how to perform this cleanup manually, please see:\n    https://k8s.io/docs/reference/setup-tools/kubeadm/kubeadm-reset/\n", flush=True)
 
 
 def cmd_kubeconfig_user(a):
@@ -512,6 +621,13 @@ def main():
     ku.add_argument("--validity-period", default="8760h")
     r = sub.add_parser("reset")
     r.add_argument("-f", "--force", action="store_true")
+    r.add_argument("--cleanup-tmp-dir", action="store_true")
+    r.add_argument("--dry-run", action="store_true")
+    r.add_argument("--cert-dir", default=None)
+    r.add_argument("--cri-socket")
+    r.add_argument("--kubeconfig", default=f"{K8S}/admin.conf")
+    r.add_argument("--ignore-preflight-errors", type=lambda s: s.split(","), default=[])
+    r.add_argument("--skip-phases", action="append", default=[])
     # `kubeadm init phase upload-certs --upload-certs --config F`: argparse needs the subcommand first.
     argv = sys.argv[1:]
     if argv[:3] == ["init", "phase", "upload-certs"]:
@@ -521,6 +637,8 @@ def main():
         a = p.parse_args(argv)
         if a.cmd == "token" and a.action == "create":
             a.token = a.tokens[0] if a.tokens else None
+        if a.cmd == "reset":
+            a.cert_dir_set, a.cert_dir = a.cert_dir is not None, a.cert_dir or PKI
     try:
         if a.cmd == "version":
             say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')

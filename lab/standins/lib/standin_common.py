@@ -34,13 +34,199 @@ def secret_data(secret):
 
 
 def parse_duration(text):
-    """Go-style durations as kubeadm/kubectl flags take them: 90s, 10m, 1h30m, or bare seconds."""
-    m = re.fullmatch(r"((?:\d+[smh])+|\d+)", text or "")
+    """Go-style durations as kubeadm/kubectl flags take them: 90s, 10m, 1h30m, 500ms, or bare seconds."""
+    m = re.fullmatch(r"((?:\d+(?:\.\d+)?(?:ms|[smh]))+|\d+)", text or "")
     if not m:
         raise ValueError(f'invalid duration "{text}"')
     if text.isdigit():
         return int(text)
-    return sum(int(n) * {"s": 1, "m": 60, "h": 3600}[u] for n, u in re.findall(r"(\d+)([smh])", text))
+    total = sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|[smh])", text))
+    return int(total) if total == int(total) else total
+
+
+def go_duration(seconds):
+    """A duration as Go's time.Duration prints it: 5s, 1m30s, 2h0m0s, 500ms."""
+    if seconds < 1:
+        return f"{int(round(seconds * 1000))}ms" if seconds else "0s"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    s_text = f"{s:g}s"
+    if h:
+        return f"{int(h)}h{int(m)}m{s_text}"
+    if m:
+        return f"{int(m)}m{s_text}"
+    return s_text
+
+
+# ---------------------------------------------------------------------------------------------- patches and selectors
+# Shared by the API server stand-in (PATCH verb) and kubectl (which computes the patches it sends).
+
+def strategic_merge(live, patch, by_name=True):
+    """Strategic merge patch, the subset the stand-ins need: maps merged, null deletes a key, lists of
+    objects that all carry `name` merged by name (containers, env, ports, volumes), other lists replaced;
+    `$patch: replace|delete` honoured, other `$` directives ignored."""
+    if isinstance(live, dict) and isinstance(patch, dict):
+        directive = patch.get("$patch")
+        if directive == "replace":
+            return {k: v for k, v in patch.items() if not k.startswith("$")}
+        if directive == "delete":
+            return None
+        for k, v in patch.items():
+            if k.startswith("$"):
+                continue
+            if v is None:
+                live.pop(k, None)
+            else:
+                merged = strategic_merge(live.get(k), v, by_name)
+                if merged is None:
+                    live.pop(k, None)
+                else:
+                    live[k] = merged
+        return live
+    if by_name and isinstance(live, list) and isinstance(patch, list) and all(isinstance(x, dict) and "name" in x for x in live + patch):
+        out = list(live)
+        for item in patch:
+            i = next((i for i, x in enumerate(out) if x["name"] == item["name"]), None)
+            if item.get("$patch") == "delete":
+                if i is not None:
+                    out.pop(i)
+            elif i is None:
+                out.append({k: v for k, v in item.items() if not k.startswith("$")})
+            else:
+                out[i] = strategic_merge(out[i], item, by_name)
+        return out
+    if isinstance(patch, dict):
+        return strategic_merge({}, patch, by_name)
+    return patch
+
+
+def merge_patch(live, patch):
+    """RFC 7386 JSON merge patch (application/merge-patch+json)."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(live) if isinstance(live, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+class PatchError(Exception):
+    pass
+
+
+def _pointer(path):
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchError(f"invalid JSON pointer {path!r}")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def json_patch(doc, ops):
+    """RFC 6902 JSON patch (application/json-patch+json): add, remove, replace, move, copy, test."""
+    import copy
+    doc = copy.deepcopy(doc)
+
+    def parent(path):
+        parts = _pointer(path)
+        if not parts:
+            raise PatchError("cannot operate on the document root")
+        node = doc
+        for p in parts[:-1]:
+            node = node[int(p)] if isinstance(node, list) else node[p]
+        return node, parts[-1]
+
+    def get(path):
+        node = doc
+        for p in _pointer(path):
+            node = node[int(p)] if isinstance(node, list) else node[p]
+        return node
+
+    for op in ops if isinstance(ops, list) else []:
+        kind, path = op.get("op"), op.get("path", "")
+        try:
+            if kind in ("add", "replace", "copy", "move"):
+                value = op.get("value") if kind in ("add", "replace") else copy.deepcopy(get(op["from"]))
+                if kind == "move":
+                    p, k = parent(op["from"])
+                    p.pop(int(k)) if isinstance(p, list) else p.pop(k)
+                p, k = parent(path)
+                if isinstance(p, list):
+                    if kind == "replace":
+                        p[int(k)] = value
+                    else:
+                        p.insert(len(p) if k == "-" else int(k), value)
+                else:
+                    if kind == "replace" and k not in p:
+                        raise PatchError(f"replace operation does not apply: doc is missing key: {path}")
+                    p[k] = value
+            elif kind == "remove":
+                p, k = parent(path)
+                if isinstance(p, list):
+                    p.pop(int(k))
+                elif k in p:
+                    del p[k]
+                else:
+                    raise PatchError(f"remove operation does not apply: doc is missing path: \"{path}\"")
+            elif kind == "test":
+                if get(path) != op.get("value"):
+                    raise PatchError(f"testing value {path} failed: test failed")
+            else:
+                raise PatchError(f"Unexpected kind: {kind}")
+        except (KeyError, IndexError, ValueError, TypeError) as e:
+            raise PatchError(f"{kind} operation does not apply: doc is missing path: \"{path}\": {e}")
+    return doc
+
+
+def parse_label_selector(text):
+    """A label selector string (a=b, a==b, a!=b, a, !a, a in (x,y), a notin (x)) as a list of
+    (key, operator, values) requirements."""
+    reqs = []
+    for part in re.findall(r"(?:[^,(]|\([^)]*\))+", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)", part)
+        if m:
+            reqs.append((m.group(1), "In" if m.group(2) == "in" else "NotIn", [v.strip() for v in m.group(3).split(",") if v.strip()]))
+            continue
+        m = re.fullmatch(r"([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)", part)
+        if m:
+            reqs.append((m.group(1), "NotIn" if m.group(2) == "!=" else "In", [m.group(3)]))
+            continue
+        m = re.fullmatch(r"(!?)([\w./-]+)", part)
+        if m:
+            reqs.append((m.group(2), "DoesNotExist" if m.group(1) else "Exists", []))
+            continue
+        raise ValueError(f"unable to parse requirement: {part!r}")
+    return reqs
+
+
+def selector_requirements(selector):
+    """A metav1.LabelSelector (matchLabels + matchExpressions) as requirements; None for a null selector."""
+    if selector is None:
+        return None
+    reqs = [(k, "In", [v]) for k, v in (selector.get("matchLabels") or {}).items()]
+    for e in selector.get("matchExpressions") or []:
+        reqs.append((e["key"], e["operator"], list(e.get("values") or [])))
+    return reqs
+
+
+def labels_match(reqs, labels):
+    labels = labels or {}
+    for key, op, values in reqs:
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
 
 
 def unb64_bytes(text):
@@ -229,7 +415,7 @@ class Client:
                 f.flush()
                 self.ctx.load_cert_chain(f.name)
 
-    def request(self, method, path, body=None, raw=False):
+    def request(self, method, path, body=None, raw=False, content_type="application/json"):
         conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=self.timeout)
         headers = {"Accept": "application/json", "User-Agent": f"kubectl-standin/{VERSION}"}
         if self.token:
@@ -237,7 +423,7 @@ class Client:
         data = None
         if body is not None:
             data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         try:
             conn.request(method, path, body=data, headers=headers)
             resp = conn.getresponse()
