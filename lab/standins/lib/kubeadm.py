@@ -62,6 +62,9 @@ def preflight(ignored, control_plane, joining, external_etcd=None):
         check("FileAvailable--etc-kubernetes-pki-ca.crt", control_plane or not os.path.exists(f"{PKI}/ca.crt"), f"{PKI}/ca.crt already exists")
     if control_plane:
         s = socket.socket()
+        # kubeadm's check is Go's net.Listen, which sets SO_REUSEADDR: connections of a stopped API
+        # server still in TIME_WAIT do not make the port "in use".
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("0.0.0.0", 6443))
             free = True
