@@ -20,47 +20,47 @@ export interface ResetOptions {
 
 export async function resetCommand(hosts: string[], options: ResetOptions): Promise<number> {
   if (!options.cluster === !options.file) throw new Error('say which cluster: -c NAME (as installed) or -f cluster.yaml');
-  const fromFile = options.file ? loadInventory(options.file, { requireKeyFiles: true }).spec : undefined;
-  let spec: ClusterSpec | undefined;
-  return runOperation(
-    async (session) => {
-      spec = fromFile ?? (await recordedSpec(session.client, options.cluster!));
-      const unknown = hosts.filter((h) => !spec!.hosts.some((x) => x.name === h));
-      if (unknown.length)
-        throw new Error(
-          `${unknown.join(', ')}: not a host of cluster ${spec.name} (its hosts: ${spec.hosts.map((h) => h.name).join(', ')})`,
-        );
-      return spec;
+  const fromFile = options.file ? checked(loadInventory(options.file, { requireKeyFiles: true }).spec, hosts) : undefined;
+  // With the inventory at hand, the question comes before anything starts; with -c, once it is read back.
+  if (fromFile && !(await confirm(fromFile, hosts, options))) return 1;
+  let spec: ClusterSpec | undefined = fromFile;
+  return runOperation(async (session) => (spec ??= checked(await recordedSpec(session.client, options.cluster!), hosts)), {
+    operation: 'reset',
+    ...(hosts.length && { hosts }),
+    options: { wipeEtcd: !!options.wipeEtcd, purge: !!options.purge },
+    detach: options.detach,
+    beforeStart: fromFile ? undefined : async () => ((await confirm(spec!, hosts, options)) ? undefined : 1),
+    onCompleted(result, link) {
+      console.log(`\nCluster ${spec!.name} reset.\n${resultSummary(result)}`);
+      console.log('`hakube up -f cluster.yaml` installs it again on the same hosts.');
+      if (link) console.log(`history: ${link}`);
     },
-    {
-      operation: 'reset',
-      ...(hosts.length && { hosts }),
-      options: { wipeEtcd: !!options.wipeEtcd, purge: !!options.purge },
-      detach: options.detach,
-      async beforeStart() {
-        const s = spec!;
-        const targets = hosts.length ? hosts : s.hosts.map((h) => h.name);
-        const masters = targets.filter((h) => s.masters.includes(h));
-        const ok = await confirmByName(
-          s.name,
-          [
-            `hakube reset of cluster ${s.name} on ${targets.join(', ')}:`,
-            '  kubeadm reset -f, containers removed through the CRI, CNI configuration, Calico interfaces and rules removed',
-            `  haproxy stopped and its config removed on the workers${options.purge ? ', then purged' : ''}`,
-            masters.length
-              ? `  etcd stopped on ${masters.join(', ')}${options.wipeEtcd ? `; its data (${etcdDataDir(s.name)}) ERASED: the cluster's state is lost` : ' (its data kept; --wipe-etcd erases it)'}`
-              : '',
-            `  Kubernetes packages ${options.purge ? 'PURGED' : 'released from their hold (--purge removes them)'}; the container runtime stays`,
-          ].filter(Boolean),
-          options.yes,
-        );
-        return ok ? undefined : 1;
-      },
-      onCompleted(result, link) {
-        console.log(`\nCluster ${spec!.name} reset.\n${resultSummary(result)}`);
-        console.log(`\`hakube up -f cluster.yaml\` installs it again on the same hosts.`);
-        if (link) console.log(`history: ${link}`);
-      },
-    },
+  });
+}
+
+function checked(spec: ClusterSpec, hosts: string[]): ClusterSpec {
+  const unknown = hosts.filter((h) => !spec.hosts.some((x) => x.name === h));
+  if (unknown.length)
+    throw new Error(`${unknown.join(', ')}: not a host of cluster ${spec.name} (its hosts: ${spec.hosts.map((h) => h.name).join(', ')})`);
+  return spec;
+}
+
+/** Says what the reset will do on which host, then asks for the cluster's name (unless --yes). */
+function confirm(spec: ClusterSpec, hosts: string[], options: ResetOptions): Promise<boolean> {
+  const targets = hosts.length ? hosts : spec.hosts.map((h) => h.name);
+  const masters = targets.filter((h) => spec.masters.includes(h));
+  const etcdLine = options.wipeEtcd
+    ? `; its data (${etcdDataDir(spec.name)}) ERASED: the cluster's state is lost`
+    : ' (its data kept; --wipe-etcd erases it)';
+  return confirmByName(
+    spec.name,
+    [
+      `hakube reset of cluster ${spec.name} on ${targets.join(', ')}:`,
+      '  kubeadm reset, containers removed through the CRI, CNI configuration, Calico interfaces and iptables rules removed',
+      `  haproxy stopped and its config removed on the workers${options.purge ? ', then purged' : ''}`,
+      masters.length ? `  etcd stopped on ${masters.join(', ')}${etcdLine}` : '',
+      `  Kubernetes packages ${options.purge ? 'PURGED' : 'released from their hold (--purge removes them)'}; the container runtime stays`,
+    ].filter(Boolean),
+    options.yes,
   );
 }

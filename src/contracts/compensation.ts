@@ -1,6 +1,6 @@
 // Undo actions as plain data: declared by a phase, registered (with the host and the run's backup
 // tag) before the step that may half-apply, and run by the `compensate` activity on abort or failure.
-import { remotePath, type FileId } from './remote-files';
+import { KUBEADM_RESET, remotePath, type FileId } from './remote-files';
 
 /** What a phase declares it undoes on a host. */
 export interface Undo {
@@ -36,7 +36,7 @@ export function describeUndo(undo: Undo): string {
     undo.restart?.length ? `restart ${undo.restart.join(', ')}` : '',
     undo.start?.length ? `start ${undo.start.join(', ')}` : '',
     undo.swapOn ? 'swapon -a' : '',
-    undo.kubeadmReset ? 'kubeadm reset -f' : '',
+    undo.kubeadmReset ? KUBEADM_RESET : '',
   ];
   return parts.filter(Boolean).join('; ');
 }
@@ -64,7 +64,7 @@ export function manualUndo(c: Compensation, backupRoot: string): string {
     return `if [ -e ${backup}.absent ]; then rm -f ${p}; else cp -a ${backup} ${p}; fi`;
   });
   const lines = [
-    ...(c.kubeadmReset ? ['kubeadm reset -f'] : []),
+    ...(c.kubeadmReset ? [KUBEADM_RESET] : []),
     ...files,
     ...(c.stopUnits ?? []).map((u) => `systemctl stop ${u}`),
     ...(c.restartUnits ?? []).map((u) => `systemctl restart ${u}`),

@@ -196,3 +196,10 @@ export function renderedFile(id: RenderedFileId): RenderedFileEntry {
 export function remotePath(id: FileId): string {
   return id in HOST_PATHS ? HOST_PATHS[id as HostPathId] : renderedFile(id as RenderedFileId).path;
 }
+
+/**
+ * How hakube runs `kubeadm reset`: its remove-etcd-member phase, finding no stacked etcd manifest,
+ * falls back to /var/lib/etcd and empties it (kubernetes/kubeadm#3225), which is where the external
+ * etcd members keep their data (etcdDataDir). The external etcd is hakube's to manage, never kubeadm's.
+ */
+export const KUBEADM_RESET = 'kubeadm reset -f --skip-phases=remove-etcd-member';

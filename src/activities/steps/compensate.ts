@@ -6,7 +6,7 @@ import { result, type HostSession } from '../host/session';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
 import { backupPathOf } from '../ssh/files';
-import { HOST_PATHS, RENDERED_FILES } from '../../contracts/remote-files';
+import { HOST_PATHS, KUBEADM_RESET, RENDERED_FILES } from '../../contracts/remote-files';
 import { BACKUP_TAG } from '../request-check';
 
 /** Units a compensation may touch: the ones hakube's phases manage. */
@@ -35,7 +35,7 @@ export async function compensate(s: HostSession, c: Compensation): Promise<StepR
   // started kubeadm on the host (kubeadm.ts marks it): a re-run that found the host joined resets nothing.
   if (c.kubeadmReset)
     await s.sh(
-      `[ -e ${shq(backupPathOf(c.backupTag, '/kubeadm-started'))} ] || exit 0; kubeadm reset -f && rm -f /var/lib/hakube/kubeadm-*.done`,
+      `[ -e ${shq(backupPathOf(c.backupTag, '/kubeadm-started'))} ] || exit 0; ${KUBEADM_RESET} && rm -f /var/lib/hakube/kubeadm-*.done`,
       {
         timeoutMs: 5 * 60_000,
       },

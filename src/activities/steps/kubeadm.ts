@@ -7,7 +7,7 @@
 // again, because kubeadm's own preflight refuses such a host forever. Completion is recorded on the
 // host, so a finished control plane that is only slow to answer is waited for, never reset.
 import type { StepResult } from '../../contracts/activity-request';
-import { HOST_PATHS, INIT_TOKEN_MARK, remotePath } from '../../contracts/remote-files';
+import { HOST_PATHS, INIT_TOKEN_MARK, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { backupPathOf } from '../ssh/files';
 import { KUBECTL, firstMaster, kubectl } from './kubectl';
@@ -27,7 +27,7 @@ const markStarted = (s: HostSession) =>
 
 async function resetHalfDone(s: HostSession, why: string): Promise<void> {
   s.log(`${why}: kubeadm reset -f before running kubeadm again`);
-  await s.sh('kubeadm reset -f', { timeoutMs: 5 * 60_000 });
+  await s.sh(KUBEADM_RESET, { timeoutMs: 5 * 60_000 });
 }
 
 async function kubeadmInit(s: HostSession): Promise<StepResult> {

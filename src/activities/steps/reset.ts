@@ -2,7 +2,7 @@
 // acts only on what is there, so a reset re-run (or resumed after a crash) finds its work done.
 // Afterwards `hakube up` installs the cluster again on the same hosts.
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
-import { etcdDataDir, remotePath } from '../../contracts/remote-files';
+import { etcdDataDir, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { missingPackages } from '../host/packages';
 import { unitExists } from '../host/units';
@@ -19,14 +19,14 @@ const CALICO_LINKS = /^(cali[0-9a-f]+|tunl0|vxlan\.calico|vxlan-v6\.calico|wireg
 /** iptables rules of Calico (cali-) and kube-proxy (KUBE-): `kubeadm reset` leaves them. */
 const FOREIGN_RULES = "grep -E '(^|[ :])(cali-|KUBE-)'";
 
-/** `kubeadm reset -f` when kubeadm left anything; hakube's completion records go with it. */
+/** `kubeadm reset` (KUBEADM_RESET: etcd's data is not kubeadm's) when kubeadm left anything; hakube's completion records go with it. */
 async function kubeadmReset(s: HostSession): Promise<StepResult> {
   const leftovers = await s.test(`for f in ${KUBEADM_STATE}; do [ -e "$f" ] && exit 0; done; exit 1`);
   const markers = await s.test(`for f in ${HAKUBE_MARKERS}; do [ -e "$f" ] && exit 0; done; exit 1`);
   if (leftovers) {
     if (!(await s.test('command -v kubeadm >/dev/null')))
       s.refuse('kubeadm is not installed but its files are (/etc/kubernetes): install kubeadm or remove them by hand, then `hakube retry`');
-    await s.sh('kubeadm reset -f', { timeoutMs: 5 * 60_000 });
+    await s.sh(KUBEADM_RESET, { timeoutMs: 5 * 60_000 });
   }
   if (markers) await s.sh(`rm -f ${HAKUBE_MARKERS}`);
   return result(leftovers || markers);
