@@ -5,6 +5,7 @@ import { planCommand } from './cli/plan-command';
 import { upCommand } from './cli/up-command';
 import { kubeconfigCommand, type KubeconfigOptions } from './cli/kubeconfig-command';
 import { resetCommand, type ResetOptions } from './cli/reset-command';
+import { removeCommand, type RemoveOptions } from './cli/remove-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
@@ -50,6 +51,21 @@ program
   .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
   .action(async (hosts: string[], opts: ResetOptions) => {
     process.exitCode = await resetCommand(hosts, opts);
+  });
+
+program
+  .command('remove')
+  .description("hosts leave the running cluster: drained, etcd member removed, workers' haproxy reloaded, reset, Node deleted")
+  .argument('<hosts...>', 'the hosts to remove')
+  .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
+  .option('-f, --file <cluster.yaml>', 'or the inventory')
+  .option('--force', 'remove even if fewer than 3 etcd members, or no quorum, would be left')
+  .option('--unreachable', 'the hosts cannot be reached: only the cluster-side steps (etcd member, Node) run')
+  .option('--drain-timeout <seconds>', 'how long evictions held back by PodDisruptionBudgets are retried', '300')
+  .option('-y, --yes', "do not ask for the cluster's name (scripts)")
+  .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
+  .action(async (hosts: string[], opts: RemoveOptions) => {
+    process.exitCode = await removeCommand(hosts, opts);
   });
 
 program

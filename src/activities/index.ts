@@ -6,7 +6,7 @@ import { HostSession } from './host/session';
 import { runHostStep } from './host/step-runner';
 import type { SshPool } from './ssh/pool';
 import { hostByName } from '../inventory/spec';
-import { HOST_STEPS } from './registry';
+import { CLUSTER_SIDE_STEPS, HOST_STEPS } from './registry';
 import { compensate } from './steps/compensate';
 import { checkRequest } from './request-check';
 
@@ -18,7 +18,9 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
         checkRequest(req); // before anything touches the host: the spec came through Temporal
         return runHostStep(
           pool,
-          hostByName(req.spec, req.host).ssh,
+          // Steps done for a host through the cluster (drain, delete its Node, remove its etcd member)
+          // run on the first master and hold its step lock: the host itself may be unreachable.
+          hostByName(req.spec, CLUSTER_SIDE_STEPS.has(name) ? req.spec.firstMaster : req.host).ssh,
           (owner) => HostSession.of(pool, req, owner),
           (s) => (step as (s: HostSession, req: HostRequest) => Promise<unknown>)(s, req),
         );
@@ -31,7 +33,8 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
       checkRequest({ spec, host: c.host, backupTag: c.backupTag });
       return runHostStep(
         pool,
-        hostByName(spec, c.host).ssh,
+        // An uncordon is the cluster's business, done from the first master (the host may be gone).
+        hostByName(spec, c.uncordon ? spec.firstMaster : c.host).ssh,
         (owner) => new HostSession(pool, spec, c.host, c.backupTag, [], owner),
         (s) => compensate(s, c),
       );

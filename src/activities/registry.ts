@@ -14,6 +14,7 @@ import { addonsSteps } from './steps/addons';
 import { haproxySteps } from './steps/haproxy';
 import { verifyHaSteps } from './steps/verify-ha';
 import { resetSteps } from './steps/reset';
+import { removeSteps } from './steps/remove';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -27,6 +28,10 @@ export const HOST_STEPS = {
   ...haproxySteps,
   ...verifyHaSteps,
   ...resetSteps,
+  ...removeSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;
+
+/** Steps a host's child workflow runs through the cluster, from the first master (see index.ts). */
+export const CLUSTER_SIDE_STEPS: ReadonlySet<string> = new Set(Object.keys(removeSteps));

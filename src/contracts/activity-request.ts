@@ -26,6 +26,14 @@ export interface OperationOptions {
   wipeEtcd?: boolean;
   /** reset: purge the Kubernetes packages and haproxy instead of only releasing their hold. */
   purge?: boolean;
+  /** remove: the hosts leaving the cluster. */
+  removing?: string[];
+  /** remove: go on even if fewer than 3 etcd members would be left, or no quorum. */
+  force?: boolean;
+  /** remove: the hosts cannot be reached; only the cluster-side steps run (no drain, no reset on them). */
+  unreachable?: boolean;
+  /** remove: how long a drain may wait for evictions (PodDisruptionBudgets) before the host pauses. */
+  drainTimeoutSeconds?: number;
 }
 
 /** What a step did: `changed: false` means it found the host already as wanted. */

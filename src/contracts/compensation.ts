@@ -12,6 +12,8 @@ export interface Undo {
   swapOn?: boolean;
   /** `kubeadm reset -f`: a half-done kubeadm init or join left as a clean host. */
   kubeadmReset?: boolean;
+  /** The host's Node uncordoned, if hakube cordoned it (its annotation says so): run from the first master. */
+  uncordon?: boolean;
 }
 
 /** An undo action registered for one host in one run. */
@@ -26,7 +28,11 @@ export interface Compensation {
   startUnits?: string[];
   swapOn?: boolean;
   kubeadmReset?: boolean;
+  uncordon?: boolean;
 }
+
+/** Marks a Node hakube cordoned (with the run's backup tag), so an undo uncordons only those. */
+export const CORDONED_BY_ANNOTATION = 'hakube.io/cordoned-by';
 
 /** The undo in words, for the plan and the progress: derived from the data, so they cannot drift. */
 export function describeUndo(undo: Undo): string {
@@ -37,6 +43,7 @@ export function describeUndo(undo: Undo): string {
     undo.start?.length ? `start ${undo.start.join(', ')}` : '',
     undo.swapOn ? 'swapon -a' : '',
     undo.kubeadmReset ? KUBEADM_RESET : '',
+    undo.uncordon ? `kubectl uncordon the Node if ${CORDONED_BY_ANNOTATION} says this run cordoned it` : '',
   ];
   return parts.filter(Boolean).join('; ');
 }
@@ -51,6 +58,7 @@ export function compensationFor(undo: Undo, where: { host: string; phase: string
     ...(undo.start && { startUnits: undo.start }),
     ...(undo.swapOn && { swapOn: true }),
     ...(undo.kubeadmReset && { kubeadmReset: true }),
+    ...(undo.uncordon && { uncordon: true }),
   };
 }
 
@@ -71,5 +79,7 @@ export function manualUndo(c: Compensation, backupRoot: string): string {
     ...(c.startUnits ?? []).map((u) => `systemctl start ${u}`),
     ...(c.swapOn ? ['swapon -a'] : []),
   ];
+  if (c.uncordon)
+    return `on the first master: kubectl --kubeconfig /etc/kubernetes/admin.conf uncordon ${c.host} && kubectl --kubeconfig /etc/kubernetes/admin.conf annotate node ${c.host} ${CORDONED_BY_ANNOTATION}-`;
   return `on ${c.host} as root: ${lines.join('; ')}`;
 }

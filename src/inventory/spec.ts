@@ -101,3 +101,28 @@ export function hostByName(spec: ClusterSpec, name: string): HostSpec {
   if (!host) throw new Error(`host ${name} is not in cluster ${spec.name}`);
   return host;
 }
+
+/**
+ * The cluster as it is once these hosts have left (`hakube remove`): what the remaining hosts' files
+ * (haproxy's backends) are rendered from. The first master cannot leave (it holds the etcd CA), so
+ * everything derived from it stays as it is.
+ */
+export function withoutHosts(spec: ClusterSpec, leaving: readonly string[]): ClusterSpec {
+  if (leaving.includes(spec.firstMaster)) throw new Error(`${spec.firstMaster} is the first master: it cannot leave the cluster`);
+  const gone = spec.hosts.filter((h) => leaving.includes(h.name));
+  const stays = (url: string) => !gone.some((h) => url.includes(`//${h.address}:`));
+  return {
+    ...spec,
+    hosts: spec.hosts.filter((h) => !leaving.includes(h.name)),
+    masters: spec.masters.filter((m) => !leaving.includes(m)),
+    workers: spec.workers.filter((w) => !leaving.includes(w)),
+    etcd: {
+      ...spec.etcd,
+      endpoints: spec.etcd.endpoints.filter(stays),
+      initialCluster: spec.etcd.initialCluster
+        .split(',')
+        .filter((m) => stays(m))
+        .join(','),
+    },
+  };
+}

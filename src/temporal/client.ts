@@ -19,9 +19,13 @@ export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
 export const operationWorkflowId = (cluster: string, operation: OperationId) =>
   operation === 'install' ? installWorkflowId(cluster) : `${installWorkflowId(cluster)}.${operation}`;
 /** The workflow type of each operation (the worker registers them all from workflows/index.ts). */
-export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = { install: 'installCluster', reset: 'resetCluster' };
+export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = {
+  install: 'installCluster',
+  reset: 'resetCluster',
+  remove: 'removeNodes',
+};
 /** What the CLI calls each operation in its messages. */
-export const OPERATION_NOUNS: Record<OperationId, string> = { install: 'install', reset: 'reset' };
+export const OPERATION_NOUNS: Record<OperationId, string> = { install: 'install', reset: 'reset', remove: 'removal' };
 const OPERATION_IDS = Object.keys(OPERATION_WORKFLOW_TYPES) as OperationId[];
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {

@@ -2,3 +2,4 @@
 export { installCluster } from './install-cluster';
 export { resetCluster } from './reset-cluster';
 export { hostPhase } from './engine/host-phase';
+export { removeNodes } from './remove-nodes';

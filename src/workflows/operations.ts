@@ -13,6 +13,7 @@ import { haproxy } from './phases/haproxy';
 import { verifyHa } from './phases/verify-ha';
 import { dashboard, ingress } from './phases/addons';
 import { releasePackages, resetEtcd, resetNodes } from './phases/reset';
+import { deleteNodes, drain, etcdLeave, haproxyRefresh, removeCheck, resetLeaving } from './phases/remove';
 
 export const INSTALL: readonly PhaseDeclaration[] = [
   preflight,
@@ -33,7 +34,10 @@ export const INSTALL: readonly PhaseDeclaration[] = [
 /** `hakube reset`: every host back to before the install (see phases/reset.ts). */
 export const RESET: readonly PhaseDeclaration[] = [resetNodes, resetEtcd, releasePackages];
 
-export const OPERATIONS = { install: INSTALL, reset: RESET } satisfies Record<string, readonly PhaseDeclaration[]>;
+/** `hakube remove HOST...`: hosts leave the running cluster (see phases/remove.ts). */
+export const REMOVE: readonly PhaseDeclaration[] = [removeCheck, drain, haproxyRefresh, etcdLeave, resetLeaving, deleteNodes];
+
+export const OPERATIONS = { install: INSTALL, reset: RESET, remove: REMOVE } satisfies Record<string, readonly PhaseDeclaration[]>;
 export type OperationId = keyof typeof OPERATIONS;
 
 export function phaseOf(operation: OperationId, id: string): PhaseDeclaration {

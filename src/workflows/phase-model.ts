@@ -6,6 +6,7 @@ import type { ClusterSpec } from '../inventory/spec';
 import type { RenderedFileId } from '../contracts/remote-files';
 import type { Undo } from '../contracts/compensation';
 import type { HostStepName } from '../activities/types';
+import type { OperationOptions } from '../contracts/activity-request';
 
 /** How a phase spreads over its hosts. */
 export type Fanout = 'parallel' | 'one-at-a-time';
@@ -55,8 +56,8 @@ export interface PhaseDeclaration {
   title: string;
   /** Section of the article this phase automates. */
   articleStep?: number;
-  /** The hosts it runs on, in order (k0sctl's "prepare"). */
-  hosts: (spec: ClusterSpec) => string[];
+  /** The hosts it runs on, in order (k0sctl's "prepare"); some depend on the operator's choices (remove). */
+  hosts: (spec: ClusterSpec, options?: OperationOptions) => string[];
   fanout: Fanout;
   /** Whether the phase runs for this cluster (k0sctl's "ShouldRun"). */
   shouldRun: (spec: ClusterSpec) => boolean;

@@ -53,7 +53,11 @@ describe('resetCluster on a real Temporal dev server, activities faked', () => {
         RESET.map((p) => p.id),
       );
       const resetCalls = calls.filter((c) => RESET_STEPS.includes(c.name));
-      const hostsOf = (name: string) => resetCalls.filter((c) => c.name === name).map((c) => c.host).sort();
+      const hostsOf = (name: string) =>
+        resetCalls
+          .filter((c) => c.name === name)
+          .map((c) => c.host)
+          .sort();
       assert.deepEqual(hostsOf('kubeadmReset'), [...spec.hosts.map((h) => h.name)].sort());
       assert.deepEqual(hostsOf('stopEtcd'), [...spec.masters].sort());
       assert.deepEqual(hostsOf('releasePackages'), [...spec.hosts.map((h) => h.name)].sort());

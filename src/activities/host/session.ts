@@ -41,6 +41,11 @@ export class HostSession {
     return new HostSession(pool, req.spec, req.host, req.backupTag, req.writes, lockOwner);
   }
 
+  /** This session with the cluster as it will be (e.g. after `hakube remove`): files are rendered from it. */
+  withSpec(spec: ClusterSpec): HostSession {
+    return new HostSession(this.pool, spec, this.host.name, this.backupTag, this.writes, this.lockOwner);
+  }
+
   /** Another host of the same cluster (e.g. the first master, for kubectl and join tokens). */
   other(name: string): HostSession {
     return new HostSession(this.pool, this.spec, name, this.backupTag, []);

@@ -8,6 +8,7 @@ import { shq } from '../ssh/shell';
 import { backupPathOf } from '../ssh/files';
 import { HOST_PATHS, KUBEADM_RESET, RENDERED_FILES } from '../../contracts/remote-files';
 import { BACKUP_TAG } from '../request-check';
+import { uncordonIfCordonedBy } from './remove';
 
 /** Units a compensation may touch: the ones hakube's phases manage. */
 const UNITS = new Set(['containerd', 'etcd', 'kubelet', 'haproxy']);
@@ -31,6 +32,7 @@ export function refusedCompensation(c: Compensation): string | undefined {
 export async function compensate(s: HostSession, c: Compensation): Promise<StepResult> {
   const refused = refusedCompensation(c);
   if (refused) s.refuse(`compensation refused: ${refused}`, 'CompensationRefused');
+  if (c.uncordon) return result(await uncordonIfCordonedBy(s, c.backupTag));
   // First, so the files kubeadm leaves are gone before backups are put back; and only when this run
   // started kubeadm on the host (kubeadm.ts marks it): a re-run that found the host joined resets nothing.
   if (c.kubeadmReset)

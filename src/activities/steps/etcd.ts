@@ -81,10 +81,13 @@ async function startEtcd(s: HostSession): Promise<StepResult> {
   return result(await runtime.start(s));
 }
 
+/** etcdctl as this cluster's etcd variant runs it, with the TLS flags (without --endpoints). */
+export const etcdctlFor = (spec: ClusterSpec) => ETCD_RUNTIMES[spec.etcd.mode].etcdctl + etcdctlTlsFlags(spec);
+
 /** Gate: every master is a member and every endpoint is healthy (retried until the cluster converges). */
 async function etcdHealthy(s: HostSession): Promise<StepResult> {
   const endpoints = s.spec.etcd.endpoints.join(',');
-  const ctl = ETCD_RUNTIMES[s.spec.etcd.mode].etcdctl + etcdctlTlsFlags(s.spec);
+  const ctl = etcdctlFor(s.spec);
   const members = parseEtcdMembers(await s.sh(`${ctl} --endpoints=${endpoints} member list -w simple`, { timeoutMs: 30_000 }));
   const started = members.filter((m) => m.status === 'started').map((m) => m.name);
   const missing = s.spec.masters.filter((m) => !started.includes(m));

@@ -1,10 +1,11 @@
 // Article step 12: haproxy on every worker, kubelet switched to the local API address.
 // The workflow registers the compensation (restore both kubeconfigs, restart kubelet) before this.
-import type { StepResult } from '../../contracts/activity-request';
+import type { HostRequest, StepResult } from '../../contracts/activity-request';
+import { withoutHosts } from '../../inventory/spec';
 import { API_SERVER_PORT, LOCAL_API_ADDRESS, LOCAL_API_URL, remotePath, type HostPathId } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
-import { ensureActive } from '../host/units';
+import { ensureActive, unitActive } from '../host/units';
 
 const KUBELET_CONFS: HostPathId[] = ['kubelet-conf', 'bootstrap-kubelet-conf'];
 
@@ -12,12 +13,28 @@ async function installHaproxy(s: HostSession): Promise<StepResult> {
   const installed = await ensurePackages(s, ['haproxy']);
   const config = await s.writeRendered('haproxy-config');
   await s.sh(`haproxy -c -q -f ${remotePath('haproxy-config')}`);
-  const started = await ensureActive(s, 'haproxy', { restart: config.changed });
+  // A running haproxy whose backends changed (masters added) reloads: its kubelet connections live on.
+  const reloaded = config.changed && (await unitActive(s, 'haproxy'));
+  if (reloaded) await s.sh('systemctl reload haproxy');
+  const started = await ensureActive(s, 'haproxy', { restart: config.changed && !reloaded });
   await s.sh(
     `for i in 1 2 3 4 5; do ss -ltnH 'sport = :${API_SERVER_PORT}' | grep -q '${LOCAL_API_ADDRESS}' && systemctl is-active --quiet haproxy && exit 0; sleep 1; done; ` +
       `echo "haproxy is not listening on ${LOCAL_API_ADDRESS}" >&2; systemctl status haproxy --no-pager -n 5; exit 1`,
   );
   return result(installed || config.changed || started);
+}
+
+/**
+ * `hakube remove` of masters: haproxy.cfg rendered for the masters that stay, then a reload (haproxy's
+ * new process takes the socket over; established kubelet connections are served to their end).
+ */
+async function refreshHaproxy(s: HostSession, req: HostRequest): Promise<StepResult> {
+  const after = withoutHosts(s.spec, req.options?.removing ?? []);
+  const config = await s.withSpec(after).writeRendered('haproxy-config');
+  if (!config.changed) return result(false);
+  await s.sh(`haproxy -c -q -f ${remotePath('haproxy-config')}`);
+  await s.sh('systemctl reload haproxy');
+  return result(true);
 }
 
 /** Rewrites `server:` in both kubelet kubeconfigs (backups kept) and restarts kubelet when changed. */
@@ -33,4 +50,4 @@ async function switchKubeletToLocalProxy(s: HostSession): Promise<StepResult> {
   return result(changed);
 }
 
-export const haproxySteps = { installHaproxy, switchKubeletToLocalProxy };
+export const haproxySteps = { installHaproxy, switchKubeletToLocalProxy, refreshHaproxy };

@@ -111,8 +111,10 @@ async function stopEtcd(s: HostSession, req: HostRequest): Promise<StepResult> {
     }
   }
   const dataDir = etcdDataDir(s.spec.name);
-  if (req.options?.wipeEtcd && (await s.test(`test -e ${dataDir}`))) {
-    s.log(`erasing ${dataDir} (--wipe-etcd)`);
+  // A master leaving the cluster (`hakube remove`) is no member any more: its data is of no use.
+  const wipe = req.options?.wipeEtcd || req.options?.removing?.includes(s.host.name);
+  if (wipe && (await s.test(`test -e ${dataDir}`))) {
+    s.log(`erasing ${dataDir} (${req.options?.wipeEtcd ? '--wipe-etcd' : 'the member left the cluster'})`);
     await s.sh(`rm -rf ${dataDir}`);
     changed = true;
   }

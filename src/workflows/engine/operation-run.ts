@@ -169,7 +169,7 @@ export class OperationRun {
 
   /** The phase's hosts, narrowed to the operator's selection when there is one. */
   private hostsOf(phase: PhaseDeclaration): string[] {
-    const all = phase.hosts(this.input.spec);
+    const all = phase.hosts(this.input.spec, this.input.options);
     const only = this.input.hosts;
     return only ? all.filter((h) => only.includes(h)) : all;
   }
