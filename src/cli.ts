@@ -47,6 +47,7 @@ program
   .option('-f, --file <cluster.yaml>', 'or the inventory')
   .option('--wipe-etcd', "erase etcd's data on the masters (the cluster's state is lost)")
   .option('--purge', 'purge the Kubernetes packages, haproxy and etcd instead of only releasing their hold')
+  .option('--force', 'reset some masters but not all (their etcd members stop while the cluster still counts them)')
   .option('-y, --yes', "do not ask for the cluster's name (scripts)")
   .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
   .action(async (hosts: string[], opts: ResetOptions) => {

@@ -16,12 +16,13 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
       name,
       async (req: HostRequest) => {
         checkRequest(req); // before anything touches the host: the spec came through Temporal
+        // Steps done for a host through the cluster (drain, delete its Node, remove its etcd member)
+        // run on the first master and hold its step lock: the host itself may be unreachable.
+        const locked = CLUSTER_SIDE_STEPS.has(name) ? req.spec.firstMaster : req.host;
         return runHostStep(
           pool,
-          // Steps done for a host through the cluster (drain, delete its Node, remove its etcd member)
-          // run on the first master and hold its step lock: the host itself may be unreachable.
-          hostByName(req.spec, CLUSTER_SIDE_STEPS.has(name) ? req.spec.firstMaster : req.host).ssh,
-          (owner) => HostSession.of(pool, req, owner),
+          hostByName(req.spec, locked).ssh,
+          (owner) => HostSession.of(pool, req, owner, locked),
           (s) => (step as (s: HostSession, req: HostRequest) => Promise<unknown>)(s, req),
         );
       },
@@ -35,7 +36,7 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
         pool,
         // An uncordon is the cluster's business, done from the first master (the host may be gone).
         hostByName(spec, c.uncordon ? spec.firstMaster : c.host).ssh,
-        (owner) => new HostSession(pool, spec, c.host, c.backupTag, [], owner),
+        (owner) => new HostSession(pool, spec, c.host, c.backupTag, [], owner, c.uncordon ? spec.firstMaster : c.host),
         (s) => compensate(s, c),
       );
     },

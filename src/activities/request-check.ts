@@ -11,6 +11,7 @@ import { crossFieldProblems } from '../inventory/checks';
 import { normalize } from '../inventory/normalize';
 import { fieldPath, formatProblem, valueAt, type Problem } from '../inventory/problems';
 import type { ClusterSpec } from '../inventory/spec';
+import { MAX_DRAIN_TIMEOUT_SECONDS } from '../contracts/activity-request';
 
 /** A backup tag names a directory under /var/lib/hakube/backups: one plain name, never "." or "..". */
 export const BACKUP_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -19,8 +20,8 @@ const verdicts = new Map<string, Problem | null>();
 const MAX_VERDICTS = 256;
 
 /** Throws a non-retryable InvalidSpec failure naming the field when the request is not one hakube could have made. */
-export function checkRequest(req: { spec: ClusterSpec; host: string; backupTag: string }): void {
-  const problem = specProblem(req.spec) ?? hostProblem(req);
+export function checkRequest(req: { spec: ClusterSpec; host: string; backupTag: string; options?: unknown }): void {
+  const problem = specProblem(req.spec) ?? hostProblem(req) ?? optionsProblem(req.spec, req.options);
   if (problem)
     throw ApplicationFailure.nonRetryable(
       `the worker refuses this request: ${formatProblem(problem)} (it does not pass the checks \`hakube up\` runs on the inventory: altered on its way?)`,
@@ -32,6 +33,26 @@ function hostProblem(req: { spec: ClusterSpec; host: string; backupTag: string }
   if (!req.spec.hosts.some((h) => h.name === req.host)) return { field: 'host', value: req.host, message: 'is not a host of this cluster' };
   if (typeof req.backupTag !== 'string' || !BACKUP_TAG.test(req.backupTag))
     return { field: 'backupTag', value: req.backupTag, message: 'must be letters, digits, ".", "_" or "-", not starting with a dot' };
+  return undefined;
+}
+
+/** The operator's choices, as the CLI can send them: known keys, booleans, a bounded integer, hosts of the cluster. */
+function optionsProblem(spec: ClusterSpec, options: unknown): Problem | undefined {
+  if (options === undefined) return undefined;
+  if (!options || typeof options !== 'object' || Array.isArray(options)) return { field: 'options', message: 'must be an object' };
+  for (const [key, value] of Object.entries(options)) {
+    const field = `options.${key}`;
+    if (['wipeEtcd', 'purge', 'force', 'unreachable'].includes(key)) {
+      if (typeof value !== 'boolean') return { field, value, message: 'must be true or false' };
+    } else if (key === 'drainTimeoutSeconds') {
+      if (!Number.isInteger(value) || (value as number) < 10 || (value as number) > MAX_DRAIN_TIMEOUT_SECONDS)
+        return { field, value, message: `must be whole seconds from 10 to ${MAX_DRAIN_TIMEOUT_SECONDS}` };
+    } else if (key === 'removing') {
+      if (!Array.isArray(value) || !value.every((h) => typeof h === 'string' && spec.hosts.some((x) => x.name === h)))
+        return { field, value, message: 'must list hosts of this cluster' };
+      if (value.includes(spec.firstMaster)) return { field, value, message: 'cannot include the first master' };
+    } else return { field, value, message: 'is not an option hakube sends' };
+  }
   return undefined;
 }
 

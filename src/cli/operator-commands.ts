@@ -43,7 +43,7 @@ export const statusCommand = (ref: ClusterRef) =>
         return 0;
       }
       throw new Error(
-        `${(err as Error).message}: the ${noun} is running but no worker answers; run \`hakube up -f cluster.yaml\` or \`hakube worker\``,
+        `${(err as Error).message}: the ${noun} is running but no worker answers; run the command that started it again (it attaches) or \`hakube worker\``,
         { cause: err },
       );
     }

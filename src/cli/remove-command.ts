@@ -5,6 +5,7 @@ import { loadInventory } from '../inventory/load';
 import type { ClusterSpec } from '../inventory/spec';
 import { recordedSpec } from '../temporal/client';
 import { DRAIN_TIMEOUT_SECONDS } from '../activities/steps/remove';
+import { MAX_DRAIN_TIMEOUT_SECONDS } from '../contracts/activity-request';
 import { runOperation } from './operation-runner';
 import { confirmByName } from './confirm';
 import { resultSummary } from './progress-view';
@@ -18,9 +19,6 @@ export interface RemoveOptions {
   yes?: boolean;
   detach?: boolean;
 }
-
-/** The drain runs inside one activity attempt of at most 10 minutes (the `once` policy). */
-const MAX_DRAIN_TIMEOUT_SECONDS = 540;
 
 export async function removeCommand(hosts: string[], options: RemoveOptions): Promise<number> {
   if (!options.cluster === !options.file) throw new Error('say which cluster: -c NAME (as installed) or -f cluster.yaml');

@@ -15,16 +15,17 @@ export interface ResetOptions {
   wipeEtcd?: boolean;
   purge?: boolean;
   yes?: boolean;
+  force?: boolean;
   detach?: boolean;
 }
 
 export async function resetCommand(hosts: string[], options: ResetOptions): Promise<number> {
   if (!options.cluster === !options.file) throw new Error('say which cluster: -c NAME (as installed) or -f cluster.yaml');
-  const fromFile = options.file ? checked(loadInventory(options.file, { requireKeyFiles: true }).spec, hosts) : undefined;
+  const fromFile = options.file ? checked(loadInventory(options.file, { requireKeyFiles: true }).spec, hosts, options) : undefined;
   // With the inventory at hand, the question comes before anything starts; with -c, once it is read back.
   if (fromFile && !(await confirm(fromFile, hosts, options))) return 1;
   let spec: ClusterSpec | undefined = fromFile;
-  return runOperation(async (session) => (spec ??= checked(await recordedSpec(session.client, options.cluster!), hosts)), {
+  return runOperation(async (session) => (spec ??= checked(await recordedSpec(session.client, options.cluster!), hosts, options)), {
     operation: 'reset',
     ...(hosts.length && { hosts }),
     options: { wipeEtcd: !!options.wipeEtcd, purge: !!options.purge },
@@ -38,10 +39,17 @@ export async function resetCommand(hosts: string[], options: ResetOptions): Prom
   });
 }
 
-function checked(spec: ClusterSpec, hosts: string[]): ClusterSpec {
+function checked(spec: ClusterSpec, hosts: string[], options: ResetOptions): ClusterSpec {
   const unknown = hosts.filter((h) => !spec.hosts.some((x) => x.name === h));
   if (unknown.length)
     throw new Error(`${unknown.join(', ')}: not a host of cluster ${spec.name} (its hosts: ${spec.hosts.map((h) => h.name).join(', ')})`);
+  // Some masters but not all: their etcd members stop (or are erased) while still members of a running cluster.
+  const masters = hosts.filter((h) => spec.masters.includes(h));
+  if (masters.length && masters.length < spec.masters.length && !options.force)
+    throw new Error(
+      `resetting ${masters.join(', ')} but not every master stops etcd members the running cluster still counts on ` +
+        `(two of three: no quorum). To take masters out of a running cluster use \`hakube remove ${masters.join(' ')}\`; --force resets them anyway`,
+    );
   return spec;
 }
 

@@ -20,6 +20,9 @@ export interface HostRequest {
   options?: OperationOptions;
 }
 
+/** A drain runs inside one activity attempt of at most 10 minutes (the `once` policy). */
+export const MAX_DRAIN_TIMEOUT_SECONDS = 540;
+
 /** The operator's choices for an operation, passed to every step of it. */
 export interface OperationOptions {
   /** reset: erase etcd's data directory after stopping the member (the cluster's state is lost). */

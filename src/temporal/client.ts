@@ -5,7 +5,7 @@ import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError, type Wor
 const GRPC_NOT_FOUND = 5;
 import type { Payload } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import type { ClusterSpec } from '../inventory/spec';
+import { withoutHosts, type ClusterSpec } from '../inventory/spec';
 import type { installCluster } from '../workflows/install-cluster';
 import type { OperationInput } from '../workflows/engine/operation-run';
 import type { OperationId } from '../workflows/operations';
@@ -58,7 +58,17 @@ export async function startOrAttach(client: Client, spec: ClusterSpec, options: 
       `cluster ${spec.name}: its ${OPERATION_NOUNS[running.operation]} is running (workflow ${running.handle.workflowId}); ` +
         `wait for it to end, or stop it with \`hakube abort -c ${spec.name}\`, then run this again`,
     );
-  if (running) return { handle: running.handle, started: false };
+  if (running) {
+    // Attaching is for the same request (a second terminal, a command run again after a crash): a
+    // reset or removal asked for other hosts or options is refused instead of silently joined.
+    const theirs = operation === 'install' ? undefined : await inputOf(client, running.handle.workflowId);
+    if (theirs && JSON.stringify([theirs.hosts, theirs.options]) !== JSON.stringify([input.hosts, input.options]))
+      throw new Error(
+        `cluster ${spec.name}: a ${OPERATION_NOUNS[operation]} with other hosts or options is running (workflow ${running.handle.workflowId}, ` +
+          `${JSON.stringify({ hosts: theirs.hosts, ...theirs.options })}); wait for it to end or \`hakube abort -c ${spec.name}\``,
+      );
+    return { handle: running.handle, started: false };
+  }
   // USE_EXISTING also covers two commands racing: the second gets the first one's run.
   const handle = await client.workflow.start<typeof installCluster>(OPERATION_WORKFLOW_TYPES[operation], {
     workflowId: operationWorkflowId(spec.name, operation),
@@ -106,26 +116,36 @@ export async function currentOperation(client: Client, cluster: string): Promise
   return current;
 }
 
-/**
- * The inventory the cluster was last installed with, read from its install's history (decoded with
- * the codec keys), for commands given only `-c NAME`.
- */
-export async function recordedSpec(client: Client, cluster: string): Promise<ClusterSpec> {
-  const handle = client.workflow.getHandle(installWorkflowId(cluster));
+/** An operation's input, read from its history (decoded with the codec keys); undefined when unknown. */
+async function inputOf(client: Client, workflowId: string): Promise<OperationInput | undefined> {
   let payloads: Payload[] | null | undefined;
   try {
-    const history = await handle.fetchHistory();
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
     payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
   } catch (err) {
     // fetchHistory reports an unknown id as the raw gRPC NOT_FOUND (5), not WorkflowNotFoundError.
     if (!(err instanceof WorkflowNotFoundError) && !(isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) throw err;
   }
-  if (!payloads?.length)
+  if (!payloads?.length) return undefined;
+  const [input] = (await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads)) as [OperationInput];
+  return input;
+}
+
+/**
+ * The inventory the cluster was last installed with, for commands given only `-c NAME`: read from its
+ * install's history, without the hosts a removal completed since then took out.
+ */
+export async function recordedSpec(client: Client, cluster: string): Promise<ClusterSpec> {
+  const install = await inputOf(client, installWorkflowId(cluster));
+  if (!install)
     throw new Error(
       `cluster ${cluster}: no install of it is recorded in this Temporal; give its inventory with -f cluster.yaml instead of -c`,
     );
-  const [input] = (await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads)) as [OperationInput];
-  return input.spec;
+  const all = await operationsOf(client, cluster);
+  const installed = all.find((o) => o.operation === 'install')!;
+  const removal = all.find((o) => o.operation === 'remove' && o.status === 'COMPLETED' && o.startTime > installed.startTime);
+  const removed = removal ? ((await inputOf(client, removal.handle.workflowId))?.options?.removing ?? []) : [];
+  return removed.length ? withoutHosts(install.spec, removed) : install.spec;
 }
 
 export function installHandle(client: Client, cluster: string): WorkflowHandle<typeof installCluster> {

@@ -66,6 +66,9 @@ export interface PhaseDeclaration {
   /** Once this phase is done a working cluster exists: an abort from then on undoes only the phase
    * in flight and leaves the cluster working, instead of undoing everything. */
   createsCluster?: boolean;
+  /** Once this phase is done the operation cannot be taken back (a removed etcd member): an abort from
+   * then on undoes only the phase in flight, as after createsCluster. */
+  pointOfNoReturn?: boolean;
   /** A check that disturbs the cluster (the HA check stops an API server): after phases that changed
    * nothing it runs quiet (its step repeats the check only if it never passed for these hosts), unless
    * asked for by name (`--only`). A re-run that finds everything as wanted leaves a working cluster alone. */

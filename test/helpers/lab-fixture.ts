@@ -50,9 +50,10 @@ export async function openLabFixture(name: string, options: { fresh?: boolean; i
     });
     running = worker.run();
   }
+  // Hosts are looked up in fixture.spec when called: a test that grows the lab sets a new spec.
   const shRaw = (host: string, command: string, timeoutMs?: number) =>
-    run(pool, hostByName(spec, host).ssh, command, timeoutMs ? { timeoutMs } : {}).then((r) => r.stdout);
-  return {
+    run(pool, hostByName(fixture.spec, host).ssh, command, timeoutMs ? { timeoutMs } : {}).then((r) => r.stdout);
+  const fixture: LabFixture = {
     spec,
     env,
     client: codecClient(env, codec.dataConverter),
@@ -68,6 +69,7 @@ export async function openLabFixture(name: string, options: { fresh?: boolean; i
       lab.down();
     },
   };
+  return fixture;
 }
 
 /** Asserts, from `from`, that every master is a started etcd member and every endpoint is healthy. */

@@ -33,22 +33,26 @@ export class HostSession {
     private readonly writes?: readonly RenderedFileId[],
     /** The step attempt holding this host's step lock: every command here runs only while it does. */
     private readonly lockOwner?: string,
+    /** The host whose step lock lockOwner holds (this host, or the first master for cluster-side steps). */
+    private readonly lockedHost: string = hostName,
   ) {
     this.host = hostByName(spec, hostName);
   }
 
-  static of(pool: SshPool, req: HostRequest, lockOwner?: string): HostSession {
-    return new HostSession(pool, req.spec, req.host, req.backupTag, req.writes, lockOwner);
+  static of(pool: SshPool, req: HostRequest, lockOwner?: string, lockedHost?: string): HostSession {
+    return new HostSession(pool, req.spec, req.host, req.backupTag, req.writes, lockOwner, lockedHost);
   }
 
   /** This session with the cluster as it will be (e.g. after `hakube remove`): files are rendered from it. */
   withSpec(spec: ClusterSpec): HostSession {
-    return new HostSession(this.pool, spec, this.host.name, this.backupTag, this.writes, this.lockOwner);
+    return new HostSession(this.pool, spec, this.host.name, this.backupTag, this.writes, this.lockOwner, this.lockedHost);
   }
 
   /** Another host of the same cluster (e.g. the first master, for kubectl and join tokens). */
   other(name: string): HostSession {
-    return new HostSession(this.pool, this.spec, name, this.backupTag, []);
+    // The host whose lock this step holds runs its commands under it (fenced like its own).
+    const owner = name === this.lockedHost ? this.lockOwner : undefined;
+    return new HostSession(this.pool, this.spec, name, this.backupTag, [], owner, this.lockedHost);
   }
 
   get conn() {

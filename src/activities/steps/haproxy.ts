@@ -31,10 +31,11 @@ async function installHaproxy(s: HostSession): Promise<StepResult> {
 async function refreshHaproxy(s: HostSession, req: HostRequest): Promise<StepResult> {
   const after = withoutHosts(s.spec, req.options?.removing ?? []);
   const config = await s.withSpec(after).writeRendered('haproxy-config');
-  if (!config.changed) return result(false);
   await s.sh(`haproxy -c -q -f ${remotePath('haproxy-config')}`);
+  // Reloaded even when the file was already written: an attempt that died between the write and
+  // the reload left haproxy running the old backends.
   await s.sh('systemctl reload haproxy');
-  return result(true);
+  return result(config.changed);
 }
 
 /** Rewrites `server:` in both kubelet kubeconfigs (backups kept) and restarts kubelet when changed. */

@@ -23,7 +23,8 @@ interface NodeState {
 async function nodeState(s: HostSession, node: string): Promise<NodeState | undefined> {
   const out = await firstMaster(s).probe(`${KUBECTL} get node ${shq(node)} -o json`, { timeoutMs: 60_000 });
   if (out.code !== 0) {
-    if (/NotFound|not found/.test(out.stderr)) return undefined;
+    if (/\(NotFound\)/.test(out.stderr)) return undefined; // the API's answer, not "command not found"
+
     throw new Error(`kubectl get node ${node}: ${out.stderr.trim()}`);
   }
   const obj = JSON.parse(out.stdout) as { spec?: { unschedulable?: boolean }; metadata?: { annotations?: Record<string, string> } };
@@ -84,7 +85,7 @@ async function drainNode(s: HostSession, req: HostRequest): Promise<StepResult> 
     await kubectl(s, `cordon ${shq(node)}`, 60_000);
     changed = true;
   } else if (state.cordonedBy !== s.backupTag) s.log(`${node} was already cordoned (not by this run): an undo leaves it cordoned`);
-  const timeout = req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS;
+  const timeout = Math.trunc(Number(req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS)); // checked by request-check too
   const out = await kubectl(
     s,
     `drain ${shq(node)} --ignore-daemonsets --delete-emptydir-data --timeout=${timeout}s`,
@@ -103,10 +104,11 @@ export async function uncordonIfCordonedBy(s: HostSession, tag: string): Promise
 }
 
 /** Removes a leaving master's etcd member, asking the members that stay. */
-async function removeEtcdMember(s: HostSession): Promise<StepResult> {
+async function removeEtcdMember(s: HostSession, req: HostRequest): Promise<StepResult> {
   const ctl = etcdctlFor(s.spec);
-  const address = hostByName(s.spec, s.host.name).address;
-  const staying = s.spec.etcd.endpoints.filter((e) => !e.includes(`//${address}:`)).join(',');
+  // Every leaving member is left out (one removed earlier in this run answers no more).
+  const gone = [s.host.name, ...(req.options?.removing ?? [])].map((h) => hostByName(s.spec, h).address);
+  const staying = s.spec.etcd.endpoints.filter((e) => !gone.some((a) => e.includes(`//${a}:`))).join(',');
   const fm = firstMaster(s);
   const member = parseEtcdMembers(await fm.sh(`${ctl} --endpoints=${staying} member list -w simple`, { timeoutMs: 60_000 })).find(
     (m) => m.name === s.host.name,

@@ -122,7 +122,7 @@ export class OperationRun {
         break;
       }
       result.phases.push({ id: phase.id, hosts: outcome.hosts });
-      if (phase.createsCluster) this.clusterExists = true;
+      if (phase.createsCluster || phase.pointOfNoReturn) this.clusterExists = true;
     }
     if (this.aborting || failure) await this.undoAll(failure);
     this.progress.status = 'completed';

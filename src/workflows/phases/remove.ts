@@ -27,11 +27,12 @@ export const removeCheck: PhaseDeclaration = {
   ],
 };
 
+// Drains and deletions run from the first master under its one step lock: one host at a time.
 export const drain: PhaseDeclaration = {
   id: 'drain',
-  title: 'Leaving Nodes cordoned and drained (evictions respect PodDisruptionBudgets)',
+  title: 'Leaving Nodes cordoned and drained, one at a time (evictions respect PodDisruptionBudgets)',
   hosts: leaving,
-  fanout: 'parallel',
+  fanout: 'one-at-a-time',
   shouldRun: always,
   steps: [
     undoWith({ restore: [], uncordon: true }),
@@ -95,7 +96,7 @@ export const deleteNodes: PhaseDeclaration = {
   id: 'delete-node',
   title: 'Leaving Nodes deleted',
   hosts: leaving,
-  fanout: 'parallel',
+  fanout: 'one-at-a-time',
   shouldRun: always,
   steps: [activity('deleteNode', 'Node deleted', 'quick', 'from the first master: kubectl delete node --ignore-not-found')],
 };

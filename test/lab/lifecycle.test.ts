@@ -1,0 +1,196 @@
+// Day-2 operations on the lab, run for real (real activities over SSH, a real Temporal dev server) and
+// checked on the hosts and through the API: install 3+3 → a worker added by growing the lab and
+// editing nothing but the inventory → that worker removed → an abort during a drain leaves no Node
+// cordoned by hakube → a master removed (--force: 2 left) → a removal without quorum refused →
+// reset → install again → every Node Ready, 3 etcd members.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
+import { loadInventory } from '../../src/inventory/load';
+import type { ClusterSpec } from '../../src/inventory/spec';
+import type { OperationOptions } from '../../src/contracts/activity-request';
+import { CORDONED_BY_ANNOTATION } from '../../src/contracts/compensation';
+import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
+import { waitFor } from '../helpers/temporal';
+import { canRunLab, LAB_DIR } from '../helpers/lab';
+import { assertEtcdHealthy, logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
+
+const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
+const READY = `custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,SCHED:.spec.unschedulable' --no-headers`;
+
+describe(
+  'lifecycle on the lab: add, remove, abort a drain, reset, install again',
+  { skip: !canRunLab() && 'needs root (docker, debootstrap)' },
+  () => {
+    let lab: LabFixture;
+    let spec: ClusterSpec;
+    const sh = (host: string, command: string) => lab.sh(host, command, 180_000);
+    /** name -> "Ready status, unschedulable" as the first master's API server says. */
+    const nodes = async () =>
+      Object.fromEntries(
+        (await sh('master01', `${KUBECTL} get nodes -o ${READY}`))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.trim().split(/\s+/))
+          .map(([n, ready, sched]) => [n, `${ready}${sched === 'true' ? ',cordoned' : ''}`]),
+      );
+    const etcdMembers = async () =>
+      (await sh('master01', `ETCDCTL_API=3 etcdctl${etcdctlTlsFlags(spec)} --endpoints=https://127.0.0.1:2379 member list -w simple`))
+        .split('\n')
+        .map((l) => l.split(', ')[2])
+        .sort();
+    const haproxyBackends = async (worker: string) =>
+      (await sh(worker, 'awk \'$1 == "server" { print $2 }\' /etc/haproxy/haproxy.cfg')).split('\n').sort();
+
+    async function run(operation: 'install' | 'reset' | 'remove', s: ClusterSpec, options?: OperationOptions) {
+      const started = Date.now();
+      const { handle } = await startOrAttach(lab.client, s, { taskQueue: lab.taskQueue, operation, ...(options && { options }) });
+      const result = await handle.result();
+      console.log(`lab: ${operation} ${JSON.stringify(options ?? {})}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await logPhaseTimes(lab, handle.workflowId, result);
+      return result;
+    }
+    /** The lab grown or shrunk (kept hosts untouched) and its inventory read again, under this test's name. */
+    function labSize(workers: number): ClusterSpec {
+      const r = spawnSync('bash', [path.join(LAB_DIR, 'lab.sh'), 'up', '--workers', String(workers)], { stdio: 'inherit' });
+      assert.equal(r.status, 0, 'lab up --workers failed');
+      return { ...loadInventory(path.join(LAB_DIR, 'cluster.yaml'), { requireKeyFiles: true }).spec, name: spec.name };
+    }
+
+    before(async () => {
+      lab = await openLabFixture('lab-lifecycle', { fresh: true });
+      spec = lab.spec;
+    });
+    after(async () => {
+      if (lab) labSize(3); // the other lab tests expect six hosts
+      await lab?.close();
+    });
+
+    test('install 3+3, then a worker added by editing the inventory joins alone', { timeout: 20 * 60_000 }, async () => {
+      await run('install', spec);
+      assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
+      const grown = labSize(4);
+      assert.ok(grown.workers.includes('worknode04'));
+      const result = await run('install', grown);
+      const joins = result.phases.find((p) => p.id === 'join-workers')!.hosts;
+      assert.deepEqual(
+        Object.entries(joins)
+          .filter(([, h]) => h.changed.includes('kubeadm join'))
+          .map(([h]) => h),
+        ['worknode04'],
+        'only the new worker joins',
+      );
+      assert.equal((await nodes()).worknode04, 'True');
+      assert.deepEqual(await haproxyBackends('worknode04'), ['master01', 'master02', 'master03']);
+      spec = grown;
+    });
+
+    test('remove worknode04: drained, reset, its Node deleted', { timeout: 10 * 60_000 }, async () => {
+      await run('remove', spec, { removing: ['worknode04'] });
+      assert.equal((await nodes()).worknode04, undefined, 'the Node is gone');
+      assert.equal(
+        await sh('worknode04', 'ls /etc/kubernetes/kubelet.conf 2>/dev/null; systemctl is-active kubelet haproxy || true'),
+        'inactive\ninactive',
+      );
+      assert.equal(await sh('worknode04', 'apt-mark showhold'), '', 'packages released');
+      spec = labSize(3);
+    });
+
+    test(
+      'an abort during a drain held back by a PodDisruptionBudget leaves no Node cordoned by hakube',
+      { timeout: 10 * 60_000 },
+      async () => {
+        // Three replicas and a budget that allows no disruption: evicting from worknode03 never succeeds.
+        const docs = [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pdb-test' } },
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'web', namespace: 'pdb-test' },
+            spec: {
+              replicas: 3,
+              selector: { matchLabels: { app: 'web' } },
+              template: {
+                metadata: { labels: { app: 'web' } },
+                spec: { containers: [{ name: 'web', image: 'lab-standin.invalid/web:1' }] },
+              },
+            },
+          },
+          {
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: { name: 'web', namespace: 'pdb-test' },
+            spec: { minAvailable: 3, selector: { matchLabels: { app: 'web' } } },
+          },
+        ];
+        // YAML documents written as JSON (YAML reads JSON), applied as a real operator would.
+        await sh('master01', `printf '%s\\n---\\n' ${docs.map((d) => `'${JSON.stringify(d)}'`).join(' ')} | ${KUBECTL} apply -f -`);
+        await waitFor(
+          'a web pod on worknode03',
+          async () => (await sh('master01', `${KUBECTL} get pods -n pdb-test -o wide --no-headers`)).includes('worknode03'),
+          60_000,
+        );
+        await sh('master01', `${KUBECTL} cordon worknode02`); // cordoned by the operator: hakube must leave it so
+        const { handle } = await startOrAttach(lab.client, spec, {
+          taskQueue: lab.taskQueue,
+          operation: 'remove',
+          options: { removing: ['worknode03'], drainTimeoutSeconds: 120 },
+        });
+        await waitFor('worknode03 cordoned by the drain', async () => (await nodes()).worknode03 === 'True,cordoned', 120_000);
+        assert.equal((await progressOf(handle)).phases.find((p) => p.id === 'drain')!.hosts.worknode03.state, 'running');
+        await abort(handle);
+        await assert.rejects(handle.result(), /aborted by the operator/);
+        const after = await nodes();
+        assert.equal(after.worknode03, 'True', 'the Node hakube cordoned is uncordoned');
+        assert.equal(after.worknode02, 'True,cordoned', "the operator's cordon is left alone");
+        assert.equal(await sh('master01', `${KUBECTL} get node worknode03 -o json | grep -c '${CORDONED_BY_ANNOTATION}' || true`), '0');
+        assert.equal(await sh('worknode03', 'systemctl is-active kubelet'), 'active', 'nothing ran on the host');
+        await sh('master01', `${KUBECTL} uncordon worknode02 && ${KUBECTL} delete namespace pdb-test --wait=false 2>/dev/null || true`);
+      },
+    );
+
+    test(
+      'remove master03 (--force, 2 left): etcd member gone, every haproxy without it; a removal without quorum is refused',
+      { timeout: 10 * 60_000 },
+      async () => {
+        const result = await run('remove', spec, { removing: ['master03'], force: true });
+        assert.ok(result.phases.find((p) => p.id === 'remove-check')!.hosts.master01.warnings?.some((w) => w.includes('fewer than 3')));
+        assert.deepEqual(await etcdMembers(), ['master01', 'master02']);
+        for (const w of spec.workers) assert.deepEqual(await haproxyBackends(w), ['master01', 'master02'], w);
+        assert.equal((await nodes()).master03, undefined);
+        assert.equal(await sh('master03', `test -e /var/lib/etcd/${spec.name} && echo kept || echo erased`), 'erased');
+        assert.deepEqual(Object.values(await nodes()), Array(5).fill('True'), 'the others stay Ready');
+
+        // master02 would leave 1 member: the check refuses before anything changes, and the host pauses.
+        const { handle } = await startOrAttach(lab.client, spec, {
+          taskQueue: lab.taskQueue,
+          operation: 'remove',
+          options: { removing: ['master02'] },
+        });
+        const paused = await waitFor('the removal check pauses', async () => {
+          const p = await progressOf(handle);
+          return p.status === 'paused' && p.phases.find((x) => x.id === 'remove-check')!.hosts.master01;
+        });
+        assert.match(paused.error ?? '', /leaves 1 etcd member.*--force/);
+        await abort(handle);
+        await assert.rejects(handle.result());
+        assert.deepEqual(await etcdMembers(), ['master01', 'master02'], 'nothing changed');
+      },
+    );
+
+    test('reset --wipe-etcd, then install again: six Nodes Ready, three etcd members', { timeout: 20 * 60_000 }, async () => {
+      await run('reset', spec, { wipeEtcd: true });
+      for (const h of spec.hosts.map((x) => x.name)) {
+        assert.equal(await sh(h, 'ls /etc/kubernetes/manifests/ /etc/kubernetes/*.conf 2>/dev/null | grep -c conf || true'), '0', h);
+        assert.equal(await sh(h, 'systemctl is-active kubelet haproxy etcd || true'), 'inactive\ninactive\ninactive', h);
+      }
+      for (const m of spec.masters)
+        assert.equal(await sh(m, `test -e /var/lib/etcd/${spec.name} && echo kept || echo erased`), 'erased', m);
+      await run('install', spec);
+      assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
+      await assertEtcdHealthy(lab, 'master01');
+    });
+  },
+);
