@@ -13,10 +13,19 @@ let env: TestWorkflowEnvironment;
 before(async () => (env = await startTestEnvironment()));
 after(async () => env?.teardown());
 
-function startWorker(taskQueue: string, logFile: string): Promise<ChildProcess> {
+function startWorker(taskQueue: string, logFile: string, delayMs = 0): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.resolve(__dirname, '../helpers/fake-worker-process.ts'), env.address, taskQueue, logFile, 'master01'],
+    [
+      '--import',
+      'tsx',
+      path.resolve(__dirname, '../helpers/fake-worker-process.ts'),
+      env.address,
+      taskQueue,
+      logFile,
+      'master01',
+      String(delayMs),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -76,5 +85,60 @@ test(
     assert.deepEqual(rerun, [], 'activities that had finished before the crash ran again');
     assert.ok(afterKill.some((c) => c.name === 'rebootHost' && c.host === 'master01'));
     assert.ok(afterKill.some((c) => c.name === 'applyDashboard'));
+  },
+);
+
+test(
+  'a removal whose worker is killed after the etcd member left resumes on a new worker without repeating a finished step',
+  { timeout: 180_000 },
+  async () => {
+    const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `crash-remove-${process.pid}` };
+    const logFile = path.join(tempDir(), 'remove-calls.jsonl');
+    const taskQueue = `crash-remove-${process.pid}`;
+    const first = await startWorker(taskQueue, logFile, 400);
+    const { handle } = await startOrAttach(env.client, spec, {
+      taskQueue,
+      operation: 'remove',
+      options: { removing: ['worknode03', 'master03'], force: true },
+    });
+    await waitFor(
+      'the leaving hosts being reset',
+      async () => (await progressOf(handle)).phases.find((p) => p.id === 'reset-leaving')!.state === 'running',
+      60_000,
+    );
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const beforeKill = readLog(logFile);
+    assert.ok(
+      beforeKill.some((c) => c.name === 'removeEtcdMember' && c.host === 'master03'),
+      'the member had left before the kill',
+    );
+
+    const second = await startWorker(taskQueue, logFile);
+    try {
+      const result = await handle.result();
+      assert.deepEqual(
+        result.phases.map((p) => p.id),
+        ['remove-check', 'drain', 'haproxy-refresh', 'etcd-leave', 'reset-leaving', 'delete-node'],
+      );
+    } finally {
+      second.kill('SIGTERM');
+    }
+    const afterKill = readLog(logFile).slice(beforeKill.length);
+    const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
+    assert.deepEqual(
+      afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`)),
+      [],
+      'steps that had finished before the crash ran again',
+    );
+    assert.deepEqual(
+      afterKill
+        .filter((c) => c.name === 'deleteNode')
+        .map((c) => c.host)
+        .sort(),
+      ['master03', 'worknode03'],
+    );
+    assert.equal(readLog(logFile).filter((c) => c.name === 'removeEtcdMember').length, 1, 'the etcd member was removed once');
   },
 );
