@@ -1,4 +1,5 @@
 // The worker re-validates every request before a step or a compensation touches a host.
+import { KUBEADM_RESET } from '../../src/contracts/remote-files';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
@@ -182,10 +183,27 @@ test('compensations reach the shell quoted: unit names and backup paths', async 
     commands.some((x) => x.startsWith(`[ -e '/var/lib/hakube/backups/article-1a2b3c4d/kubeadm-started' ]`)),
     commands[0],
   );
-  for (const x of commands.filter((x) => x.includes('etcd') || x.includes('kubelet') || x.includes('containerd')))
-    assert.match(x, /'(etcd|kubelet|containerd)'/, `unquoted: ${x}`);
+  // Unit names (not the fixed kubeadm reset line, whose --skip-phases names etcd) reach the shell quoted.
+  const withUnits = commands.filter((x) => !x.includes(KUBEADM_RESET) && /etcd|kubelet|containerd/.test(x));
+  assert.ok(withUnits.length >= 3, commands.join('\n'));
+  for (const x of withUnits) assert.match(x, /'(etcd|kubelet|containerd)'/, `unquoted: ${x}`);
   // And what the allow-list refuses never reaches a command at all.
   commands.length = 0;
   await assert.rejects(compensate(fake, { ...c, stopUnits: ["etcd'; reboot; '"] }), /compensation refused: unit/);
   assert.deepEqual(commands, []);
+});
+
+test("the operator's options are checked too: known keys, types, bounds, hosts of the cluster", () => {
+  const req = (options: unknown) => () => checkRequest({ spec, host: 'worknode01', backupTag: 'article-1a2b3c4d', options });
+  req({ wipeEtcd: true, purge: false })();
+  req({ removing: ['worknode03', 'master03'], force: true, unreachable: false, drainTimeoutSeconds: 300 })();
+  const refused = (options: unknown, field: RegExp) =>
+    assert.throws(req(options), (e: ApplicationFailure) => e.type === 'InvalidSpec' && field.test(e.message), JSON.stringify(options));
+  refused({ drainTimeoutSeconds: '300s; reboot' }, /options\.drainTimeoutSeconds/);
+  refused({ drainTimeoutSeconds: 100000 }, /options\.drainTimeoutSeconds.*from 10 to 540/);
+  refused({ removing: ['nosuch'] }, /options\.removing.*hosts of this cluster/);
+  refused({ removing: ['master01'] }, /options\.removing.*first master/);
+  refused({ wipeEtcd: 'yes' }, /options\.wipeEtcd.*true or false/);
+  refused({ rmRf: true }, /options\.rmRf.*not an option/);
+  refused(['wipeEtcd'], /options.*an object/);
 });
