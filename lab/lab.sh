@@ -3,7 +3,9 @@
 # of this machine, and a package/manifest mirror on the bridge address. Test and demo infrastructure,
 # not part of the product: hakube reaches it only through lab/cluster.yaml, an ordinary inventory.
 #
-#   npm run lab -- up | down | status | ssh HOST [COMMAND...]
+#   npm run lab -- up [--fresh] [--masters M] [--workers N] | down | status | ssh HOST [COMMAND...]
+# `up` on a running lab adds the missing hosts and removes the extra ones (defaults: 3 masters,
+# 3 workers), leaving the others as they are, and rewrites lab/cluster.yaml for the new set.
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 STATE=$LAB/.state
@@ -13,7 +15,24 @@ SUBNET=10.213.71.0/24
 GATEWAY=10.213.71.1
 MIRROR_PORT=8088
 IMAGE_REPO=hakube-lab-host
-HOSTS=(master01:10.213.71.11 master02:10.213.71.12 master03:10.213.71.13 worknode01:10.213.71.21 worknode02:10.213.71.22 worknode03:10.213.71.23)
+# name:address of every lab host; masters on .11-.19, workers from .21 (see hosts_for).
+HOSTS=()
+hosts_for() { # MASTERS WORKERS
+  local i
+  HOSTS=()
+  for ((i = 1; i <= $1; i++)); do HOSTS+=("$(printf 'master%02d' "$i"):10.213.71.$((10 + i))"); done
+  for ((i = 1; i <= $2; i++)); do HOSTS+=("$(printf 'worknode%02d' "$i"):10.213.71.$((20 + i))"); done
+}
+# The hosts the current inventory lists (status, ssh), else the default six.
+hosts_of_inventory() {
+  HOSTS=()
+  if [ -f "$LAB/cluster.yaml" ]; then
+    mapfile -t HOSTS < <(sed -nE 's/^  - \{ name: ([a-z0-9-]+), address: ([0-9.]+),.*/\1:\2/p' "$LAB/cluster.yaml")
+  fi
+  [ ${#HOSTS[@]} -gt 0 ] || hosts_for 3 3
+}
+# Every lab host container, whatever the inventory says.
+lab_containers() { docker ps -a --filter label=hakube-lab=1 --format '{{.Names}}'; }
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 name_of() { echo "${1%%:*}"; }
@@ -161,7 +180,7 @@ write_inventory() {
   fingerprint=$(primary_fingerprint "$mirror/apt/key.asc")
   [ -n "$fingerprint" ] || { say "no OpenPGP key in $mirror/apt/key.asc"; exit 1; }
   {
-    echo "# Written by \`npm run lab -- up\`: an ordinary hakube inventory for the six lab hosts."
+    echo "# Written by \`npm run lab -- up\`: an ordinary hakube inventory for the ${#HOSTS[@]} lab hosts."
     echo "# yaml-language-server: \$schema=../schema/cluster.schema.json"
     echo "name: lab"
     echo "ssh: { user: root, keyPath: .state/id_ed25519 }"
@@ -194,22 +213,38 @@ write_inventory() {
 }
 
 cmd_up() {
-  local started=$SECONDS h fresh=${1:-}
+  local started=$SECONDS h name fresh='' masters=3 workers=3
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --fresh) fresh=1 ;;
+      --masters) masters=${2:-}; shift ;;
+      --workers) workers=${2:-}; shift ;;
+      *) say "unknown option $1"; exit 2 ;;
+    esac
+    shift
+  done
+  [[ "$masters" =~ ^[1-9]$ ]] || { say "--masters: 1 to 9 (addresses .11-.19)"; exit 2; }
+  [[ "$workers" =~ ^[0-9]+$ ]] && [ "$workers" -le 60 ] || { say "--workers: 0 to 60"; exit 2; }
+  hosts_for "$masters" "$workers"
   ensure_tools; ensure_dockerd; ensure_image; ensure_network; ensure_key; ensure_mirror
   ensure_etcd_image_archive
-  if [ "$fresh" = --fresh ]; then # blank hosts again (an installed cluster is thrown away)
-    for h in "${HOSTS[@]}"; do docker rm -f "$(name_of "$h")" >/dev/null 2>&1 || true; done
+  if [ -n "$fresh" ]; then # blank hosts again (an installed cluster is thrown away)
+    for name in $(lab_containers); do docker rm -f "$name" >/dev/null 2>&1 || true; done
   fi
+  # Hosts beyond the asked-for set go; the others are kept as they are.
+  for name in $(lab_containers); do
+    printf '%s\n' "${HOSTS[@]}" | grep -q "^$name:" || { say "removing $name"; docker rm -f "$name" >/dev/null; }
+  done
   for h in "${HOSTS[@]}"; do start_host "$(name_of "$h")" "$(ip_of "$h")"; done
   wait_ssh_and_record_keys
   write_inventory
-  say "six hosts up in $((SECONDS - started)) s: $LAB/cluster.yaml, mirror http://$GATEWAY:$MIRROR_PORT/"
+  say "${#HOSTS[@]} hosts ($masters masters, $workers workers) up in $((SECONDS - started)) s: $LAB/cluster.yaml, mirror http://$GATEWAY:$MIRROR_PORT/"
 }
 
 cmd_down() {
-  local h
+  local name
   if docker info >/dev/null 2>&1; then
-    for h in "${HOSTS[@]}"; do docker rm -f "$(name_of "$h")" >/dev/null 2>&1 || true; done
+    for name in $(lab_containers); do docker rm -f "$name" >/dev/null 2>&1 || true; done
     docker network rm "$NETWORK" >/dev/null 2>&1 || true
   fi
   for p in mirror dockerd; do
@@ -239,7 +274,7 @@ cmd_ssh() {
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
-  status) cmd_status ;;
-  ssh) shift; cmd_ssh "$@" ;;
-  *) echo "usage: npm run lab -- up [--fresh] | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
+  status) hosts_of_inventory; cmd_status ;;
+  ssh) shift; hosts_of_inventory; cmd_ssh "$@" ;;
+  *) echo "usage: npm run lab -- up [--fresh] [--masters M] [--workers N] | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
 esac
