@@ -5,21 +5,25 @@ import { withoutHosts } from '../../inventory/spec';
 import { API_SERVER_PORT, LOCAL_API_ADDRESS, LOCAL_API_URL, remotePath, type HostPathId } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
-import { ensureActive, unitActive } from '../host/units';
+import { ensureActive } from '../host/units';
 
 const KUBELET_CONFS: HostPathId[] = ['kubelet-conf', 'bootstrap-kubelet-conf'];
 
 async function installHaproxy(s: HostSession): Promise<StepResult> {
   const installed = await ensurePackages(s, ['haproxy']);
+  // haproxy itself (not Debian's default-config haproxy, not another program) serving the local API address.
+  const servesLocalApi = () => s.test(`ss -ltnpH 'sport = :${API_SERVER_PORT}' | grep '${LOCAL_API_ADDRESS}' | grep -q '"haproxy"'`);
+  const servingBefore = await servesLocalApi();
   const config = await s.writeRendered('haproxy-config');
   await s.sh(`haproxy -c -q -f ${remotePath('haproxy-config')}`);
-  // A running haproxy whose backends changed (masters added) reloads: its kubelet connections live on.
-  const reloaded = config.changed && (await unitActive(s, 'haproxy'));
+  // Our haproxy already serving, whose backends changed (masters added): a reload keeps its kubelet
+  // connections. Anything else (a first install, Debian's default config running) is a restart.
+  const reloaded = config.changed && servingBefore;
   if (reloaded) await s.sh('systemctl reload haproxy');
   const started = await ensureActive(s, 'haproxy', { restart: config.changed && !reloaded });
   await s.sh(
-    `for i in 1 2 3 4 5; do ss -ltnH 'sport = :${API_SERVER_PORT}' | grep -q '${LOCAL_API_ADDRESS}' && systemctl is-active --quiet haproxy && exit 0; sleep 1; done; ` +
-      `echo "haproxy is not listening on ${LOCAL_API_ADDRESS}" >&2; systemctl status haproxy --no-pager -n 5; exit 1`,
+    `for i in 1 2 3 4 5; do ss -ltnpH 'sport = :${API_SERVER_PORT}' | grep '${LOCAL_API_ADDRESS}' | grep -q '"haproxy"' && systemctl is-active --quiet haproxy && exit 0; sleep 1; done; ` +
+      `echo "haproxy is not listening on ${LOCAL_API_ADDRESS}" >&2; ss -ltnpH 'sport = :${API_SERVER_PORT}' >&2; systemctl status haproxy --no-pager -n 5; exit 1`,
   );
   return result(installed || config.changed || started);
 }
