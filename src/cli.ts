@@ -37,43 +37,48 @@ program
     process.exitCode = await upCommand(opts);
   });
 
-program
+/** -c NAME (the inventory read back from the recorded install) or -f FILE: reset, remove, kubeconfig. */
+const installedClusterOptions = (cmd: Command) =>
+  cmd
+    .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
+    .option('-f, --file <cluster.yaml>', 'or the inventory');
+/** What every destructive operation takes besides its own options. */
+const destructiveOptions = (cmd: Command) =>
+  cmd
+    .option('-y, --yes', "do not ask for the cluster's name (scripts)")
+    .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)');
+
+const reset = program
   .command('reset')
   .description(
     'undo the install on every host (or the hosts named): kubeadm reset, containers, CNI state, haproxy, etcd stopped, packages released',
   )
-  .argument('[hosts...]', 'only these hosts')
-  .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
-  .option('-f, --file <cluster.yaml>', 'or the inventory')
+  .argument('[hosts...]', 'only these hosts');
+destructiveOptions(installedClusterOptions(reset))
   .option('--wipe-etcd', "erase etcd's data on the masters (the cluster's state is lost)")
   .option('--purge', 'purge the Kubernetes packages, haproxy and etcd instead of only releasing their hold')
   .option('--force', 'reset some masters but not all (their etcd members stop while the cluster still counts them)')
-  .option('-y, --yes', "do not ask for the cluster's name (scripts)")
-  .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
   .action(async (hosts: string[], opts: ResetOptions) => {
     process.exitCode = await resetCommand(hosts, opts);
   });
 
-program
+const remove = program
   .command('remove')
   .description("hosts leave the running cluster: drained, etcd member removed, workers' haproxy reloaded, reset, Node deleted")
-  .argument('<hosts...>', 'the hosts to remove')
-  .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
-  .option('-f, --file <cluster.yaml>', 'or the inventory')
+  .argument('<hosts...>', 'the hosts to remove');
+destructiveOptions(installedClusterOptions(remove))
   .option('--force', 'remove even if fewer than 3 etcd members, or no quorum, would be left')
   .option('--unreachable', 'the hosts cannot be reached: only the cluster-side steps (etcd member, Node) run')
   .option('--drain-timeout <seconds>', 'how long evictions held back by PodDisruptionBudgets are retried', '300')
-  .option('-y, --yes', "do not ask for the cluster's name (scripts)")
-  .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
   .action(async (hosts: string[], opts: RemoveOptions) => {
     process.exitCode = await removeCommand(hosts, opts);
   });
 
-program
-  .command('kubeconfig')
-  .description('copy the admin kubeconfig from the first master into a 0600 file (over SSH, never through Temporal)')
-  .option('-c, --cluster <name>', 'the cluster as installed (its inventory is read from the install recorded in Temporal)')
-  .option('-f, --file <cluster.yaml>', 'or the inventory')
+installedClusterOptions(
+  program
+    .command('kubeconfig')
+    .description('copy the admin kubeconfig from the first master into a 0600 file (over SSH, never through Temporal)'),
+)
   .option('-o, --out <file>', 'where to write it (default: ./<cluster>.kubeconfig)')
   .option('--server <url>', 'API server URL to put in it (default: https://<controlPlaneEndpoint>)')
   .option('--user <name>', 'instead: a personal client certificate for NAME (kubeadm kubeconfig user), so admins stop sharing admin.conf')
