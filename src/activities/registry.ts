@@ -15,6 +15,7 @@ import { haproxySteps } from './steps/haproxy';
 import { verifyHaSteps } from './steps/verify-ha';
 import { resetSteps } from './steps/reset';
 import { removeSteps } from './steps/remove';
+import { controlPlaneSteps } from './steps/control-plane';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -29,6 +30,7 @@ export const HOST_STEPS = {
   ...verifyHaSteps,
   ...resetSteps,
   ...removeSteps,
+  ...controlPlaneSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

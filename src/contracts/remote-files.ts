@@ -27,6 +27,7 @@ export type RenderedFileId =
   | 'etcd-compose'
   | 'kubeadm-init'
   | 'kubeadm-join'
+  | 'kubeadm-control-plane'
   | 'haproxy-config'
   | 'calico-installation'
   | 'calico-node-env'
@@ -60,6 +61,8 @@ export const HOST_PATHS = {
   'bootstrap-kubelet-conf': '/etc/kubernetes/bootstrap-kubelet.conf',
   'kubernetes-ca': '/etc/kubernetes/pki/ca.crt',
   'apiserver-manifest': '/etc/kubernetes/manifests/kube-apiserver.yaml',
+  'apiserver-cert': '/etc/kubernetes/pki/apiserver.crt',
+  'apiserver-key': '/etc/kubernetes/pki/apiserver.key',
   'kubernetes-apt-key': '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
   'docker-apt-key': '/etc/apt/keyrings/docker.asc',
   // etcd's certificates (public: the keys are made on the host and never written by hakube).
@@ -141,6 +144,13 @@ export const RENDERED_FILES: readonly RenderedFileEntry[] = [
     mode: 0o600,
     on: (h, s) => !isFirstMaster(h, s),
     secret: true,
+  },
+  {
+    id: 'kubeadm-control-plane',
+    path: '/etc/hakube/kubeadm/kubeadm-control-plane.yaml',
+    template: 'kubeadm/kubeadm-control-plane.yaml.njk',
+    mode: 0o600,
+    on: (h) => h.role === 'master',
   },
   {
     id: 'haproxy-config',

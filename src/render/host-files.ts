@@ -28,6 +28,21 @@ export const PLAN_PLACEHOLDER_SECRETS: JoinSecrets = {
   certificateKey: '<certificate key: uploaded by kubeadm at run time, expires after 2 hours>',
 };
 
+/**
+ * How an etcd member joins, read by etcd only when its data directory is empty: the masters that
+ * bootstrap the cluster together say "new" with every one of them; a master added later says
+ * "existing" with the members it joins (steps/etcd.ts decides which, from the live member list).
+ */
+export interface EtcdMembership {
+  initialCluster: string;
+  state: 'new' | 'existing';
+}
+
+/** Values the activities know only on the host, at run time. */
+export interface RunTimeValues {
+  etcdMembership?: EtcdMembership;
+}
+
 export interface RenderedFile {
   id: RenderedFileId;
   path: string;
@@ -36,8 +51,15 @@ export interface RenderedFile {
   secret: boolean;
 }
 
+/** Names the API servers' certificate must hold: every master's address and loopback (haproxy on the
+ * workers), plus the endpoint when it is a name or VIP. */
+export function apiServerCertSans(spec: ClusterSpec): string[] {
+  const masters = spec.masters.map((name) => hostByName(spec, name));
+  return [...new Set(['127.0.0.1', ...masters.map((m) => m.address), spec.controlPlaneEndpoint.host])];
+}
+
 /** Values every template may use. */
-export function templateContext(spec: ClusterSpec, host: HostSpec, secrets: JoinSecrets) {
+export function templateContext(spec: ClusterSpec, host: HostSpec, secrets: JoinSecrets, runTime: RunTimeValues = {}) {
   const masters = spec.masters.map((name) => hostByName(spec, name));
   return {
     managedBy: `Managed by hakube for cluster ${spec.name}: changes are overwritten by the next \`hakube up\`.`,
@@ -50,9 +72,9 @@ export function templateContext(spec: ClusterSpec, host: HostSpec, secrets: Join
     controlPlaneEndpoint: spec.controlPlaneEndpoint,
     apiServerPort: API_SERVER_PORT,
     localApiAddress: LOCAL_API_ADDRESS,
-    // Every master's address and loopback (haproxy on the workers), plus the endpoint when it is a name or VIP.
-    certSANs: [...new Set(['127.0.0.1', ...masters.map((m) => m.address), spec.controlPlaneEndpoint.host])],
+    certSANs: apiServerCertSans(spec),
     etcd: spec.etcd,
+    etcdMembership: runTime.etcdMembership ?? { initialCluster: spec.etcd.initialCluster, state: 'new' },
     etcdPki: ETCD_PKI,
     initTokenMark: INIT_TOKEN_MARK,
     etcdPkiDir: ETCD_PKI_DIR,
@@ -77,6 +99,7 @@ export function renderHostFile(
   hostName: string,
   id: RenderedFileId,
   secrets: JoinSecrets = PLAN_PLACEHOLDER_SECRETS,
+  runTime: RunTimeValues = {},
 ): RenderedFile {
   const host = hostByName(spec, hostName);
   const entry = renderedFile(id);
@@ -85,7 +108,7 @@ export function renderHostFile(
     id,
     path: entry.path,
     mode: entry.mode,
-    content: renderTemplate(entry.template, templateContext(spec, host, secrets)),
+    content: renderTemplate(entry.template, templateContext(spec, host, secrets, runTime)),
     secret: !!entry.secret,
   };
 }

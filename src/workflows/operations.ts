@@ -5,10 +5,11 @@ import { preflight } from './phases/preflight';
 import { kernel } from './phases/kernel';
 import { runtime } from './phases/runtime';
 import { packages } from './phases/packages';
-import { etcd } from './phases/etcd';
+import { etcd, etcdJoin } from './phases/etcd';
 import { initFirstMaster } from './phases/init-first-master';
 import { cni } from './phases/cni';
 import { joinMasters, joinWorkers } from './phases/join';
+import { controlPlaneAfterRemoval, controlPlaneRefresh } from './phases/control-plane';
 import { haproxy } from './phases/haproxy';
 import { verifyHa } from './phases/verify-ha';
 import { dashboard, ingress } from './phases/addons';
@@ -20,9 +21,11 @@ export const INSTALL: readonly PhaseDeclaration[] = [
   kernel,
   runtime,
   packages,
+  etcdJoin,
   etcd,
   initFirstMaster,
   cni,
+  controlPlaneRefresh,
   joinMasters,
   joinWorkers,
   haproxy,
@@ -35,7 +38,15 @@ export const INSTALL: readonly PhaseDeclaration[] = [
 export const RESET: readonly PhaseDeclaration[] = [resetNodes, resetEtcd, releasePackages];
 
 /** `hakube remove HOST...`: hosts leave the running cluster (see phases/remove.ts). */
-export const REMOVE: readonly PhaseDeclaration[] = [removeCheck, drain, haproxyRefresh, etcdLeave, resetLeaving, deleteNodes];
+export const REMOVE: readonly PhaseDeclaration[] = [
+  removeCheck,
+  drain,
+  haproxyRefresh,
+  etcdLeave,
+  controlPlaneAfterRemoval,
+  resetLeaving,
+  deleteNodes,
+];
 
 export const OPERATIONS = { install: INSTALL, reset: RESET, remove: REMOVE } satisfies Record<string, readonly PhaseDeclaration[]>;
 export type OperationId = keyof typeof OPERATIONS;

@@ -73,6 +73,9 @@ export interface PhaseDeclaration {
    * nothing it runs quiet (its step repeats the check only if it never passed for these hosts), unless
    * asked for by name (`--only`). A re-run that finds everything as wanted leaves a working cluster alone. */
   onlyAfterChange?: boolean;
+  /** Set for a phase added after the first release: runs only behind `patched(id)`, so runs recorded
+   * before it replay unchanged. */
+  patchId?: string;
 }
 
 export const activity = (

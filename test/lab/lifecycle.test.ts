@@ -1,8 +1,9 @@
 // Day-2 operations on the lab, run for real (real activities over SSH, a real Temporal dev server) and
-// checked on the hosts and through the API: install 3+3 → a worker added by growing the lab and
-// editing nothing but the inventory → that worker removed → an abort during a drain leaves no Node
-// cordoned by hakube → a master removed (--force: 2 left) → a removal without quorum refused →
-// reset → install again → every Node Ready, 3 etcd members.
+// checked on the hosts and through the API: install 3+3 → a worker and two masters added by growing
+// the lab and editing nothing but the inventory (5 etcd members, 5 haproxy backends, new SANs served)
+// → those two masters and the worker removed → an abort during a drain leaves no Node cordoned by
+// hakube → a master removed (--force: 2 left) → a removal without quorum refused → reset → install
+// again (HA check included) → every Node Ready, 3 etcd members.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -43,6 +44,24 @@ describe(
         .sort();
     const haproxyBackends = async (worker: string) =>
       (await sh(worker, 'awk \'$1 == "server" { print $2 }\' /etc/haproxy/haproxy.cfg')).split('\n').sort();
+    const addressesOf = (s: ClusterSpec) => s.masters.map((m) => s.hosts.find((h) => h.name === m)!.address).sort();
+    /** The IP addresses in the certificate the API server on `master` serves (asked from master01, over the network). */
+    const servedIps = async (master: string) =>
+      [
+        ...(
+          await sh(
+            'master01',
+            `openssl s_client -connect ${spec.hosts.find((h) => h.name === master)!.address}:6443 </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName`,
+          )
+        ).matchAll(/IP Address:([0-9.]+)/g),
+      ].map((m) => m[1]!);
+    /** What the API servers and the next joins are told about etcd: each master's --etcd-servers, and kubeadm-config. */
+    const etcdServersOf = async (master: string) =>
+      (await sh(master, "grep -o -- '--etcd-servers=[^ \"]*' /etc/kubernetes/manifests/kube-apiserver.yaml | cut -d= -f2"))
+        .split(',')
+        .sort();
+    const kubeadmConfigEndpoints = async () =>
+      (await sh('master01', `${KUBECTL} -n kube-system get configmap kubeadm-config -o json`)).match(/https:\/\/[0-9.]+:2379/g)!.sort();
 
     async function run(operation: 'install' | 'reset' | 'remove', s: ClusterSpec, options?: OperationOptions) {
       const started = Date.now();
@@ -53,9 +72,11 @@ describe(
       return result;
     }
     /** The lab grown or shrunk (kept hosts untouched) and its inventory read again, under this test's name. */
-    function labSize(workers: number): ClusterSpec {
-      const r = spawnSync('bash', [path.join(LAB_DIR, 'lab.sh'), 'up', '--workers', String(workers)], { stdio: 'inherit' });
-      assert.equal(r.status, 0, 'lab up --workers failed');
+    function labSize(masters: number, workers: number): ClusterSpec {
+      const r = spawnSync('bash', [path.join(LAB_DIR, 'lab.sh'), 'up', '--masters', String(masters), '--workers', String(workers)], {
+        stdio: 'inherit',
+      });
+      assert.equal(r.status, 0, 'lab up --masters --workers failed');
       return { ...loadInventory(path.join(LAB_DIR, 'cluster.yaml'), { requireKeyFiles: true }).spec, name: spec.name };
     }
 
@@ -64,38 +85,62 @@ describe(
       spec = lab.spec;
     });
     after(async () => {
-      if (lab) labSize(3); // the other lab tests expect six hosts
+      if (lab) labSize(3, 3); // the other lab tests expect six hosts
       await lab?.close();
     });
 
-    test('install 3+3, then a worker added by editing the inventory joins alone', { timeout: 20 * 60_000 }, async () => {
+    test('install 3+3, then a worker and two masters added by editing the inventory join alone', { timeout: 25 * 60_000 }, async () => {
       await run('install', spec);
       assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
-      const grown = (lab.spec = labSize(4));
-      assert.ok(grown.workers.includes('worknode04'));
-      const result = await run('install', grown);
-      const joins = result.phases.find((p) => p.id === 'join-workers')!.hosts;
+      const grown = (lab.spec = labSize(5, 4));
       assert.deepEqual(
-        Object.entries(joins)
-          .filter(([, h]) => h.changed.includes('kubeadm join'))
-          .map(([h]) => h),
-        ['worknode04'],
-        'only the new worker joins',
+        grown.hosts.map((h) => h.name).filter((h) => !spec.hosts.some((x) => x.name === h)),
+        ['master04', 'master05', 'worknode04'],
       );
-      assert.equal((await nodes()).worknode04, 'True');
-      assert.deepEqual(await haproxyBackends('worknode04'), ['master01', 'master02', 'master03']);
+      const result = await run('install', grown);
+      const changedBy = (phase: string, title: string) =>
+        Object.entries(result.phases.find((p) => p.id === phase)!.hosts)
+          .filter(([, h]) => h.changed.includes(title))
+          .map(([h]) => h)
+          .sort();
+      assert.deepEqual(changedBy('join-workers', 'kubeadm join'), ['worknode04'], 'only the new worker joins');
+      assert.deepEqual(changedBy('join-masters', 'kubeadm join --control-plane'), ['master04', 'master05'], 'only the new masters join');
+      assert.deepEqual(changedBy('etcd-join', 'etcd member joined'), ['master04', 'master05'], 'only the new masters join etcd');
       spec = grown;
+      assert.deepEqual(await etcdMembers(), ['master01', 'master02', 'master03', 'master04', 'master05']);
+      const learners = await sh(
+        'master01',
+        `ETCDCTL_API=3 etcdctl${etcdctlTlsFlags(spec)} --endpoints=https://127.0.0.1:2379 member list -w simple | grep -c ', true$' || true`,
+      );
+      assert.equal(learners, '0', 'every new member promoted');
+      await assertEtcdHealthy(lab, 'master01');
+      for (const w of spec.workers)
+        assert.deepEqual(await haproxyBackends(w), ['master01', 'master02', 'master03', 'master04', 'master05'], w);
+      for (const m of spec.masters) {
+        const ips = await servedIps(m);
+        for (const a of addressesOf(spec)) assert.ok(ips.includes(a), `${m} serves a certificate for ${a} (has ${ips.join(', ')})`);
+        assert.deepEqual(await etcdServersOf(m), spec.etcd.endpoints.slice().sort(), `${m} --etcd-servers`);
+      }
+      assert.deepEqual(await kubeadmConfigEndpoints(), spec.etcd.endpoints.slice().sort(), 'kubeadm-config for the next joins');
+      assert.deepEqual(Object.values(await nodes()), Array(9).fill('True'));
     });
 
-    test('remove worknode04: drained, reset, its Node deleted', { timeout: 10 * 60_000 }, async () => {
-      await run('remove', spec, { removing: ['worknode04'] });
-      assert.equal((await nodes()).worknode04, undefined, 'the Node is gone');
-      assert.equal(
-        await sh('worknode04', 'ls /etc/kubernetes/kubelet.conf 2>/dev/null; systemctl is-active kubelet haproxy || true'),
-        'inactive\ninactive',
-      );
+    test('remove master04, master05 and worknode04: 3 etcd members, 3 backends, API servers follow', { timeout: 15 * 60_000 }, async () => {
+      const leaving = ['master04', 'master05', 'worknode04'];
+      await run('remove', spec, { removing: leaving });
+      const after = await nodes();
+      for (const h of leaving) assert.equal(after[h], undefined, `${h}: the Node is gone`);
+      assert.deepEqual(Object.values(after), Array(6).fill('True'), 'the others stay Ready');
+      assert.deepEqual(await etcdMembers(), ['master01', 'master02', 'master03']);
+      const staying = ['master01', 'master02', 'master03'];
+      for (const w of spec.workers.filter((x) => !leaving.includes(x))) assert.deepEqual(await haproxyBackends(w), staying, w);
+      const endpoints = spec.etcd.endpoints.filter((e) => !['.14:', '.15:'].some((x) => e.includes(x))).sort();
+      assert.equal(endpoints.length, 3);
+      for (const m of staying) assert.deepEqual(await etcdServersOf(m), endpoints, `${m} --etcd-servers`);
+      assert.deepEqual(await kubeadmConfigEndpoints(), endpoints, 'kubeadm-config');
+      for (const h of leaving) assert.equal(await sh(h, 'systemctl is-active kubelet || true'), 'inactive', h);
       assert.equal(await sh('worknode04', 'apt-mark showhold'), '', 'packages released');
-      spec = lab.spec = labSize(3);
+      spec = lab.spec = labSize(3, 3);
     });
 
     test(

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskSecrets } from '../../src/activities/host/mask';
 import { versionAtLeast, versionNumbers } from '../../src/activities/host/versions';
-import { parseEtcdMembers, parseKeyValues, parseNodeReady } from '../../src/activities/host/facts';
+import { parseEtcdMembers, parseEtcdMembership, parseKeyValues, parseNodeReady } from '../../src/activities/host/facts';
+import { subjectAltNames } from '../../src/activities/steps/control-plane';
 import { compensationFor, describeUndo } from '../../src/contracts/compensation';
 import { RENDERED_FILES, remotePath } from '../../src/contracts/remote-files';
 import { OPERATIONS } from '../../src/workflows/operations';
@@ -49,11 +50,37 @@ test('parsers read key=value facts, etcd member lists and node Ready columns', (
     pretty: 'Debian GNU/Linux 12 (bookworm)',
     ips: '10.0.0.1 fe80::1',
   });
-  const members = parseEtcdMembers('8e9e05c52164694d, started, master01, http://10.0.0.11:2380, http://10.0.0.11:2379, false\n\n');
+  const members = parseEtcdMembers(
+    '8e9e05c52164694d, started, master01, http://10.0.0.11:2380, http://10.0.0.11:2379, false\n' +
+      '1f2e3d4c5b6a7980, unstarted, , http://10.0.0.14:2380, , true\n\n',
+  );
   assert.deepEqual(members, [
-    { id: '8e9e05c52164694d', status: 'started', name: 'master01', peerUrls: 'http://10.0.0.11:2380', clientUrls: 'http://10.0.0.11:2379' },
+    {
+      id: '8e9e05c52164694d',
+      status: 'started',
+      name: 'master01',
+      peerUrls: 'http://10.0.0.11:2380',
+      clientUrls: 'http://10.0.0.11:2379',
+      isLearner: false,
+    },
+    { id: '1f2e3d4c5b6a7980', status: 'unstarted', name: '', peerUrls: 'http://10.0.0.14:2380', clientUrls: '', isLearner: true },
   ]);
   assert.deepEqual(parseNodeReady('master01   True\nworknode01 False\n'), { master01: 'True', worknode01: 'False' });
+});
+
+test("an etcd member's start-up membership is read from either variant's settings, the token not mistaken for it", () => {
+  const env =
+    'ETCD_INITIAL_CLUSTER=m1=https://10.0.0.11:2380,m4=https://10.0.0.14:2380\nETCD_INITIAL_CLUSTER_TOKEN=t\nETCD_INITIAL_CLUSTER_STATE=existing\n';
+  assert.deepEqual(parseEtcdMembership(env), { initialCluster: 'm1=https://10.0.0.11:2380,m4=https://10.0.0.14:2380', state: 'existing' });
+  const compose =
+    '      - --initial-cluster-token=t\n      - --initial-cluster=m1=http://10.0.0.11:2380\n      - --initial-cluster-state=new\n';
+  assert.deepEqual(parseEtcdMembership(compose), { initialCluster: 'm1=http://10.0.0.11:2380', state: 'new' });
+  assert.equal(parseEtcdMembership('ETCD_NAME=m1\n'), undefined);
+});
+
+test("a certificate's names are read from openssl's subjectAltName output", () => {
+  const text = 'X509v3 Subject Alternative Name: \n    DNS:kubernetes, DNS:master01, IP Address:10.96.0.1, IP Address:10.213.71.11\n';
+  assert.deepEqual(subjectAltNames(text), ['kubernetes', 'master01', '10.96.0.1', '10.213.71.11']);
 });
 
 test('a declared undo becomes a compensation with resolved paths, described from the same data', () => {

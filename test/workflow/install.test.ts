@@ -259,15 +259,15 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       await abort(handle, 'test');
       await assert.rejects(handle.result(), (e: Error) => {
         const message = (e as WorkflowFailedError).cause?.message ?? '';
-        return /3 undo step\(s\) FAILED/.test(message) && /master03: .*finish it on master03 as root: .*systemctl stop etcd/.test(message);
+        return /4 undo step\(s\) FAILED/.test(message) && /master03: .*finish it on master03 as root: .*systemctl stop etcd/.test(message);
       });
       const attempted = calls.filter((c) => c.name === 'compensate').slice(before);
       assert.equal(attempted.length, registered, 'every undo was attempted');
       const progress = await progressOf(handle);
       assert.equal(progress.status, 'aborted-with-errors');
-      // master03's preflight, runtime and etcd undo fail; the 12 others ran.
-      assert.equal(progress.compensationsFailed!.length, 3);
-      assert.equal(progress.compensationsRun.length, registered - 3);
+      // master03's preflight, runtime, etcd-join and etcd undo fail; the others ran.
+      assert.equal(progress.compensationsFailed!.length, 4);
+      assert.equal(progress.compensationsRun.length, registered - 4);
       assert.match(statusTable(progress), /compensations FAILED/);
     });
   });

@@ -120,7 +120,7 @@ test(
       const result = await handle.result();
       assert.deepEqual(
         result.phases.map((p) => p.id),
-        ['remove-check', 'drain', 'haproxy-refresh', 'etcd-leave', 'reset-leaving', 'delete-node'],
+        ['remove-check', 'drain', 'haproxy-refresh', 'etcd-leave', 'control-plane-refresh', 'reset-leaving', 'delete-node'],
       );
     } finally {
       second.kill('SIGTERM');

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -440,6 +441,47 @@ def cmd_token(a):
             say(f'bootstrap token "{tid}" deleted')
 
 
+def cert_sans(path):
+    """The DNS names and IPs a certificate is valid for (`openssl x509 -ext subjectAltName`)."""
+    text = c.run(["openssl", "x509", "-in", path, "-noout", "-ext", "subjectAltName"])
+    return re.findall(r"(?:DNS|IP Address):([^,\s]+)", text)
+
+
+def cmd_init_phase(a):
+    """`kubeadm init phase certs apiserver | control-plane apiserver | upload-config kubeadm --config F`: the
+    single phases a running control plane is reconfigured with (kubeadm's "Reconfiguring a kubeadm cluster"):
+    an existing certificate is kept, and refused when it lacks a name, as kubeadm's validateCertificateWithConfig does."""
+    docs = kc.load(a.config, ["InitConfiguration", "ClusterConfiguration"])
+    init, cluster = docs.get("InitConfiguration", {}), docs.get("ClusterConfiguration", {})
+    advertise = (init.get("localAPIEndpoint") or {}).get("advertiseAddress") or socket.gethostbyname(socket.gethostname())
+    node_name = (init.get("nodeRegistration") or {}).get("name") or socket.gethostname()
+    phase = " ".join(a.phase)
+    if phase == "certs apiserver":
+        sans = api_server_sans(cluster, advertise, node_name)
+        crt = f"{PKI}/apiserver.crt"
+        if os.path.exists(crt):
+            have = cert_sans(crt)
+            missing = [x for x in sans if x not in have]
+            if missing:
+                raise Failure(f'error execution phase certs/apiserver: failure loading apiserver certificate: certificate apiserver is invalid: '
+                              f'x509: certificate is valid for {", ".join(have)}, not {missing[0]}')
+            say('[certs] Using the existing "apiserver" certificate and key')
+            return
+        c.issue_cert(PKI, "apiserver", "kube-apiserver", usage="serverAuth", sans=sans)
+        say(f'[certs] Generating "apiserver" certificate and key\n[certs] apiserver serving cert is signed for DNS names and IPs [{" ".join(sans)}]')
+    elif phase == "control-plane apiserver":
+        static_pod_manifest(cluster, advertise)
+    elif phase == "upload-config kubeadm":
+        to_store = dict(cluster)
+        to_store["kubernetesVersion"] = kc.resolve_version(cluster.get("kubernetesVersion", ""), c.VERSION)
+        admin_client().create_or_update("/api/v1/namespaces/kube-system/configmaps", {
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kubeadm-config", "namespace": "kube-system"},
+            "data": {"ClusterConfiguration": yaml.safe_dump(to_store, sort_keys=False)}})
+        say('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace')
+    else:
+        raise Failure(f'lab stand-in: "kubeadm init phase {phase}" is not imitated (only certs apiserver, control-plane apiserver, upload-config kubeadm)')
+
+
 def cmd_upload_certs(a):
     if not a.upload_certs:
         say("[upload-certs] Skipping phase. Please see --upload-certs")
@@ -636,6 +678,12 @@ def main():
     if argv[:3] == ["init", "phase", "upload-certs"]:
         a = uc.parse_args(argv[3:])
         a.cmd = "upload-certs"
+    elif argv[:2] == ["init", "phase"]:
+        ph = argparse.ArgumentParser(prog="kubeadm init phase")
+        ph.add_argument("phase", nargs="+")
+        ph.add_argument("--config", required=True)
+        a = ph.parse_args(argv[2:])
+        a.cmd = "init-phase"
     else:
         a = p.parse_args(argv)
         if a.cmd == "token" and a.action == "create":
@@ -646,7 +694,7 @@ def main():
         if a.cmd == "version":
             say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')
         else:
-            {"init": cmd_init, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset,
+            {"init": cmd_init, "init-phase": cmd_init_phase, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset,
              "kubeconfig": cmd_kubeconfig_user}[a.cmd](a)
     except (Failure, kc.ConfigError, ValueError) as e:
         print(str(e), file=sys.stderr)

@@ -9,7 +9,7 @@ import { remotePath, type FileId, type RenderedFileId } from '../../contracts/re
 import type { SshPool } from '../ssh/pool';
 import { exec, redactor, run, type ExecOptions, type ExecResult } from '../ssh/exec';
 import { readFile, restoreFile, removeFile, writeFile, type WriteResult } from '../ssh/files';
-import { renderHostFile, type JoinSecrets } from '../../render/host-files';
+import { renderHostFile, type JoinSecrets, type RunTimeValues } from '../../render/host-files';
 import { maskSecrets } from './mask';
 
 export function activityContext(): Context | undefined {
@@ -121,13 +121,13 @@ export class HostSession {
    * Renders a file of the catalogue for this host and writes it (backup kept, unchanged left alone).
    * A file the step's phase does not declare is refused: what `hakube plan` lists is what is written.
    */
-  async writeRendered(id: RenderedFileId, secrets?: JoinSecrets): Promise<WriteResult> {
+  async writeRendered(id: RenderedFileId, secrets?: JoinSecrets, runTime?: RunTimeValues): Promise<WriteResult> {
     if (this.writes && !this.writes.includes(id))
       throw ApplicationFailure.nonRetryable(
         `${this.host.name}: this step writes ${id}, which its phase does not declare (a bug in hakube)`,
         'UndeclaredFile',
       );
-    const file = renderHostFile(this.spec, this.host.name, id, secrets);
+    const file = renderHostFile(this.spec, this.host.name, id, secrets, runTime);
     return writeFile(
       this.pool,
       this.conn,

@@ -48,9 +48,12 @@ export async function compensate(s: HostSession, c: Compensation): Promise<StepR
     if (outcome === 'restored' || outcome === 'removed') restored = true;
   }
   if (restored) await s.sh('systemctl daemon-reload');
-  for (const unit of c.stopUnits ?? []) if (await unitExists(s, unit)) await s.sh(`systemctl stop ${shq(unit)}`);
+  // Units are stopped or restarted only when this run had changed their files: a re-run that found a
+  // host as configured (e.g. the etcd of a running cluster) leaves it running when an abort undoes the run.
+  const changedHere = restored || c.restoreFiles.length === 0;
+  if (changedHere) for (const unit of c.stopUnits ?? []) if (await unitExists(s, unit)) await s.sh(`systemctl stop ${shq(unit)}`);
   // A unit that cannot restart with the restored config is left for the operator (the run pauses anyway).
-  for (const unit of c.restartUnits ?? []) if (await unitExists(s, unit)) await s.probe(`systemctl restart ${shq(unit)}`);
+  if (changedHere) for (const unit of c.restartUnits ?? []) if (await unitExists(s, unit)) await s.probe(`systemctl restart ${shq(unit)}`);
   for (const unit of c.startUnits ?? []) if (await unitExists(s, unit)) await s.sh(`systemctl start ${shq(unit)}`);
   if (c.swapOn) await s.probe('swapon -a');
   return result(restored);

@@ -6,13 +6,16 @@ import { etcdDataDir, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { ensureActive } from '../host/units';
-import { parseEtcdMembers } from '../host/facts';
+import { parseEtcdMembers, parseEtcdMembership, type EtcdMember } from '../host/facts';
+import type { EtcdMembership } from '../../render/host-files';
+import { shq } from '../ssh/shell';
+import { firstMaster } from './kubectl';
 import { ensureEtcdCertificates, etcdctlTlsFlags, refuseSchemeSwitch } from '../host/etcd-pki';
 import { ensureImageFromArchive } from '../host/image-archive';
 
 interface EtcdRuntime {
   /** Installs, configures and starts this host's member; true when anything changed. */
-  start(s: HostSession): Promise<boolean>;
+  start(s: HostSession, membership: EtcdMembership): Promise<boolean>;
   /** etcdctl as this variant runs it (without the TLS flags). */
   etcdctl: string;
   /** The file that says which scheme (http/https) the member was started with. */
@@ -23,7 +26,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
   systemd: {
     etcdctl: 'ETCDCTL_API=3 etcdctl',
     settingsFile: 'etcd-env',
-    async start(s) {
+    async start(s, membership) {
       const { etcd } = s.spec;
       let installed = false;
       if (etcd.package) {
@@ -31,7 +34,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
         // Debian starts a single-node etcd on install: stop it; our unit uses its own data dir.
         if (installed) await s.sh('systemctl stop etcd || true');
       }
-      const env = await s.writeRendered('etcd-env');
+      const env = await s.writeRendered('etcd-env', undefined, { etcdMembership: membership });
       const unit = await s.writeRendered('etcd-unit');
       if (env.changed || unit.changed) await s.sh('systemctl daemon-reload');
       const dataDir = etcdDataDir(s.spec.name);
@@ -44,7 +47,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
   'docker-compose': {
     etcdctl: 'docker exec etcd etcdctl',
     settingsFile: 'etcd-compose',
-    async start(s) {
+    async start(s, membership) {
       const { etcd } = s.spec;
       const installed = await ensurePackages(s, ['docker.io', 'docker-compose', 'curl']);
       const dockerStarted = await ensureActive(s, 'docker');
@@ -56,7 +59,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
             field: 'etcd.imageArchiveSha256',
           })
         : false;
-      const file = await s.writeRendered('etcd-compose');
+      const file = await s.writeRendered('etcd-compose', undefined, { etcdMembership: membership });
       const dataDir = etcdDataDir(s.spec.name);
       await s.sh(`mkdir -p ${dataDir} && chmod 700 ${dataDir}`);
       const running = await s.test("docker ps --format '{{.Names}}' | grep -qx etcd");
@@ -78,7 +81,113 @@ async function etcdCertificates(s: HostSession): Promise<StepResult> {
 async function startEtcd(s: HostSession): Promise<StepResult> {
   const runtime = ETCD_RUNTIMES[s.spec.etcd.mode];
   await refuseSchemeSwitch(s, remotePath(runtime.settingsFile));
-  return result(await runtime.start(s));
+  const part = await partInEtcd(s, { trustBootstrapList: true });
+  if (part.kind === 'join')
+    s.refuse(
+      `${s.host.name} is not an etcd member of the running cluster: it joins as a learner in the etcd-join phase, ` +
+        'which this run does not have (it was started by an older hakube); run `hakube up` again',
+      'EtcdJoinMissing',
+    );
+  return result(await runtime.start(s, part.membership));
+}
+
+/** How this master takes part in etcd: see partInEtcd. */
+type EtcdPart = { kind: 'member' | 'bootstrap'; membership: EtcdMembership } | { kind: 'join'; members: EtcdMember[] };
+
+const peerUrlOf = (s: HostSession) => `${s.spec.etcd.scheme}://${s.host.address}:2380`;
+const clientUrlOf = (s: HostSession, host: string) => `${s.spec.etcd.scheme}://${s.other(host).host.address}:2379`;
+
+/**
+ * Whether this master's member exists (it keeps the membership it was started with), bootstraps the
+ * cluster with the other masters ("new"), or must join the running cluster ("existing", as a learner,
+ * one master at a time: etcd-join). Decided from the first master's data and etcd's live member list,
+ * never from the inventory alone: a master removed earlier and added again is in the first member's
+ * bootstrap list but not in the cluster.
+ */
+async function partInEtcd(s: HostSession, options: { trustBootstrapList?: boolean } = {}): Promise<EtcdPart> {
+  const dataDir = etcdDataDir(s.spec.name);
+  const settings = remotePath(ETCD_RUNTIMES[s.spec.etcd.mode].settingsFile);
+  const fresh: EtcdMembership = { initialCluster: s.spec.etcd.initialCluster, state: 'new' };
+  if (await s.test(`test -d ${dataDir}/member`)) {
+    const current = await s.probe(`cat ${settings}`);
+    return { kind: 'member', membership: (current.code === 0 && parseEtcdMembership(current.stdout)) || fresh };
+  }
+  const first = firstMaster(s);
+  // The first master never joins; while it has no data, no cluster exists yet: the masters bootstrap it together.
+  if (first === s || !(await first.test(`test -d ${dataDir}/member`))) return { kind: 'bootstrap', membership: fresh };
+  const inBootstrapList = async () =>
+    !!parseEtcdMembership((await first.probe(`cat ${settings}`)).stdout)
+      ?.initialCluster.split(',')
+      .includes(`${s.host.name}=${peerUrlOf(s)}`);
+  // The etcd phase runs after etcd-join, which has added every new master: a master without data that
+  // the first member was bootstrapped with is bootstrapping with it now (no wait for a quorum to answer).
+  if (options.trustBootstrapList && (await inBootstrapList())) return { kind: 'bootstrap', membership: fresh };
+  const ctl = etcdctlFor(s.spec);
+  const live = await first.probe(`${ctl} --endpoints=${clientUrlOf(s, s.spec.firstMaster)} member list -w simple`, { timeoutMs: 30_000 });
+  if (live.code !== 0) {
+    // No quorum yet: in a fresh install the first members wait for the others to start. A member the
+    // cluster was bootstrapped with starts as "new"; any other can only join a cluster that answers.
+    if (await inBootstrapList()) return { kind: 'bootstrap', membership: fresh };
+    throw new Error(
+      `etcd on ${s.spec.firstMaster} does not answer (${(live.stderr || live.stdout).trim()}): ${s.host.name} can only join a cluster with a quorum`,
+    );
+  }
+  const members = parseEtcdMembers(live.stdout);
+  const me = members.find((m) => m.peerUrls === peerUrlOf(s));
+  if (!me || me.isLearner) return { kind: 'join', members };
+  // A voting member that never started: bootstrapped with the others, whose quorum formed first.
+  if (me.status === 'unstarted') return { kind: 'bootstrap', membership: fresh };
+  s.refuse(
+    `${s.host.name} is a started etcd member but its data directory ${dataDir} is empty; ` +
+      `remove it first (\`hakube remove ${s.host.name} --force\`), then run \`hakube up\` to add it again`,
+    'EtcdMemberWithoutData',
+  );
+}
+
+/**
+ * A master added to a running cluster: `etcdctl member add --learner` (a learner does not vote, so the
+ * quorum does not change while it catches up), started with "existing" and the current members, then
+ * promoted once in sync. A run that died halfway finds the learner and goes on from there.
+ */
+async function joinEtcdMember(s: HostSession): Promise<StepResult> {
+  const part = await partInEtcd(s);
+  let changed = false;
+  if (part.kind === 'join') {
+    const first = firstMaster(s);
+    if (s.spec.etcd.tls) await etcdCertificates(s);
+    const ctl = `${etcdctlFor(s.spec)} --endpoints=${clientUrlOf(s, s.spec.firstMaster)}`;
+    let members = part.members;
+    if (!members.some((m) => m.peerUrls === peerUrlOf(s))) {
+      await first.sh(`${ctl} member add ${shq(s.host.name)} --peer-urls=${peerUrlOf(s)} --learner`, { timeoutMs: 60_000 });
+      members = parseEtcdMembers(await first.sh(`${ctl} member list -w simple`, { timeoutMs: 30_000 }));
+    }
+    // A learner that has not started has no name yet: it is this host (one join at a time).
+    const others = members.filter((m) => m.name && m.name !== s.host.name).map((m) => `${m.name}=${m.peerUrls}`);
+    const membership: EtcdMembership = { initialCluster: [...others, `${s.host.name}=${peerUrlOf(s)}`].join(','), state: 'existing' };
+    await ETCD_RUNTIMES[s.spec.etcd.mode].start(s, membership);
+    changed = true;
+  } else if (part.kind === 'bootstrap') {
+    s.log(`${s.host.name} bootstraps etcd with the other masters (etcd phase)`);
+    return result(false);
+  }
+  return result((await promoteIfLearner(s)) || changed);
+}
+
+/** Promotes this host's member if it is still a learner, retrying while etcd says it is not in sync (≤ 2 min). */
+async function promoteIfLearner(s: HostSession): Promise<boolean> {
+  const first = firstMaster(s);
+  const ctl = `${etcdctlFor(s.spec)} --endpoints=${clientUrlOf(s, s.spec.firstMaster)}`;
+  const me = parseEtcdMembers(await first.sh(`${ctl} member list -w simple`, { timeoutMs: 30_000 })).find(
+    (m) => m.peerUrls === peerUrlOf(s),
+  );
+  if (!me?.isLearner) return false;
+  await first.sh(
+    `for i in $(seq 60); do out=$(${ctl} member promote ${shq(me.id)} 2>&1) && exit 0; ` +
+      `case "$out" in *"in sync"*) sleep 2 ;; *) echo "$out" >&2; exit 1 ;; esac; done; ` +
+      `echo "etcd learner ${s.host.name} not in sync with the leader after 2 minutes: $out" >&2; exit 1`,
+    { timeoutMs: 180_000 },
+  );
+  return true;
 }
 
 /** etcdctl as this cluster's etcd variant runs it, with the TLS flags (without --endpoints). */
@@ -89,7 +198,7 @@ async function etcdHealthy(s: HostSession): Promise<StepResult> {
   const endpoints = s.spec.etcd.endpoints.join(',');
   const ctl = etcdctlFor(s.spec);
   const members = parseEtcdMembers(await s.sh(`${ctl} --endpoints=${endpoints} member list -w simple`, { timeoutMs: 30_000 }));
-  const started = members.filter((m) => m.status === 'started').map((m) => m.name);
+  const started = members.filter((m) => m.status === 'started' && !m.isLearner).map((m) => m.name);
   const missing = s.spec.masters.filter((m) => !started.includes(m));
   if (missing.length)
     throw new Error(`etcd members not started yet: ${missing.join(', ')} (member list: ${started.join(', ') || 'empty'})`);
@@ -100,4 +209,4 @@ async function etcdHealthy(s: HostSession): Promise<StepResult> {
   return result(false);
 }
 
-export const etcdSteps = { etcdCertificates, startEtcd, etcdHealthy };
+export const etcdSteps = { etcdCertificates, startEtcd, joinEtcdMember, etcdHealthy };

@@ -56,7 +56,9 @@ export class OperationRun {
     const { spec } = input;
     this.backupTag = `${spec.name}-${workflowInfo().runId.slice(0, 8)}`;
     // A phase none of the selected hosts take part in is left out (e.g. `reset worknode01`: no etcd).
-    this.toRun = phasesToRun(operation, spec, input.onlyPhases).filter((p) => this.hostsOf(p).length > 0);
+    this.toRun = phasesToRun(operation, spec, input.onlyPhases).filter(
+      (p) => (!p.patchId || patched(p.patchId)) && this.hostsOf(p).length > 0,
+    );
     const runs = new Set(this.toRun.map((p) => p.id));
     this.progress = {
       cluster: spec.name,

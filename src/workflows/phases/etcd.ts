@@ -1,4 +1,37 @@
-import { activity, always, masters, undoWith, type PhaseDeclaration } from '../phase-model';
+import { activity, always, masters, otherMasters, undoWith, type PhaseDeclaration } from '../phase-model';
+
+const etcdCertificates = activity(
+  'etcdCertificates',
+  'etcd certificates',
+  'long',
+  'etcd CA on the first master (made once); server, peer and API-server client keys made on this master, their CSRs signed by the CA (only CSRs and certificates travel)',
+  { when: (spec) => spec.etcd.tls, patchId: 'etcd-tls' },
+);
+
+/**
+ * Masters added to a running cluster join etcd before the etcd phase, one at a time (etcd allows one
+ * learner at a time, and one new member at a time keeps the quorum safe). In a fresh install it finds
+ * no cluster yet and leaves the bootstrap to the etcd phase.
+ */
+export const etcdJoin: PhaseDeclaration = {
+  id: 'etcd-join',
+  articleStep: 7,
+  title: 'Masters new to a running cluster join etcd as learners, promoted once in sync, one at a time',
+  hosts: otherMasters,
+  fanout: 'one-at-a-time',
+  shouldRun: (s) => s.masters.length > 1,
+  patchId: 'etcd-join-phase',
+  steps: [
+    undoWith({ restore: ['etcd-unit', 'etcd-env', 'etcd-compose'], stop: ['etcd'] }),
+    activity(
+      'joinEtcdMember',
+      'etcd member joined',
+      'long',
+      'only when the cluster exists and this master is not a member: its etcd certificates, etcdctl member add --learner, etcd started with initial-cluster-state existing, member promote once in sync',
+      { writes: ['etcd-env', 'etcd-unit', 'etcd-compose'] },
+    ),
+  ],
+};
 
 export const etcd: PhaseDeclaration = {
   id: 'etcd',
@@ -9,13 +42,7 @@ export const etcd: PhaseDeclaration = {
   shouldRun: always,
   steps: [
     undoWith({ restore: ['etcd-unit', 'etcd-env', 'etcd-compose'], stop: ['etcd'] }),
-    activity(
-      'etcdCertificates',
-      'etcd certificates',
-      'long',
-      'etcd CA on the first master (made once); server, peer and API-server client keys made on this master, their CSRs signed by the CA (only CSRs and certificates travel)',
-      { when: (spec) => spec.etcd.tls, patchId: 'etcd-tls' },
-    ),
+    etcdCertificates,
     activity(
       'startEtcd',
       'etcd member started',
