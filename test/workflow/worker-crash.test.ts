@@ -142,3 +142,49 @@ test(
     assert.equal(readLog(logFile).filter((c) => c.name === 'removeEtcdMember').length, 1, 'the etcd member was removed once');
   },
 );
+
+test(
+  'a reset whose worker is killed while the nodes are being reset resumes on a new worker without repeating a finished step',
+  { timeout: 180_000 },
+  async () => {
+    const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `crash-reset-${process.pid}` };
+    const logFile = path.join(tempDir(), 'reset-calls.jsonl');
+    const taskQueue = `crash-reset-${process.pid}`;
+    const first = await startWorker(taskQueue, logFile, 400);
+    const { handle } = await startOrAttach(env.client, spec, { taskQueue, operation: 'reset', options: { wipeEtcd: true } });
+    await waitFor(
+      'some hosts done with reset-nodes, some not',
+      async () => {
+        const hosts = Object.values((await progressOf(handle)).phases.find((p) => p.id === 'reset-nodes')!.hosts);
+        return hosts.some((h) => h.state === 'done') && hosts.some((h) => h.state !== 'done');
+      },
+      60_000,
+    );
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const beforeKill = readLog(logFile);
+
+    const second = await startWorker(taskQueue, logFile);
+    try {
+      const result = await handle.result();
+      assert.deepEqual(
+        result.phases.map((p) => p.id),
+        ['reset-nodes', 'reset-etcd', 'release-packages'],
+      );
+    } finally {
+      second.kill('SIGTERM');
+    }
+    const afterKill = readLog(logFile).slice(beforeKill.length);
+    const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
+    assert.deepEqual(
+      afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`)),
+      [],
+      'steps that had finished before the crash ran again',
+    );
+    // Every host's steps ran once in all: none lost to the crash, none repeated.
+    const all = readLog(logFile);
+    assert.equal(all.filter((c) => c.name === 'stopEtcd').length, spec.masters.length, 'etcd stopped once per master');
+    assert.equal(all.filter((c) => c.name === 'kubeadmReset').length, spec.hosts.length, 'kubeadm reset once per host');
+  },
+);

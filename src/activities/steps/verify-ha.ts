@@ -5,6 +5,7 @@
 // short to tell). The first master is put back in `finally`; the phase also registers that as a
 // compensation.
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
+import { posix } from 'node:path';
 import { shq } from '../ssh/shell';
 import { API_SERVER_PORT, HOST_PATHS } from '../../contracts/remote-files';
 import { hostByName } from '../../inventory/spec';
@@ -17,6 +18,12 @@ const GRACE_SECONDS = 60;
 
 /** Written on the first master when the check passes: the hosts it passed for. */
 const PASSED_MARKER = '/var/lib/hakube/ha-check-passed';
+/**
+ * The manifest as it was when the check took it away. The run's backup (what an undo puts back) holds
+ * the version from before the run, which is older when an earlier phase of this run rewrote it
+ * (control-plane-refresh, masters added): putting that back would undo the change.
+ */
+const MANIFEST_ASIDE = '/var/lib/hakube/ha-check/kube-apiserver.yaml';
 const topology = (s: HostSession) => `masters=${s.spec.masters.join(',')} workers=${s.spec.workers.join(',')}`;
 
 async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
@@ -31,6 +38,9 @@ async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
   const ownApi = `https://${s.host.address}:${API_SERVER_PORT}`;
   const nodes = async () =>
     parseNodeReady(await checker.sh(`${KUBECTL} --server ${otherApi} get nodes --no-headers -o ${NODE_READY_COLUMNS}`));
+  const manifest = HOST_PATHS['apiserver-manifest'];
+  // Not over a copy an attempt that died mid-check left (the manifest is gone then).
+  await s.sh(`if [ -f ${manifest} ]; then mkdir -p ${posix.dirname(MANIFEST_ASIDE)} && cp -a ${manifest} ${MANIFEST_ASIDE}; fi`);
   await s.remove('apiserver-manifest');
   try {
     await s.sh(
@@ -52,7 +62,8 @@ async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
     await s.sh(`mkdir -p /var/lib/hakube && echo ${shq(topology(s))} > ${PASSED_MARKER}`);
     return result(false);
   } finally {
-    await s.restore(HOST_PATHS['apiserver-manifest']);
+    await s.sh(`if [ -f ${MANIFEST_ASIDE} ]; then mv ${MANIFEST_ASIDE} ${manifest}; fi`);
+    if (!(await s.exists('apiserver-manifest'))) await s.restore(manifest);
     await s.sh('systemctl start kubelet');
     await s.sh(
       `for i in $(seq 120); do curl -sk -m 2 ${ownApi}/readyz >/dev/null && exit 0; sleep 1; done; echo "the API server ${ownApi} did not come back" >&2; exit 1`,
