@@ -6,6 +6,8 @@ import { upCommand } from './cli/up-command';
 import { kubeconfigCommand, type KubeconfigOptions } from './cli/kubeconfig-command';
 import { resetCommand, type ResetOptions } from './cli/reset-command';
 import { removeCommand, type RemoveOptions } from './cli/remove-command';
+import { backupCommand, type BackupOptions } from './cli/backup-command';
+import { restoreCommand, type RestoreOptions } from './cli/restore-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
@@ -72,6 +74,27 @@ destructiveOptions(installedClusterOptions(remove))
   .option('--drain-timeout <seconds>', 'how long evictions held back by PodDisruptionBudgets are retried', '300')
   .action(async (hosts: string[], opts: RemoveOptions) => {
     process.exitCode = await removeCommand(hosts, opts);
+  });
+
+installedClusterOptions(
+  program
+    .command('backup')
+    .description("an etcd snapshot from a healthy member, checked, streamed into a directory on this machine (the worker's)"),
+)
+  .option('-o, --out <dir>', 'where to keep the snapshots (default: ~/.hakube/backups/<cluster>)')
+  .option('--keep <n>', 'how many snapshots of the cluster the directory keeps (older ones removed)', '5')
+  .option('--detach', 'start, print the Web UI link and return (a `hakube worker` must run on this machine)')
+  .action(async (opts: BackupOptions) => {
+    process.exitCode = await backupCommand(opts);
+  });
+
+const restore = program
+  .command('restore')
+  .description('put the cluster state back from an etcd snapshot: API servers stopped, every member restored, all started again');
+destructiveOptions(installedClusterOptions(restore))
+  .requiredOption('--from <file>', 'the snapshot (as `hakube backup` wrote it; its .sha256 beside it is checked)')
+  .action(async (opts: RestoreOptions) => {
+    process.exitCode = await restoreCommand(opts);
   });
 
 installedClusterOptions(

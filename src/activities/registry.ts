@@ -16,6 +16,8 @@ import { verifyHaSteps } from './steps/verify-ha';
 import { resetSteps } from './steps/reset';
 import { removeSteps } from './steps/remove';
 import { controlPlaneSteps } from './steps/control-plane';
+import { backupSteps } from './steps/backup';
+import { restoreSteps } from './steps/restore';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -31,6 +33,8 @@ export const HOST_STEPS = {
   ...resetSteps,
   ...removeSteps,
   ...controlPlaneSteps,
+  ...backupSteps,
+  ...restoreSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

@@ -51,6 +51,16 @@ function optionsProblem(spec: ClusterSpec, options: unknown): Problem | undefine
       if (!Array.isArray(value) || !value.every((h) => typeof h === 'string' && spec.hosts.some((x) => x.name === h)))
         return { field, value, message: 'must list hosts of this cluster' };
       if (value.includes(spec.firstMaster)) return { field, value, message: 'cannot include the first master' };
+    } else if (key === 'backupDir' || key === 'snapshotFile') {
+      // A path on the worker's machine: absolute, printable, no "..": the worker writes or reads only there.
+      if (typeof value !== 'string' || !value.startsWith('/') || !/^[\x20-\x7e]+$/.test(value) || value.split('/').includes('..'))
+        return { field, value, message: 'must be an absolute path without ".." (on the machine of the hakube worker)' };
+      if (key === 'snapshotFile' && !value.endsWith('.db')) return { field, value, message: 'must be an etcd snapshot file (.db)' };
+    } else if (key === 'keep') {
+      if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 1000)
+        return { field, value, message: 'must be a whole number from 1 to 1000' };
+    } else if (key === 'snapshotSha256') {
+      if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return { field, value, message: 'must be a sha256 in hex' };
     } else return { field, value, message: 'is not an option hakube sends' };
   }
   return undefined;

@@ -37,7 +37,17 @@ export interface OperationOptions {
   unreachable?: boolean;
   /** remove: how long a drain may wait for evictions (PodDisruptionBudgets) before the host pauses. */
   drainTimeoutSeconds?: number;
+  /** backup: the directory on the worker's machine the snapshot is streamed into (absolute). */
+  backupDir?: string;
+  /** backup: how many snapshots of the cluster backupDir keeps (older ones removed). */
+  keep?: number;
+  /** restore: the snapshot on the worker's machine (absolute path of a .db file) and its sha256. */
+  snapshotFile?: string;
+  snapshotSha256?: string;
 }
+
+/** backup's default retention (RKE2 keeps 5 too). */
+export const DEFAULT_SNAPSHOTS_KEPT = 5;
 
 /** What a step did: `changed: false` means it found the host already as wanted. */
 export interface StepResult {

@@ -23,9 +23,17 @@ export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = {
   install: 'installCluster',
   reset: 'resetCluster',
   remove: 'removeNodes',
+  backup: 'backupEtcd',
+  restore: 'restoreEtcd',
 };
 /** What the CLI calls each operation in its messages. */
-export const OPERATION_NOUNS: Record<OperationId, string> = { install: 'install', reset: 'reset', remove: 'removal' };
+export const OPERATION_NOUNS: Record<OperationId, string> = {
+  install: 'install',
+  reset: 'reset',
+  remove: 'removal',
+  backup: 'backup',
+  restore: 'restore',
+};
 const OPERATION_IDS = Object.keys(OPERATION_WORKFLOW_TYPES) as OperationId[];
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {

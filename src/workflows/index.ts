@@ -3,3 +3,5 @@ export { installCluster } from './install-cluster';
 export { resetCluster } from './reset-cluster';
 export { hostPhase } from './engine/host-phase';
 export { removeNodes } from './remove-nodes';
+export { backupEtcd } from './backup-etcd';
+export { restoreEtcd } from './restore-etcd';

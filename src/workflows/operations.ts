@@ -10,6 +10,8 @@ import { initFirstMaster } from './phases/init-first-master';
 import { cni } from './phases/cni';
 import { joinMasters, joinWorkers } from './phases/join';
 import { controlPlaneAfterRemoval, controlPlaneRefresh } from './phases/control-plane';
+import { etcdSnapshot } from './phases/backup';
+import { etcdRestore, nodesReadyAfterRestore, startApiServers, stopApiServers } from './phases/restore';
 import { haproxy } from './phases/haproxy';
 import { verifyHa } from './phases/verify-ha';
 import { dashboard, ingress } from './phases/addons';
@@ -48,7 +50,16 @@ export const REMOVE: readonly PhaseDeclaration[] = [
   deleteNodes,
 ];
 
-export const OPERATIONS = { install: INSTALL, reset: RESET, remove: REMOVE } satisfies Record<string, readonly PhaseDeclaration[]>;
+/** `hakube backup`: an etcd snapshot into the operator's directory (see phases/backup.ts). */
+export const BACKUP: readonly PhaseDeclaration[] = [etcdSnapshot];
+
+/** `hakube restore --from FILE`: the cluster's state back from a snapshot (see phases/restore.ts). */
+export const RESTORE: readonly PhaseDeclaration[] = [stopApiServers, etcdRestore, startApiServers, nodesReadyAfterRestore];
+
+export const OPERATIONS = { install: INSTALL, reset: RESET, remove: REMOVE, backup: BACKUP, restore: RESTORE } satisfies Record<
+  string,
+  readonly PhaseDeclaration[]
+>;
 export type OperationId = keyof typeof OPERATIONS;
 
 export function phaseOf(operation: OperationId, id: string): PhaseDeclaration {

@@ -3,15 +3,20 @@
 // the lab and editing nothing but the inventory (5 etcd members, 5 haproxy backends, new SANs served)
 // → those two masters and the worker removed → an abort during a drain leaves no Node cordoned by
 // hakube → a master removed (--force: 2 left) → a removal without quorum refused → reset → install
-// again (HA check included) → every Node Ready, 3 etcd members.
+// again (HA check included) → every Node Ready, 3 etcd members → backup, a ConfigMap deleted, restore:
+// the ConfigMap is back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import type { OperationOptions } from '../../src/contracts/activity-request';
+import type { OperationId } from '../../src/workflows/operations';
+import { sha256OfFile, snapshotsOf } from '../../src/activities/steps/backup';
 import { CORDONED_BY_ANNOTATION } from '../../src/contracts/compensation';
 import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import { waitFor } from '../helpers/temporal';
@@ -63,7 +68,7 @@ describe(
     const kubeadmConfigEndpoints = async () =>
       (await sh('master01', `${KUBECTL} -n kube-system get configmap kubeadm-config -o json`)).match(/https:\/\/[0-9.]+:2379/g)!.sort();
 
-    async function run(operation: 'install' | 'reset' | 'remove', s: ClusterSpec, options?: OperationOptions) {
+    async function run(operation: OperationId, s: ClusterSpec, options?: OperationOptions) {
       const started = Date.now();
       const { handle } = await startOrAttach(lab.client, s, { taskQueue: lab.taskQueue, operation, ...(options && { options }) });
       const result = await handle.result();
@@ -250,5 +255,46 @@ describe(
       assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
       await assertEtcdHealthy(lab, 'master01');
     });
+
+    test(
+      'backup, a ConfigMap deleted, restore: the ConfigMap is back, every Node Ready, old data kept',
+      { timeout: 15 * 60_000 },
+      async () => {
+        const probe = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'backup-probe', namespace: 'default' },
+          data: { k: 'before' },
+        };
+        await sh('master01', `echo '${JSON.stringify(probe)}' | ${KUBECTL} apply -f -`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-backups-'));
+        await run('backup', spec, { backupDir: dir, keep: 2 });
+        const [snapshot] = snapshotsOf(dir, spec.name);
+        assert.ok(snapshot, `a snapshot in ${dir}`);
+        const file = path.join(dir, snapshot);
+        const sha = await sha256OfFile(file);
+        assert.equal(fs.readFileSync(`${file}.sha256`, 'utf8'), `${sha}  ${snapshot}\n`);
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'the snapshot holds every Secret: owner only');
+
+        await sh('master01', `${KUBECTL} delete configmap backup-probe -n default`);
+        assert.equal(await sh('master01', `${KUBECTL} get configmap backup-probe -n default 2>&1 | grep -c NotFound || true`), '1');
+        await run('restore', spec, { snapshotFile: file, snapshotSha256: sha });
+        assert.equal(await sh('master01', `${KUBECTL} get configmap backup-probe -n default -o jsonpath='{.data.k}'`), 'before');
+        assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
+        await assertEtcdHealthy(lab, 'master01');
+        for (const m of spec.masters)
+          assert.equal(await sh(m, `ls -d /var/lib/etcd/${spec.name}.before-restore-* | wc -l`), '1', `${m} keeps the data from before`);
+
+        // Retention: two more snapshots with --keep 2 leave the last two (a second apart: names are per second).
+        for (let i = 0; i < 2; i++) {
+          await new Promise((r) => setTimeout(r, 1100));
+          await run('backup', spec, { backupDir: dir, keep: 2 });
+        }
+        const kept = snapshotsOf(dir, spec.name);
+        assert.equal(kept.length, 2);
+        assert.ok(!kept.includes(snapshot), 'the oldest snapshot removed');
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    );
   },
 );

@@ -1,9 +1,13 @@
 // The worker re-validates every request before a step or a compensation touches a host.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { KUBEADM_RESET } from '../../src/contracts/remote-files';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
+import { snapshotName, snapshotsOf } from '../../src/activities/steps/backup';
 import { checkRequest, specProblem } from '../../src/activities/request-check';
 import { compensate } from '../../src/activities/steps/compensate';
 import type { HostSession } from '../../src/activities/host/session';
@@ -206,4 +210,29 @@ test("the operator's options are checked too: known keys, types, bounds, hosts o
   refused({ wipeEtcd: 'yes' }, /options\.wipeEtcd.*true or false/);
   refused({ rmRf: true }, /options\.rmRf.*not an option/);
   refused(['wipeEtcd'], /options.*an object/);
+  // Paths on the worker's machine: where a snapshot is written or read, nowhere else.
+  req({ backupDir: '/var/backups/hakube', keep: 5 })();
+  req({ snapshotFile: '/var/backups/hakube/article-20261127T141500Z.db', snapshotSha256: 'a'.repeat(64) })();
+  refused({ backupDir: 'relative/dir' }, /options\.backupDir.*absolute/);
+  refused({ backupDir: '/var/backups/../../etc' }, /options\.backupDir.*"\.\."/);
+  refused({ backupDir: '/tmp/x\n/etc' }, /options\.backupDir/);
+  refused({ keep: 0 }, /options\.keep.*1 to 1000/);
+  refused({ snapshotFile: '/etc/shadow' }, /options\.snapshotFile.*\.db/);
+  refused({ snapshotSha256: 'abc' }, /options\.snapshotSha256.*sha256/);
+});
+
+test("snapshot names sort by time and retention sees only this cluster's snapshots", () => {
+  assert.equal(snapshotName('article', new Date('2026-11-27T14:15:00.123Z')), 'article-20261127T141500Z.db');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-snapshots-'));
+  for (const f of [
+    'article-20261127T141500Z.db',
+    'article-20261126T000000Z.db',
+    'article-20261126T000000Z.db.sha256',
+    'article-x.db',
+    'other-20261127T141500Z.db',
+    'article-prod-20261127T141500Z.db',
+  ])
+    fs.writeFileSync(path.join(dir, f), '');
+  assert.deepEqual(snapshotsOf(dir, 'article'), ['article-20261126T000000Z.db', 'article-20261127T141500Z.db']);
+  fs.rmSync(dir, { recursive: true });
 });

@@ -9,6 +9,7 @@ import { remotePath, type FileId, type RenderedFileId } from '../../contracts/re
 import type { SshPool } from '../ssh/pool';
 import { exec, redactor, run, type ExecOptions, type ExecResult } from '../ssh/exec';
 import { readFile, restoreFile, removeFile, writeFile, type WriteResult } from '../ssh/files';
+import { downloadFile, uploadFile } from '../ssh/transfer';
 import { renderHostFile, type JoinSecrets, type RunTimeValues } from '../../render/host-files';
 import { maskSecrets } from './mask';
 
@@ -155,6 +156,16 @@ export class HostSession {
   /** Removes a file, backed up first (restore() puts it back). */
   remove(id: FileId): Promise<boolean> {
     return removeFile(this.pool, this.conn, remotePath(id), this.backupTag, this.options());
+  }
+
+  /** Copies a host's file to the worker's machine (a file the SSH user can read: see ssh/transfer.ts). */
+  download(remote: string, local: string): Promise<void> {
+    return downloadFile(this.pool, this.conn, remote, local);
+  }
+
+  /** Copies a file of the worker's machine to the host, 0600, owned by the SSH user. */
+  upload(local: string, remote: string): Promise<void> {
+    return uploadFile(this.pool, this.conn, local, remote);
   }
 
   /** Puts a file back from this run's backup (by path: compensations carry resolved paths). */

@@ -190,6 +190,23 @@ async function promoteIfLearner(s: HostSession): Promise<boolean> {
   return true;
 }
 
+/**
+ * The member's data directory as the host and as etcd's own tools see it (the compose variant mounts it
+ * at /etcd-data), and those tools as the variant runs them: snapshots are written and read there.
+ */
+export function etcdToolsFor(spec: ClusterSpec) {
+  const compose = spec.etcd.mode === 'docker-compose';
+  return {
+    dataDirOnHost: etcdDataDir(spec.name),
+    dataDirForTools: compose ? '/etcd-data' : etcdDataDir(spec.name),
+    /** etcdutl (etcd ≥ 3.5) where it exists, else the etcdctl of 3.4, for snapshot status. */
+    snapshotStatus: (file: string) =>
+      compose
+        ? `docker exec etcd etcdutl snapshot status ${file} -w json 2>/dev/null || docker exec etcd etcdctl snapshot status ${file} -w json`
+        : `if command -v etcdutl >/dev/null; then etcdutl snapshot status ${file} -w json; else ETCDCTL_API=3 etcdctl snapshot status ${file} -w json; fi`,
+  };
+}
+
 /** etcdctl as this cluster's etcd variant runs it, with the TLS flags (without --endpoints). */
 export const etcdctlFor = (spec: ClusterSpec) => ETCD_RUNTIMES[spec.etcd.mode].etcdctl + etcdctlTlsFlags(spec);
 
