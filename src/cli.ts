@@ -8,6 +8,7 @@ import { resetCommand, type ResetOptions } from './cli/reset-command';
 import { removeCommand, type RemoveOptions } from './cli/remove-command';
 import { backupCommand, type BackupOptions } from './cli/backup-command';
 import { restoreCommand, type RestoreOptions } from './cli/restore-command';
+import { schedulesCommand } from './cli/schedules-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
@@ -83,6 +84,7 @@ installedClusterOptions(
 )
   .option('-o, --out <dir>', 'where to keep the snapshots (default: ~/.hakube/backups/<cluster>)')
   .option('--keep <n>', 'how many snapshots of the cluster the directory keeps (older ones removed)', '5')
+  .option('--schedule <interval>', 'instead of one backup now: a Temporal Schedule, e.g. "every 12h" (needs `hakube worker` running)')
   .option('--detach', 'start, print the Web UI link and return (a `hakube worker` must run on this machine)')
   .action(async (opts: BackupOptions) => {
     process.exitCode = await backupCommand(opts);
@@ -115,6 +117,12 @@ const clusterOptions = (cmd: Command) =>
   cmd
     .option('-c, --cluster <name>', 'cluster name (as in cluster.yaml)')
     .option('-f, --file <cluster.yaml>', 'or the inventory, to read the name from');
+
+clusterOptions(program.command('schedules').description("the cluster's Temporal Schedules (backups): interval, next and last runs"))
+  .option('--delete', 'delete them')
+  .action(async (opts: ClusterRef & { delete?: boolean }) => {
+    process.exitCode = await schedulesCommand(opts);
+  });
 
 clusterOptions(program.command('status').description('show phases x hosts x state of an install')).action(async (opts: ClusterRef) => {
   process.exitCode = await statusCommand(opts);

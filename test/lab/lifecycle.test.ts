@@ -17,6 +17,7 @@ import type { ClusterSpec } from '../../src/inventory/spec';
 import type { OperationOptions } from '../../src/contracts/activity-request';
 import type { OperationId } from '../../src/workflows/operations';
 import { sha256OfFile, snapshotsOf } from '../../src/activities/steps/backup';
+import { deleteSchedule, scheduleBackup, schedulesOf } from '../../src/temporal/schedules';
 import { CORDONED_BY_ANNOTATION } from '../../src/contracts/compensation';
 import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import { waitFor } from '../helpers/temporal';
@@ -296,5 +297,32 @@ describe(
         fs.rmSync(dir, { recursive: true, force: true });
       },
     );
+
+    test('a backup schedule fires and its run leaves a snapshot; deleted, it is gone', { timeout: 5 * 60_000 }, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-scheduled-'));
+      const { scheduleId } = await scheduleBackup(lab.client, spec, {
+        taskQueue: lab.taskQueue,
+        everyMs: 10_000,
+        backup: { backupDir: dir, keep: 1 },
+      });
+      try {
+        await waitFor('a scheduled snapshot', async () => snapshotsOf(dir, spec.name).length > 0, 120_000);
+        const [listed] = await schedulesOf(lab.client, spec.name);
+        assert.equal(listed!.scheduleId, scheduleId);
+        assert.equal(listed!.every, '10s');
+        assert.ok(listed!.recentRuns.length >= 1, 'the Schedule shows the run');
+        assert.ok(listed!.recentRuns[0]!.workflowId.startsWith(`hakube-${spec.name}.backup-`), listed!.recentRuns[0]!.workflowId);
+      } finally {
+        await deleteSchedule(lab.client, scheduleId);
+        // A run the schedule started just before is let finish (it does not outlive the test's worker).
+        for await (const w of lab.client.workflow.list({ query: `WorkflowType = 'backupEtcd' AND ExecutionStatus = 'Running'` }))
+          await lab.client.workflow
+            .getHandle(w.workflowId, w.runId)
+            .result()
+            .catch(() => undefined);
+      }
+      assert.deepEqual(await schedulesOf(lab.client, spec.name), []);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
   },
 );
