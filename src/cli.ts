@@ -9,6 +9,7 @@ import { removeCommand, type RemoveOptions } from './cli/remove-command';
 import { backupCommand, type BackupOptions } from './cli/backup-command';
 import { restoreCommand, type RestoreOptions } from './cli/restore-command';
 import { schedulesCommand } from './cli/schedules-command';
+import { certsCheckCommand, type CertsOptions } from './cli/certs-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
@@ -88,6 +89,19 @@ installedClusterOptions(
   .option('--detach', 'start, print the Web UI link and return (a `hakube worker` must run on this machine)')
   .action(async (opts: BackupOptions) => {
     process.exitCode = await backupCommand(opts);
+  });
+
+const certs = program.command('certs').description("the cluster's certificates");
+installedClusterOptions(
+  certs
+    .command('check')
+    .description(
+      'every certificate kubeadm and hakube issued on every host (control plane, kubeconfigs, etcd, kubelets) with its days left',
+    ),
+)
+  .option('--warn-days <n>', 'exit 1 when any certificate expires within N days', '30')
+  .action(async (opts: CertsOptions) => {
+    process.exitCode = await certsCheckCommand(opts);
   });
 
 const restore = program

@@ -337,6 +337,34 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     },
   );
 
+  test(
+    'hakube certs check: every certificate on every host with its days left; --warn-days decides the exit code',
+    { timeout: 3 * 60_000 },
+    async () => {
+      const out = await hakube(['certs', 'check', '-f', INVENTORY]);
+      assert.equal(out.code, 0, out.stdout + out.stderr);
+      const rows = out.stdout
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((r) => r.length >= 5 && spec.hosts.some((h) => h.name === r[0]));
+      const days = (host: string, file: string) => Number(rows.find((r) => r[0] === host && r[1] === file)?.[4]);
+      for (const m of spec.masters) {
+        for (const f of [
+          '/etc/kubernetes/pki/apiserver.crt',
+          '/etc/kubernetes/admin.conf',
+          '/etc/etcd/pki/server.crt',
+          '/etc/etcd/pki/peer.crt',
+        ])
+          assert.ok(days(m, f) >= 360 && days(m, f) <= 366, `${m} ${f}: ${days(m, f)} days left`);
+      }
+      assert.ok(days('master01', '/etc/etcd/pki/ca.crt') > 3600, 'the etcd CA lasts 10 years');
+      assert.ok(days('master01', '/etc/kubernetes/pki/ca.crt') > 3600, 'the cluster CA lasts 10 years');
+      const soon = await hakube(['certs', 'check', '-f', INVENTORY, '--warn-days', '400']);
+      assert.equal(soon.code, 1, 'certificates within 400 days: exit 1');
+      assert.match(soon.stdout, /certificate\(s\) expire within 400 days/);
+    },
+  );
+
   test('no secret in any workflow history of the install', { timeout: 2 * 60_000 }, async () => {
     const client = await connectClient(temporalSettings(env()));
     try {

@@ -6,6 +6,7 @@ import { maskSecrets } from '../../src/activities/host/mask';
 import { versionAtLeast, versionNumbers } from '../../src/activities/host/versions';
 import { parseEtcdMembers, parseEtcdMembership, parseKeyValues, parseNodeReady } from '../../src/activities/host/facts';
 import { subjectAltNames } from '../../src/activities/steps/control-plane';
+import { parseExpiries } from '../../src/cli/certs-command';
 import { compensationFor, describeUndo } from '../../src/contracts/compensation';
 import { RENDERED_FILES, remotePath } from '../../src/contracts/remote-files';
 import { OPERATIONS } from '../../src/workflows/operations';
@@ -150,4 +151,18 @@ test('primary key fingerprints are read from gpg --with-colons output, subkeys l
     /holds primary key\(s\) 9DC8.*, E279.* but packages\.dockerRepoKeyFingerprint pins exactly one: 9DC8/,
   );
   assert.match(fingerprintMismatch([], key)!, /holds no OpenPGP public key/);
+});
+
+test('certificate expiries are read from "path|notAfter" lines, days left rounded down, junk lines left out', () => {
+  const now = new Date('2026-11-27T12:00:00Z');
+  const text =
+    '/etc/kubernetes/pki/apiserver.crt|Nov 27 11:00:00 2027 GMT\n/etc/etcd/pki/ca.crt|Nov 25 12:00:00 2036 GMT\nnoise\n/x.crt|\n';
+  const expiries = parseExpiries('master01', text, now);
+  assert.deepEqual(
+    expiries.map((e) => [e.host, e.certificate, e.daysLeft]),
+    [
+      ['master01', '/etc/kubernetes/pki/apiserver.crt', 364],
+      ['master01', '/etc/etcd/pki/ca.crt', 3651],
+    ],
+  );
 });
