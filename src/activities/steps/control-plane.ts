@@ -24,8 +24,8 @@ const clusterAfter = (s: HostSession, req: HostRequest) => s.withSpec(withoutHos
 /** A master that has joined the control plane (kubeadm init or join --control-plane wrote admin.conf). */
 const isControlPlane = (s: HostSession) => s.exists('admin-conf');
 
-/** Uploads the ClusterConfiguration when the cluster's copy lists other etcd endpoints or SANs. */
-async function uploadClusterConfiguration(s: HostSession, spec: ClusterSpec, config: string): Promise<boolean> {
+/** Whether the cluster's kubeadm-config lists other etcd endpoints or SANs than the masters now. */
+async function clusterConfigurationDiffers(s: HostSession, spec: ClusterSpec): Promise<boolean> {
   const cm = JSON.parse(await s.sh(`${KUBECTL} -n kube-system get configmap kubeadm-config -o json`, { timeoutMs: 60_000 })) as {
     data?: { ClusterConfiguration?: string };
   };
@@ -33,19 +33,17 @@ async function uploadClusterConfiguration(s: HostSession, spec: ClusterSpec, con
     etcd?: { external?: { endpoints?: string[] } };
     apiServer?: { certSANs?: string[] };
   };
-  if (
+  return !(
     sameSet(current.etcd?.external?.endpoints ?? [], spec.etcd.endpoints) &&
     sameSet(current.apiServer?.certSANs ?? [], apiServerCertSans(spec))
-  )
-    return false;
-  await s.sh(`kubeadm init phase upload-config kubeadm --config ${config}`, { timeoutMs: 120_000 });
-  return true;
+  );
 }
 
 /**
  * On one master: kubeadm-config (from the first master), the API server's certificate issued again when
  * it lacks a master's address (the old pair backed up and moved away first: kubeadm keeps an existing
  * certificate), and its static pod written again when --etcd-servers differ (the kubelet restarts it).
+ * Everything is checked first: a master as wanted is left alone (not even its config file is written).
  */
 async function refreshControlPlane(host: HostSession, req: HostRequest): Promise<StepResult> {
   const s = clusterAfter(host, req);
@@ -54,29 +52,29 @@ async function refreshControlPlane(host: HostSession, req: HostRequest): Promise
     return result(false);
   }
   await ensurePackages(s, ['openssl']);
-  const config = remotePath('kubeadm-control-plane');
-  let changed = (await s.writeRendered('kubeadm-control-plane')).changed;
-  if (s.host.name === s.spec.firstMaster) changed = (await uploadClusterConfiguration(s, s.spec, config)) || changed;
-
+  const upload = s.host.name === s.spec.firstMaster && (await clusterConfigurationDiffers(s, s.spec));
   const wanted = apiServerCertSans(s.spec);
   const cert = await s.probe(`openssl x509 -in ${remotePath('apiserver-cert')} -noout -ext subjectAltName`);
   const missing = cert.code === 0 ? wanted.filter((n) => !subjectAltNames(cert.stdout).includes(n)) : wanted;
+  const manifest = await s.probe(`cat ${remotePath('apiserver-manifest')}`);
+  const etcdServers = /--etcd-servers=(\S+)/.exec(manifest.stdout)?.[1]?.split(',') ?? [];
+  const rewriteManifest = manifest.code !== 0 || missing.length > 0 || !sameSet(etcdServers, s.spec.etcd.endpoints);
+  if (!upload && !missing.length && !rewriteManifest) return result(false);
+
+  const config = remotePath('kubeadm-control-plane');
+  await s.writeRendered('kubeadm-control-plane');
+  if (upload) await s.sh(`kubeadm init phase upload-config kubeadm --config ${config}`, { timeoutMs: 120_000 });
   if (missing.length) {
     s.log(`API server certificate lacks ${missing.join(', ')}: issued again`);
     await s.remove('apiserver-cert');
     await s.remove('apiserver-key');
     await s.sh(`kubeadm init phase certs apiserver --config ${config}`, { timeoutMs: 120_000 });
-    changed = true;
   }
-
-  const manifest = await s.probe(`cat ${remotePath('apiserver-manifest')}`);
-  const etcdServers = /--etcd-servers=(\S+)/.exec(manifest.stdout)?.[1]?.split(',') ?? [];
-  if (manifest.code !== 0 || missing.length || !sameSet(etcdServers, s.spec.etcd.endpoints)) {
+  if (rewriteManifest) {
     if (manifest.code === 0) await s.remove('apiserver-manifest'); // backed up; kubeadm writes it again
     await s.sh(`kubeadm init phase control-plane apiserver --config ${config}`, { timeoutMs: 120_000 });
-    changed = true;
   }
-  return result(changed);
+  return result(true);
 }
 
 /** Gate: this master's API server answers /readyz and serves a certificate with every master's address. */
