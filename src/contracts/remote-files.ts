@@ -89,6 +89,8 @@ export interface RenderedFileEntry {
   on: (host: HostSpec, spec: ClusterSpec) => boolean;
   /** The rendered text holds join secrets: written 0600, removed after use, never shown by the plan. */
   secret?: boolean;
+  /** Written only in this case, not by every install (e.g. when the set of masters changes). */
+  onlyWhen?: string;
 }
 
 const everyHost = () => true;
@@ -151,6 +153,7 @@ export const RENDERED_FILES: readonly RenderedFileEntry[] = [
     template: 'kubeadm/kubeadm-control-plane.yaml.njk',
     mode: 0o600,
     on: (h) => h.role === 'master',
+    onlyWhen: 'the set of masters changes (control-plane-refresh)',
   },
   {
     id: 'haproxy-config',

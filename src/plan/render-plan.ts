@@ -28,7 +28,7 @@ function fanoutText(phase: PhaseDeclaration, hosts: string[]): string {
   return phase.fanout === 'parallel' ? `in parallel on ${hosts.join(', ')}` : `one at a time: ${hosts.join(' -> ')}`;
 }
 
-/** The files a phase writes on its hosts, with a note on those that hold secrets. */
+/** The files a phase writes on its hosts, with a note on those that hold secrets or are written only in a case. */
 function writtenFiles(spec: ClusterSpec, phase: PhaseDeclaration): string[] {
   const declared = filesOf(phase);
   const entries = phase
@@ -36,7 +36,15 @@ function writtenFiles(spec: ClusterSpec, phase: PhaseDeclaration): string[] {
     .flatMap((h) => filesForHost(spec, h))
     .filter((f) => declared.includes(f.id));
   return [
-    ...new Set(entries.map((f) => (f.secret ? `${f.path} (holds join secrets: written 0600 at run time, removed after use)` : f.path))),
+    ...new Set(
+      entries.map((f) =>
+        f.secret
+          ? `${f.path} (holds join secrets: written 0600 at run time, removed after use)`
+          : f.onlyWhen
+            ? `${f.path} (only when ${f.onlyWhen})`
+            : f.path,
+      ),
+    ),
   ];
 }
 
