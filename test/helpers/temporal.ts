@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { hakubeDataConverter } from '../../src/temporal/codec';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/temporal/temporal-cli';
 import { FAILURE_CONVERTER_PATH, WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
+import { fakeActivities, type Call, type FakeOptions } from './fake-activities';
 
 export async function startTestEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
@@ -45,3 +46,23 @@ export function testCodec(): { keysFile: string; dataConverter: ReturnType<typeo
 /** A client of the test server that encrypts and decrypts like hakube's CLI. */
 export const codecClient = (env: TestWorkflowEnvironment, dataConverter: ReturnType<typeof testCodec>['dataConverter']) =>
   new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter });
+
+let queues = 0;
+/** A worker with fake activities (fake-activities.ts) on a task queue of its own, for as long as `fn` runs. */
+export async function withFakeWorker<T>(
+  env: TestWorkflowEnvironment,
+  options: FakeOptions & { dataConverter?: ReturnType<typeof testCodec>['dataConverter'] },
+  fn: (calls: Call[], taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `fake-q-${process.pid}-${++queues}`;
+  const { dataConverter, ...fakeOptions } = options;
+  const { activities, calls } = fakeActivities(fakeOptions);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    ...(dataConverter && { dataConverter }),
+  });
+  return worker.runUntil(fn(calls, taskQueue));
+}

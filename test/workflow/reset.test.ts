@@ -4,14 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { RESET } from '../../src/workflows/operations';
 import { abort, currentOperation, progressOf, recordedSpec, startOrAttach } from '../../src/temporal/client';
-import { fakeActivities, type Call, type FakeOptions } from '../helpers/fake-activities';
-import { codecClient, startTestEnvironment, testCodec, waitFor, workflowBundle } from '../helpers/temporal';
+import type { Call, FakeOptions } from '../helpers/fake-activities';
+import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
 
 const base = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
@@ -29,18 +28,8 @@ describe('resetCluster on a real Temporal dev server, activities faked', () => {
   });
   after(async () => env?.teardown());
 
-  async function withWorker<T>(options: FakeOptions, fn: (calls: Call[], taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = `reset-q-${++n}`;
-    const { activities, calls } = fakeActivities(options);
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities,
-      dataConverter: codec.dataConverter,
-    });
-    return worker.runUntil(fn(calls, taskQueue));
-  }
+  const withWorker = <T>(options: FakeOptions, fn: (calls: Call[], taskQueue: string) => Promise<T>) =>
+    withFakeWorker(env, { ...options, dataConverter: codec.dataConverter }, fn);
 
   test('every host reset, API servers down before etcd stops, the options reach every step', async () => {
     await withWorker({ delayMs: 100 }, async (calls, taskQueue) => {

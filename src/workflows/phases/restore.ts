@@ -9,6 +9,9 @@ export const stopApiServers: PhaseDeclaration = {
   hosts: masters,
   fanout: 'parallel',
   shouldRun: always,
+  // Once every API server is down, an abort leaves them down: started on a half-restored etcd they would
+  // serve (and write) a mix of old and restored members. `hakube retry`, or the restore run again, finishes.
+  pointOfNoReturn: true,
   steps: [
     undoWith({ restore: ['apiserver-manifest'] }),
     activity('stopApiServer', 'API server stopped', 'long', 'manifest moved away (backup kept); wait until /healthz stops answering'),
@@ -21,7 +24,6 @@ export const etcdRestore: PhaseDeclaration = {
   hosts: masters,
   fanout: 'parallel',
   shouldRun: always,
-  pointOfNoReturn: true,
   steps: [
     activity(
       'restoreEtcdMember',
