@@ -79,10 +79,8 @@ describe('backupEtcd and restoreEtcd on a real Temporal dev server, activities f
       await waitFor(`${failing} paused`, async () => (await progressOf(handle)).status === 'paused');
       await abort(handle, 'test');
       await assert.rejects(handle.result());
-      return calls
-        .filter((c) => c.name === 'compensate')
-        .map((c) => `${c.compensation!.phase}@${c.host}`)
-        .sort();
+      // A failed host's undo runs when it pauses and again with the abort (idempotent): counted once.
+      return [...new Set(calls.filter((c) => c.name === 'compensate').map((c) => `${c.compensation!.phase}@${c.host}`))].sort();
     });
 
   test('a restore aborted while API servers are being stopped puts every one of them back', async () => {
