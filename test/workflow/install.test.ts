@@ -14,8 +14,8 @@ import { INSTALL } from '../../src/workflows/operations';
 import { planText } from '../../src/plan/render-plan';
 import { resultSummary, statusTable } from '../../src/cli/progress-view';
 import { abort, approve, progressOf, retry, startOrAttach } from '../../src/temporal/client';
-import { fakeActivities, type Call, type FakeOptions } from '../helpers/fake-activities';
-import { startTestEnvironment, waitFor, workflowBundle } from '../helpers/temporal';
+import type { Call, FakeOptions } from '../helpers/fake-activities';
+import { startTestEnvironment, waitFor, withFakeWorker, workflowBundle } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
 
 const HISTORY_FIXTURE = path.resolve(__dirname, '../fixtures/install-history.json');
@@ -34,17 +34,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
   after(async () => env?.teardown());
 
   /** Runs fn with a worker on its own task queue, fake activities configured by options. */
-  async function withWorker<T>(options: FakeOptions, fn: (calls: Call[], taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = `q-${++n}`;
-    const { activities, calls } = fakeActivities(options);
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities,
-    });
-    return worker.runUntil(fn(calls, taskQueue));
-  }
+  const withWorker = <T>(options: FakeOptions, fn: (calls: Call[], taskQueue: string) => Promise<T>) => withFakeWorker(env, options, fn);
 
   const firstStart = (calls: Call[], names: string[]) => Math.min(...calls.filter((c) => names.includes(c.name)).map((c) => c.start));
 
