@@ -158,7 +158,13 @@ async function joinEtcdMember(s: HostSession): Promise<StepResult> {
     const ctl = `${etcdctlFor(s.spec)} --endpoints=${clientUrlOf(s, s.spec.firstMaster)}`;
     let members = part.members;
     if (!members.some((m) => m.peerUrls === peerUrlOf(s))) {
-      await first.sh(`${ctl} member add ${shq(s.host.name)} --peer-urls=${peerUrlOf(s)} --learner`, { timeoutMs: 60_000 });
+      // etcd refuses a membership change for a few seconds after the last one ("unhealthy cluster" until
+      // a member just promoted has been connected long enough): waited out here, bounded (≤ 1 min).
+      await first.sh(
+        `for i in $(seq 30); do out=$(${ctl} member add ${shq(s.host.name)} --peer-urls=${peerUrlOf(s)} --learner 2>&1) && exit 0; ` +
+          `case "$out" in *"unhealthy cluster"*) sleep 2 ;; *) echo "$out" >&2; exit 1 ;; esac; done; echo "$out" >&2; exit 1`,
+        { timeoutMs: 120_000 },
+      );
       members = parseEtcdMembers(await first.sh(`${ctl} member list -w simple`, { timeoutMs: 30_000 }));
     }
     // A learner that has not started has no name yet: it is this host (one join at a time).
