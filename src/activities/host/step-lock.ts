@@ -4,7 +4,8 @@
 // its process group in it. A retry that finds a previous attempt's owner stops that attempt's process
 // groups (after letting them run for up to 20 s: TERM, then KILL) and waits until they are gone before it starts, so two attempts of a step
 // never overlap; a stale attempt that is still alive finds the lock taken and its next command refuses
-// to run (exit 75). The lock's log (start, run, kill, takeover, end with times) is the record the
+// to run (exit 75). Only an attempt of the same workflow is stopped so: a live step of another workflow
+// (another operation, a scheduled backup) makes this attempt fail and retry. The lock's log (start, run, kill, takeover, end with times) is the record the
 // fault tests read.
 import { STEP_LOCK_DIR, shq } from '../ssh/shell';
 import type { SshPool } from '../ssh/pool';
@@ -20,6 +21,11 @@ flock -w 60 9 || { echo "the step lock of this host is busy" >&2; exit 1; }
 now() { date +%s.%N; }
 alive() { for g in $(cat $L/pgids 2>/dev/null); do kill -0 -"$g" 2>/dev/null && echo "$g"; done; }
 prev=$(cat $L/owner 2>/dev/null || true)
+if [ -n "$prev" ] && [ "$prev" != "$me" ] && [ "\${prev%%#*}" != "\${me%%#*}" ] && [ -n "$(alive)" ]; then
+  # Another workflow's step still runs here (e.g. a scheduled backup while an install's HA check runs):
+  # never stopped by a stranger; this attempt fails and is retried later.
+  echo "the host is busy with a step of $prev" >&2; exit 1
+fi
 if [ -n "$prev" ] && [ "$prev" != "$me" ]; then
   # Let the previous attempt's commands finish for a while (an install is best not cut), then stop them.
   for i in $(seq 20); do [ -z "$(alive)" ] && break; sleep 1; done

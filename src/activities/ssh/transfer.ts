@@ -23,7 +23,12 @@ async function withSftp<T>(pool: SshPool, conn: HostConnection, use: (s: SFTPWra
 export const remoteTransferPath = (suffix: string) => `/tmp/hakube-transfer-${randomBytes(6).toString('hex')}${suffix}`;
 
 export function downloadFile(pool: SshPool, conn: HostConnection, remote: string, local: string): Promise<void> {
-  return withSftp(pool, conn, (s) => new Promise((resolve, reject) => s.fastGet(remote, local, (err) => (err ? reject(err) : resolve()))));
+  // 0600 from the first byte: what is copied here (a snapshot) holds every Secret of the cluster.
+  return withSftp(
+    pool,
+    conn,
+    (s) => new Promise((resolve, reject) => s.fastGet(remote, local, { mode: 0o600 }, (err) => (err ? reject(err) : resolve()))),
+  );
 }
 
 export function uploadFile(pool: SshPool, conn: HostConnection, local: string, remote: string): Promise<void> {

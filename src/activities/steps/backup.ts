@@ -53,12 +53,16 @@ async function snapshotEtcd(s: HostSession, req: HostRequest): Promise<StepResul
   if (!dir) s.refuse('no backup directory was given (a bug in hakube)', 'InvalidRequest');
   const keep = req.options?.keep ?? DEFAULT_SNAPSHOTS_KEPT;
   const tools = etcdToolsFor(s.spec);
-  const part = 'hakube-snapshot.db.part';
+  const part = `hakube-snapshot-${s.backupTag}.db.part`; // per run: a scheduled and a manual backup never share it
   const onHost = `${tools.dataDirOnHost}/${part}`;
   const endpoint = await healthyEndpoint(s);
-  await s.sh(`rm -f ${onHost}; ${etcdctlFor(s.spec)} --endpoints=${endpoint} snapshot save ${tools.dataDirForTools}/${part}`, {
-    timeoutMs: 10 * 60_000,
-  });
+  // Parts older than an hour are runs that died mid-snapshot: removed, so they do not pile up.
+  await s.sh(
+    `find ${tools.dataDirOnHost} -maxdepth 1 -name 'hakube-snapshot-*.db.part' -mmin +60 -delete; rm -f ${onHost}; ${etcdctlFor(s.spec)} --endpoints=${endpoint} snapshot save ${tools.dataDirForTools}/${part}`,
+    {
+      timeoutMs: 10 * 60_000,
+    },
+  );
   const status = JSON.parse(await s.sh(tools.snapshotStatus(`${tools.dataDirForTools}/${part}`), { timeoutMs: 5 * 60_000 })) as {
     revision: number;
     totalKey: number;

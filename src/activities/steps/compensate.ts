@@ -43,14 +43,18 @@ export async function compensate(s: HostSession, c: Compensation): Promise<StepR
       },
     );
   let restored = false;
+  let backedUp = false;
   for (const path of c.restoreFiles) {
     const outcome = await s.restore(path);
     if (outcome === 'restored' || outcome === 'removed') restored = true;
+    if (outcome !== 'no-backup') backedUp = true;
   }
   if (restored) await s.sh('systemctl daemon-reload');
-  // Units are stopped or restarted only when this run had changed their files: a re-run that found a
-  // host as configured (e.g. the etcd of a running cluster) leaves it running when an abort undoes the run.
-  const changedHere = restored || c.restoreFiles.length === 0;
+  // Units are stopped or restarted only when this run had changed their files (it has a backup of one):
+  // a re-run that found a host as configured (e.g. the etcd of a running cluster) leaves it running
+  // when an abort undoes the run. Decided by the backup, not by this attempt's restore, so a retried
+  // undo whose first attempt restored the files still stops or restarts the unit.
+  const changedHere = backedUp || c.restoreFiles.length === 0;
   if (changedHere) for (const unit of c.stopUnits ?? []) if (await unitExists(s, unit)) await s.sh(`systemctl stop ${shq(unit)}`);
   // A unit that cannot restart with the restored config is left for the operator (the run pauses anyway).
   if (changedHere) for (const unit of c.restartUnits ?? []) if (await unitExists(s, unit)) await s.probe(`systemctl restart ${shq(unit)}`);

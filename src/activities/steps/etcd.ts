@@ -176,17 +176,22 @@ async function joinEtcdMember(s: HostSession): Promise<StepResult> {
     s.log(`${s.host.name} bootstraps etcd with the other masters (etcd phase)`);
     return result(false);
   }
-  return result((await promoteIfLearner(s)) || changed);
+  return result((await promoteIfLearner(s, part.kind === 'member' ? part.membership : undefined)) || changed);
 }
 
-/** Promotes this host's member if it is still a learner, retrying while etcd says it is not in sync (≤ 2 min). */
-async function promoteIfLearner(s: HostSession): Promise<boolean> {
+/**
+ * Promotes this host's member if it is still a learner, retrying while etcd says it is not in sync (≤ 2 min).
+ * A learner left by an earlier attempt (its etcd stopped by that attempt's undo) is started again first,
+ * with the membership its data was made with, so a retry can finish the join.
+ */
+async function promoteIfLearner(s: HostSession, existing?: EtcdMembership): Promise<boolean> {
   const first = firstMaster(s);
   const ctl = `${etcdctlFor(s.spec)} --endpoints=${clientUrlOf(s, s.spec.firstMaster)}`;
   const me = parseEtcdMembers(await first.sh(`${ctl} member list -w simple`, { timeoutMs: 30_000 })).find(
     (m) => m.peerUrls === peerUrlOf(s),
   );
   if (!me?.isLearner) return false;
+  if (existing) await ETCD_RUNTIMES[s.spec.etcd.mode].start(s, existing);
   await first.sh(
     `for i in $(seq 60); do out=$(${ctl} member promote ${shq(me.id)} 2>&1) && exit 0; ` +
       `case "$out" in *"in sync"*) sleep 2 ;; *) echo "$out" >&2; exit 1 ;; esac; done; ` +

@@ -17,8 +17,27 @@ const restoredMarker = (tag: string) => `/var/lib/hakube/etcd-restored-${tag}`;
 /** Where the member's data directory from before the restore is kept (the way back, by hand). */
 export const dataDirBeforeRestore = (dataDir: string, tag: string) => `${dataDir}.before-restore-${tag}`;
 
+/**
+ * Where the API server's manifest waits while the restore runs, whatever run moved it: a restore aborted
+ * after the API servers stopped leaves it here, and the next restore (or startApiServer) puts it back.
+ */
+const MANIFEST_ASIDE = '/var/lib/hakube/restore/kube-apiserver.yaml';
+
+/** Refused before anything is stopped: restore automates the systemd etcd variant only. */
+function refuseComposeVariant(s: HostSession): void {
+  if (s.spec.etcd.mode !== 'systemd')
+    s.refuse(
+      'restoring the docker-compose etcd variant is not automated yet: see the README (Backup and restore) for the steps by hand',
+      'NotSupported',
+    );
+}
+
 async function stopApiServer(s: HostSession): Promise<StepResult> {
-  const moved = await s.remove('apiserver-manifest'); // backed up: startApiServer and the undo put it back
+  refuseComposeVariant(s);
+  const manifest = HOST_PATHS['apiserver-manifest'];
+  // A copy outside the run's backups first (when the manifest is gone, an earlier restore's copy is kept).
+  await s.sh(`if [ -f ${manifest} ]; then mkdir -p /var/lib/hakube/restore && cp -a ${manifest} ${MANIFEST_ASIDE}; fi`);
+  const moved = await s.remove('apiserver-manifest'); // backed up too: the undo puts it back
   const api = `https://${s.host.address}:${API_SERVER_PORT}`;
   await s.sh(
     `for i in $(seq 90); do curl -sk -m 2 ${api}/healthz >/dev/null || exit 0; sleep 1; done; echo "the API server ${api} still answers 90 s after its manifest was moved" >&2; exit 1`,
@@ -30,13 +49,10 @@ async function stopApiServer(s: HostSession): Promise<StepResult> {
 async function restoreEtcdMember(s: HostSession, req: HostRequest): Promise<StepResult> {
   const { snapshotFile, snapshotSha256 } = req.options ?? {};
   if (!snapshotFile || !snapshotSha256) s.refuse('no snapshot was given (a bug in hakube)', 'InvalidRequest');
-  if (s.spec.etcd.mode !== 'systemd')
-    s.refuse(
-      'restoring the docker-compose etcd variant is not automated yet: see the README (Backup and restore) for the steps by hand',
-      'NotSupported',
-    );
+  refuseComposeVariant(s);
   if (await s.test(`test -e ${restoredMarker(s.backupTag)}`)) {
     s.log('restored by this run already');
+    await s.sh('systemctl start --no-block etcd'); // an attempt may have died between the marker and the start
     return result(false);
   }
   const { dataDirOnHost: dataDir } = etcdToolsFor(s.spec);
@@ -69,7 +85,10 @@ async function restoreEtcdMember(s: HostSession, req: HostRequest): Promise<Step
 }
 
 async function startApiServer(s: HostSession): Promise<StepResult> {
-  const outcome = await s.restore(HOST_PATHS['apiserver-manifest']);
+  const manifest = HOST_PATHS['apiserver-manifest'];
+  const fromAside = await s.test(`test -f ${MANIFEST_ASIDE}`);
+  if (fromAside) await s.sh(`mv ${MANIFEST_ASIDE} ${manifest}`);
+  const outcome = fromAside ? 'restored' : await s.restore(manifest);
   const api = `https://${s.host.address}:${API_SERVER_PORT}`;
   await s.sh(
     `for i in $(seq 120); do curl -sk -m 2 ${api}/readyz >/dev/null && exit 0; sleep 1; done; echo "the API server ${api} did not come back" >&2; exit 1`,
