@@ -11,6 +11,7 @@ import { canRunSshd, startSshd, type TestSshd } from '../helpers/sshd';
 import { EXAMPLE, tempDir } from '../helpers/inventory';
 import { loadInventory } from '../../src/inventory/load';
 import { HostSession } from '../../src/activities/host/session';
+import { acquireStepLock, releaseStepLock } from '../../src/activities/host/step-lock';
 
 describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd() && 'needs root and /usr/sbin/sshd' }, () => {
   let sshd: TestSshd;
@@ -179,5 +180,22 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
 
   test('a command over its timeout is killed and reported', async () => {
     await assert.rejects(run(pool, sshd.root, 'sleep 30', { timeoutMs: 500 }), CommandTimeoutError);
+  });
+
+  test('the step lock: a live step of another workflow is never stopped; a later attempt of its own workflow takes over', async () => {
+    const wf = `hakube-locktest-${process.pid}/etcd/master01`;
+    const [first, retry, stranger] = [`${wf}#1#1`, `${wf}#1#2`, `hakube-locktest-${process.pid}.backup-1/etcd-snapshot/master01#1#1`];
+    await acquireStepLock(pool, sshd.root, first);
+    const long = run(pool, sshd.root, 'sleep 60', { lockOwner: first, timeoutMs: 90_000 }).then(
+      () => 'finished',
+      () => 'stopped',
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // the sleep has recorded its process group
+    await assert.rejects(acquireStepLock(pool, sshd.root, stranger), /busy with a step of .*#1#1/);
+    await acquireStepLock(pool, sshd.root, retry); // waits up to 20 s, then stops the previous attempt
+    assert.equal(await long, 'stopped');
+    await releaseStepLock(pool, sshd.root, retry);
+    await acquireStepLock(pool, sshd.root, stranger); // free now
+    await releaseStepLock(pool, sshd.root, stranger);
   });
 });
