@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { hakubeDataConverter } from '../../src/temporal/codec';
@@ -65,4 +66,25 @@ export async function withFakeWorker<T>(
     ...(dataConverter && { dataConverter }),
   });
   return worker.runUntil(fn(calls, taskQueue));
+}
+
+/**
+ * For a describe block: a dev server started before its tests and torn down after, a client with a
+ * codec key file of its own, and workers with fake activities using the same codec.
+ */
+export function codecTestEnvironment() {
+  const codec = testCodec();
+  const t = {
+    codec,
+    env: undefined as unknown as TestWorkflowEnvironment,
+    client: undefined as unknown as Client,
+    withWorker: <T>(options: FakeOptions, fn: (calls: Call[], taskQueue: string) => Promise<T>) =>
+      withFakeWorker(t.env, { ...options, dataConverter: codec.dataConverter }, fn),
+  };
+  before(async () => {
+    t.env = await startTestEnvironment();
+    t.client = codecClient(t.env, codec.dataConverter);
+  });
+  after(async () => t.env?.teardown());
+  return t;
 }

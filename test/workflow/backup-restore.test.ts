@@ -3,17 +3,15 @@
 // phases as barriers (every API server down before any etcd member is replaced, every member restored
 // before an API server comes back); an abort while the API servers are being stopped puts them back,
 // one once they are all down leaves them down.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Client } from '@temporalio/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import type { OperationOptions } from '../../src/contracts/activity-request';
 import { RESTORE } from '../../src/workflows/operations';
 import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
 import type { Call } from '../helpers/fake-activities';
-import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
+import { codecTestEnvironment, waitFor } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
 
 const base = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
@@ -29,20 +27,13 @@ const span = (calls: Call[], name: string) => {
 };
 
 describe('backupEtcd and restoreEtcd on a real Temporal dev server, activities faked', () => {
-  let env: TestWorkflowEnvironment;
-  let client: Client;
-  const codec = testCodec();
-  before(async () => {
-    env = await startTestEnvironment();
-    client = codecClient(env, codec.dataConverter);
-  });
-  after(async () => env?.teardown());
+  const t = codecTestEnvironment();
 
   test('a backup is one snapshot step on the first master, with the directory and retention asked for', async () => {
-    await withFakeWorker(env, { dataConverter: codec.dataConverter }, async (calls, taskQueue) => {
+    await t.withWorker({}, async (calls, taskQueue) => {
       const spec = specFor();
       const options = { backupDir: '/var/backups/hakube', keep: 3 };
-      const { handle } = await startOrAttach(client, spec, { taskQueue, operation: 'backup', options });
+      const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'backup', options });
       assert.equal(handle.workflowId, `hakube-${spec.name}.backup`);
       await handle.result();
       assert.deepEqual(
@@ -53,9 +44,9 @@ describe('backupEtcd and restoreEtcd on a real Temporal dev server, activities f
   });
 
   test('a restore runs its phases as barriers on every master, the snapshot reaching every member', async () => {
-    await withFakeWorker(env, { delayMs: 50, dataConverter: codec.dataConverter }, async (calls, taskQueue) => {
+    await t.withWorker({ delayMs: 50 }, async (calls, taskQueue) => {
       const spec = specFor();
-      const { handle } = await startOrAttach(client, spec, { taskQueue, operation: 'restore', options: RESTORE_OPTIONS });
+      const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'restore', options: RESTORE_OPTIONS });
       const result = await handle.result();
       assert.deepEqual(
         result.phases.map((p) => p.id),
@@ -74,8 +65,8 @@ describe('backupEtcd and restoreEtcd on a real Temporal dev server, activities f
 
   /** A restore that pauses on `failing`, aborted: the compensations it ran, as phase@host. */
   const abortedRestore = (failing: string) =>
-    withFakeWorker(env, { failing: new Set([failing]), dataConverter: codec.dataConverter }, async (calls, taskQueue) => {
-      const { handle } = await startOrAttach(client, specFor(), { taskQueue, operation: 'restore', options: RESTORE_OPTIONS });
+    t.withWorker({ failing: new Set([failing]) }, async (calls, taskQueue) => {
+      const { handle } = await startOrAttach(t.client, specFor(), { taskQueue, operation: 'restore', options: RESTORE_OPTIONS });
       await waitFor(`${failing} paused`, async () => (await progressOf(handle)).status === 'paused');
       await abort(handle, 'test');
       await assert.rejects(handle.result());

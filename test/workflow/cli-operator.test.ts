@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { loadInventory } from '../../src/inventory/load';
 import { progressOf, startOrAttach } from '../../src/temporal/client';
-import { fakeActivities } from '../helpers/fake-activities';
-import { codecClient, startTestEnvironment, testCodec, waitFor, workflowBundle } from '../helpers/temporal';
+import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
@@ -33,17 +31,9 @@ function hakube(taskQueue: string, ...args: string[]): Promise<{ code: number; s
 
 test('hakube status, approve, retry and abort drive a running install', { timeout: 120_000 }, async () => {
   const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `cli-${process.pid}` };
-  const taskQueue = `cli-${process.pid}`;
   const failing = new Set(['installHaproxy@worknode01']);
-  const { activities, calls } = fakeActivities({ rebootRequiredOn: new Set(['master02']), failing });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities,
-    dataConverter: codec.dataConverter,
-  });
-  await worker.runUntil(async () => {
+  const fakes = { rebootRequiredOn: new Set(['master02']), failing, dataConverter: codec.dataConverter };
+  await withFakeWorker(env, fakes, async (calls, taskQueue) => {
     const { handle } = await startOrAttach(codecClient(env, codec.dataConverter), spec, { taskQueue });
     await waitFor('approval wait', async () => (await progressOf(handle)).status === 'waiting-approval');
 

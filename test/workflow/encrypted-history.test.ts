@@ -5,14 +5,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Payload } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import { loadInventory } from '../../src/inventory/load';
 import { installWorkflowId, progressOf, startOrAttach } from '../../src/temporal/client';
 import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codec-server';
-import { fakeActivities, type FakeOptions } from '../helpers/fake-activities';
 import { writeInventory } from '../helpers/inventory';
-import { codecClient, startTestEnvironment, testCodec, waitFor, workflowBundle } from '../helpers/temporal';
+import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 before(async () => (env = await startTestEnvironment()));
@@ -43,18 +41,10 @@ async function rawHistory(workflowId: string) {
   return events;
 }
 
-/** A worker with fake activities and a client, both with one fresh codec key file. */
-async function codecWorkerAndClient(taskQueue: string, options: FakeOptions = {}) {
+/** A client with a fresh codec key file of its own (the worker gets the same codec). */
+function codecSetup() {
   const codec = testCodec();
-  const { activities, calls } = fakeActivities(options);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities,
-    dataConverter: codec.dataConverter,
-  });
-  return { codec, worker, calls, client: codecClient(env, codec.dataConverter) };
+  return { codec, client: codecClient(env, codec.dataConverter) };
 }
 
 const meta = (p: Payload, k: string) => (p.metadata?.[k] ? Buffer.from(p.metadata[k]!).toString() : undefined);
@@ -64,12 +54,12 @@ test('no payload in the stored history holds the inventory in plain text; the co
   const file = writeInventory((doc) => doc.set('name', `vault${process.pid}`));
   const spec = { ...loadInventory(file, { requireKeyFiles: true }).spec, verify: { ha: false } };
   const secrets = [spec.name, ...spec.hosts.map((h) => h.address), spec.hosts[0].ssh.keyPath];
-  const taskQueue = `enc-${process.pid}`;
-  const { codec, worker, client, calls } = await codecWorkerAndClient(taskQueue);
-  await worker.runUntil(async () => {
+  const { codec, client } = codecSetup();
+  const calls = await withFakeWorker(env, { dataConverter: codec.dataConverter }, async (calls, taskQueue) => {
     const { handle } = await startOrAttach(client, spec, { taskQueue });
     const result = await handle.result();
     assert.ok(result.phases.length > 5, 'the install ran through the codec on both sides');
+    return calls;
   });
 
   const workflowIds = [installWorkflowId(spec.name), ...new Set(calls.map((c) => c.workflowId!))];
@@ -137,9 +127,9 @@ test('failure messages are stored encoded too; the operator still reads them', {
     ).spec,
     verify: { ha: false },
   };
-  const taskQueue = `enc-fail-${process.pid}`;
-  const { worker, client } = await codecWorkerAndClient(taskQueue, { failing: new Set(['installHaproxy@worknode01']) });
-  await worker.runUntil(async () => {
+  const { codec, client } = codecSetup();
+  const failing = new Set(['installHaproxy@worknode01']);
+  await withFakeWorker(env, { failing, dataConverter: codec.dataConverter }, async (_calls, taskQueue) => {
     const { handle } = await startOrAttach(client, spec, { taskQueue });
     await waitFor('the haproxy pause', async () => (await progressOf(handle)).status === 'paused', 60_000);
     const paused = (await progressOf(handle)).phases.find((p) => p.id === 'haproxy')!.hosts.worknode01;

@@ -1,16 +1,13 @@
 // The reset operation on the shared engine, on a real Temporal dev server with faked activities: its
 // phases in order as barriers, the operator's host selection and options reaching every step, one
 // operation at a time per cluster, and `-c NAME` reading the installed inventory back from history.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Client } from '@temporalio/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { RESET } from '../../src/workflows/operations';
 import { abort, currentOperation, progressOf, recordedSpec, startOrAttach } from '../../src/temporal/client';
-import type { Call, FakeOptions } from '../helpers/fake-activities';
-import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
+import { codecTestEnvironment, waitFor } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
 
 const base = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
@@ -19,22 +16,12 @@ const specFor = (): ClusterSpec => ({ ...base, name: `r${process.pid}-${++n}` })
 const RESET_STEPS = ['kubeadmReset', 'removeWorkloadContainers', 'removeCniState', 'removeHaproxy', 'stopEtcd', 'releasePackages'];
 
 describe('resetCluster on a real Temporal dev server, activities faked', () => {
-  let env: TestWorkflowEnvironment;
-  let client: Client;
-  const codec = testCodec();
-  before(async () => {
-    env = await startTestEnvironment();
-    client = codecClient(env, codec.dataConverter);
-  });
-  after(async () => env?.teardown());
-
-  const withWorker = <T>(options: FakeOptions, fn: (calls: Call[], taskQueue: string) => Promise<T>) =>
-    withFakeWorker(env, { ...options, dataConverter: codec.dataConverter }, fn);
+  const t = codecTestEnvironment();
 
   test('every host reset, API servers down before etcd stops, the options reach every step', async () => {
-    await withWorker({ delayMs: 100 }, async (calls, taskQueue) => {
+    await t.withWorker({ delayMs: 100 }, async (calls, taskQueue) => {
       const spec = specFor();
-      const { handle } = await startOrAttach(client, spec, { taskQueue, operation: 'reset', options: { wipeEtcd: true, purge: false } });
+      const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'reset', options: { wipeEtcd: true, purge: false } });
       assert.equal(handle.workflowId, `hakube-${spec.name}.reset`);
       const result = await handle.result();
       assert.deepEqual(
@@ -59,9 +46,9 @@ describe('resetCluster on a real Temporal dev server, activities faked', () => {
   });
 
   test('reset of named hosts: only they are touched, and a worker alone needs no etcd phase', async () => {
-    await withWorker({}, async (calls, taskQueue) => {
+    await t.withWorker({}, async (calls, taskQueue) => {
       const spec = specFor();
-      const { handle } = await startOrAttach(client, spec, { taskQueue, operation: 'reset', hosts: ['worknode02'] });
+      const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'reset', hosts: ['worknode02'] });
       const result = await handle.result();
       assert.deepEqual(
         result.phases.map((p) => p.id),
@@ -74,29 +61,29 @@ describe('resetCluster on a real Temporal dev server, activities faked', () => {
   });
 
   test('one operation at a time: a reset is refused while the install runs, and the operator commands reach the running one', async () => {
-    await withWorker({ rebootRequiredOn: new Set(['worknode01']) }, async (_calls, taskQueue) => {
+    await t.withWorker({ rebootRequiredOn: new Set(['worknode01']) }, async (_calls, taskQueue) => {
       const spec = specFor();
-      const { handle: install } = await startOrAttach(client, spec, { taskQueue });
+      const { handle: install } = await startOrAttach(t.client, spec, { taskQueue });
       await waitFor('the install waits for a reboot approval', async () => (await progressOf(install)).status === 'waiting-approval');
       await assert.rejects(
-        startOrAttach(client, spec, { taskQueue, operation: 'reset' }),
+        startOrAttach(t.client, spec, { taskQueue, operation: 'reset' }),
         (err: Error) => err.message.includes('its install is running') && err.message.includes(`hakube abort -c ${spec.name}`),
       );
-      const current = await currentOperation(client, spec.name);
+      const current = await currentOperation(t.client, spec.name);
       assert.equal(current.operation, 'install');
       // -c NAME: the inventory the install was started with, decoded from its history.
-      assert.deepEqual(await recordedSpec(client, spec.name), JSON.parse(JSON.stringify(spec)));
+      assert.deepEqual(await recordedSpec(t.client, spec.name), JSON.parse(JSON.stringify(spec)));
       await abort(install);
       await assert.rejects(install.result());
       // Once the install has ended, the reset starts.
-      const { handle: reset, started } = await startOrAttach(client, spec, { taskQueue, operation: 'reset', hosts: ['worknode03'] });
+      const { handle: reset, started } = await startOrAttach(t.client, spec, { taskQueue, operation: 'reset', hosts: ['worknode03'] });
       assert.ok(started);
       await reset.result();
-      assert.equal((await currentOperation(client, spec.name)).operation, 'reset', 'the newest operation is the reset');
+      assert.equal((await currentOperation(t.client, spec.name)).operation, 'reset', 'the newest operation is the reset');
     });
   });
 
   test('-c NAME for a cluster Temporal never installed is refused, saying to use -f', async () => {
-    await assert.rejects(recordedSpec(client, `never-${process.pid}`), /no install of it is recorded.*-f cluster\.yaml/);
+    await assert.rejects(recordedSpec(t.client, `never-${process.pid}`), /no install of it is recorded.*-f cluster\.yaml/);
   });
 });

@@ -46,6 +46,38 @@ const readLog = (file: string) =>
         .map((l) => JSON.parse(l) as { name: string; host: string; workflowId: string })
     : [];
 
+/**
+ * Kills `first` without warning, starts a second worker on the same queue, runs `meanwhile` (e.g. an
+ * approval) and waits for the run: its result, the calls logged before the kill and after it.
+ */
+async function killAndResume<R>(
+  first: ChildProcess,
+  handle: { result(): Promise<R> },
+  taskQueue: string,
+  logFile: string,
+  meanwhile: () => Promise<unknown> = async () => undefined,
+) {
+  const exited = new Promise((r) => first.once('exit', r));
+  first.kill('SIGKILL');
+  await exited;
+  const beforeKill = readLog(logFile);
+  const second = await startWorker(taskQueue, logFile);
+  try {
+    await meanwhile();
+    const result = await handle.result();
+    return { result, beforeKill, afterKill: readLog(logFile).slice(beforeKill.length) };
+  } finally {
+    second.kill('SIGTERM');
+  }
+}
+
+/** Calls that had finished before the kill and ran again after it, keyed by host workflow (cluster/phase/host)
+ * and activity: the same check may run in two phases. */
+const rerunAfterKill = (beforeKill: ReturnType<typeof readLog>, afterKill: ReturnType<typeof readLog>) => {
+  const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
+  return afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`));
+};
+
 test(
   'killing the worker mid-run and starting a new one completes without re-running finished activities',
   { timeout: 180_000 },
@@ -64,25 +96,12 @@ test(
         5,
       30_000,
     );
-    const exited = new Promise((r) => first.once('exit', r));
-    first.kill('SIGKILL');
-    await exited;
-    const beforeKill = readLog(logFile);
+    const { result, beforeKill, afterKill } = await killAndResume(first, handle, taskQueue, logFile, () =>
+      approve(handle, { hosts: ['master01'] }),
+    );
     assert.ok(beforeKill.length >= 6 * 5, `expected the first phases' calls, got ${beforeKill.length}`);
-
-    const second = await startWorker(taskQueue, logFile);
-    try {
-      await approve(handle, { hosts: ['master01'] });
-      const result = await handle.result();
-      assert.equal(result.cluster, spec.name);
-    } finally {
-      second.kill('SIGTERM');
-    }
-    const afterKill = readLog(logFile).slice(beforeKill.length);
-    // Keyed by the host workflow (cluster/phase/host) and activity: the same check may run in two phases.
-    const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
-    const rerun = afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`));
-    assert.deepEqual(rerun, [], 'activities that had finished before the crash ran again');
+    assert.equal(result.cluster, spec.name);
+    assert.deepEqual(rerunAfterKill(beforeKill, afterKill), [], 'activities that had finished before the crash ran again');
     assert.ok(afterKill.some((c) => c.name === 'rebootHost' && c.host === 'master01'));
     assert.ok(afterKill.some((c) => c.name === 'applyDashboard'));
   },
@@ -106,32 +125,16 @@ test(
       async () => (await progressOf(handle)).phases.find((p) => p.id === 'reset-leaving')!.state === 'running',
       60_000,
     );
-    const exited = new Promise((r) => first.once('exit', r));
-    first.kill('SIGKILL');
-    await exited;
-    const beforeKill = readLog(logFile);
+    const { result, beforeKill, afterKill } = await killAndResume(first, handle, taskQueue, logFile);
     assert.ok(
       beforeKill.some((c) => c.name === 'removeEtcdMember' && c.host === 'master03'),
       'the member had left before the kill',
     );
-
-    const second = await startWorker(taskQueue, logFile);
-    try {
-      const result = await handle.result();
-      assert.deepEqual(
-        result.phases.map((p) => p.id),
-        ['remove-check', 'drain', 'haproxy-refresh', 'etcd-leave', 'control-plane-refresh', 'reset-leaving', 'delete-node'],
-      );
-    } finally {
-      second.kill('SIGTERM');
-    }
-    const afterKill = readLog(logFile).slice(beforeKill.length);
-    const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
     assert.deepEqual(
-      afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`)),
-      [],
-      'steps that had finished before the crash ran again',
+      result.phases.map((p) => p.id),
+      ['remove-check', 'drain', 'haproxy-refresh', 'etcd-leave', 'control-plane-refresh', 'reset-leaving', 'delete-node'],
     );
+    assert.deepEqual(rerunAfterKill(beforeKill, afterKill), [], 'steps that had finished before the crash ran again');
     assert.deepEqual(
       afterKill
         .filter((c) => c.name === 'deleteNode')
@@ -160,28 +163,12 @@ test(
       },
       60_000,
     );
-    const exited = new Promise((r) => first.once('exit', r));
-    first.kill('SIGKILL');
-    await exited;
-    const beforeKill = readLog(logFile);
-
-    const second = await startWorker(taskQueue, logFile);
-    try {
-      const result = await handle.result();
-      assert.deepEqual(
-        result.phases.map((p) => p.id),
-        ['reset-nodes', 'reset-etcd', 'release-packages'],
-      );
-    } finally {
-      second.kill('SIGTERM');
-    }
-    const afterKill = readLog(logFile).slice(beforeKill.length);
-    const finished = new Set(beforeKill.map((c) => `${c.workflowId}:${c.name}`));
+    const { result, beforeKill, afterKill } = await killAndResume(first, handle, taskQueue, logFile);
     assert.deepEqual(
-      afterKill.filter((c) => finished.has(`${c.workflowId}:${c.name}`)),
-      [],
-      'steps that had finished before the crash ran again',
+      result.phases.map((p) => p.id),
+      ['reset-nodes', 'reset-etcd', 'release-packages'],
     );
+    assert.deepEqual(rerunAfterKill(beforeKill, afterKill), [], 'steps that had finished before the crash ran again');
     // Every host's steps ran once in all: none lost to the crash, none repeated.
     const all = readLog(logFile);
     assert.equal(all.filter((c) => c.name === 'stopEtcd').length, spec.masters.length, 'etcd stopped once per master');
