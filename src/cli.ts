@@ -10,6 +10,7 @@ import { backupCommand, type BackupOptions } from './cli/backup-command';
 import { restoreCommand, type RestoreOptions } from './cli/restore-command';
 import { schedulesCommand } from './cli/schedules-command';
 import { certsCheckCommand, type CertsOptions } from './cli/certs-command';
+import { certsRenewCommand, type CertsRenewOptions } from './cli/certs-renew-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
@@ -103,6 +104,20 @@ installedClusterOptions(
   .action(async (opts: CertsOptions) => {
     process.exitCode = await certsCheckCommand(opts);
   });
+installedClusterOptions(
+  certs
+    .command('renew')
+    .description(
+      "renew etcd's certificates (from the etcd CA) and kubeadm's (kubeadm certs renew all), one master at a time, each restarted behind a health gate",
+    ),
+)
+  .option('--within <days>', 'only certificates ending within DAYS (default: every one; with --schedule: 30)')
+  .option('--approve', 'each master waits for `hakube approve` before anything due on it is renewed')
+  .option('--schedule <interval>', 'instead of renewing now: a Temporal Schedule that checks and renews, e.g. "every 24h"')
+  .option('--detach', 'start, print the Web UI link and return (a `hakube worker` must run on this machine)')
+  .action(async (opts: CertsRenewOptions) => {
+    process.exitCode = await certsRenewCommand(opts);
+  });
 
 const restore = program
   .command('restore')
@@ -132,7 +147,9 @@ const clusterOptions = (cmd: Command) =>
     .option('-c, --cluster <name>', 'cluster name (as in cluster.yaml)')
     .option('-f, --file <cluster.yaml>', 'or the inventory, to read the name from');
 
-clusterOptions(program.command('schedules').description("the cluster's Temporal Schedules (backups): interval, next and last runs"))
+clusterOptions(
+  program.command('schedules').description("the cluster's Temporal Schedules (backups, certificate renewal): interval, next and last runs"),
+)
   .option('--delete', 'delete them')
   .action(async (opts: ClusterRef & { delete?: boolean }) => {
     process.exitCode = await schedulesCommand(opts);
@@ -142,8 +159,13 @@ clusterOptions(program.command('status').description('show phases x hosts x stat
   process.exitCode = await statusCommand(opts);
 });
 
-clusterOptions(program.command('approve').description('approve the reboot a host is waiting for').argument('[hosts...]', 'host names'))
-  .option('--all', 'every host waiting for a reboot approval')
+clusterOptions(
+  program
+    .command('approve')
+    .description('approve what a host is waiting for (a reboot, a certificate renewal)')
+    .argument('[hosts...]', 'host names'),
+)
+  .option('--all', 'every host waiting for an approval')
   .action(async (hosts: string[], opts: ClusterRef & { all?: boolean }) => {
     process.exitCode = await approveCommand(opts, hosts, opts.all);
   });

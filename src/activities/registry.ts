@@ -18,6 +18,7 @@ import { removeSteps } from './steps/remove';
 import { controlPlaneSteps } from './steps/control-plane';
 import { backupSteps } from './steps/backup';
 import { restoreSteps } from './steps/restore';
+import { certsSteps } from './steps/certs';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -35,6 +36,7 @@ export const HOST_STEPS = {
   ...controlPlaneSteps,
   ...backupSteps,
   ...restoreSteps,
+  ...certsSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

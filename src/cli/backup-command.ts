@@ -9,8 +9,7 @@ import { hakubeHome } from '../temporal/home';
 import { DEFAULT_SNAPSHOTS_KEPT } from '../contracts/activity-request';
 import { snapshotsOf } from '../activities/steps/backup';
 import { runOperation } from './operation-runner';
-import { openSession } from './session';
-import { formatInterval, parseInterval, scheduleBackup } from '../temporal/schedules';
+import { scheduleFromCli } from './schedule-operation';
 
 export interface BackupOptions {
   cluster?: string;
@@ -31,7 +30,14 @@ export async function backupCommand(options: BackupOptions): Promise<number> {
   const name = options.cluster ?? loadInventory(options.file!, { requireKeyFiles: false }).spec.name;
   const dir = path.resolve(options.out ?? defaultBackupDir(name));
   let spec: ClusterSpec | undefined = options.file ? loadInventory(options.file, { requireKeyFiles: true }).spec : undefined;
-  if (options.schedule !== undefined) return scheduleCommand(options, { name, dir, keep, spec });
+  if (options.schedule !== undefined)
+    return scheduleFromCli(
+      { cluster: options.cluster, spec },
+      'backup',
+      options.schedule,
+      { backupDir: dir, keep },
+      (s) => `an etcd snapshot of ${s.name} into ${dir} (keeping ${keep})`,
+    );
   return runOperation(async (session) => (spec ??= await recordedSpec(session.client, options.cluster!)), {
     operation: 'backup',
     options: { backupDir: dir, keep },
@@ -48,36 +54,4 @@ export async function backupCommand(options: BackupOptions): Promise<number> {
       if (link) console.log(`history: ${link}`);
     },
   });
-}
-
-/** --schedule: a Temporal Schedule runs the backup; it needs a Temporal and a worker that stay up. */
-async function scheduleCommand(
-  options: BackupOptions,
-  target: { name: string; dir: string; keep: number; spec?: ClusterSpec },
-): Promise<number> {
-  const everyMs = parseInterval(options.schedule!);
-  const session = await openSession({ startServer: false });
-  try {
-    const spec = target.spec ?? (await recordedSpec(session.client, options.cluster!));
-    const { scheduleId, created } = await scheduleBackup(session.client, spec, {
-      taskQueue: session.settings.taskQueue,
-      everyMs,
-      backup: { backupDir: target.dir, keep: target.keep },
-    });
-    console.log(
-      `${created ? 'Created' : 'Updated'} schedule ${scheduleId}: an etcd snapshot of ${spec.name} every ${formatInterval(everyMs)} ` +
-        `into ${target.dir} (keeping ${target.keep}; a run still going when the next is due makes it skip).`,
-    );
-    if (session.settings.webUi)
-      console.log(`Web UI: ${session.settings.webUi}/namespaces/${session.settings.namespace}/schedules/${scheduleId}`);
-    console.log(
-      'Scheduled runs need a worker on this machine (`hakube worker`, e.g. as a systemd service) and a Temporal that stays up ' +
-        '(`hakube server start`, or TEMPORAL_ADDRESS). `hakube schedules -c ' +
-        spec.name +
-        '` lists them; `--delete` removes them.',
-    );
-    return 0;
-  } finally {
-    await session.close();
-  }
 }

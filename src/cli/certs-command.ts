@@ -7,45 +7,13 @@ import { clusterSpec, type ClusterRef } from './cluster-ref';
 import { SshPool } from '../activities/ssh/pool';
 import { run } from '../activities/ssh/exec';
 import { shq } from '../activities/ssh/shell';
-import { ETCD_PKI_DIR } from '../contracts/remote-files';
+import { LIST_CERTIFICATES, parseExpiries } from '../activities/host/cert-expiry';
 
 export interface CertsOptions extends ClusterRef {
   warnDays?: string;
 }
 
 export const DEFAULT_WARN_DAYS = 30;
-
-/** Prints "path|notAfter" for every certificate file and every kubeconfig's embedded client certificate. */
-const LIST_CERTIFICATES = `
-for f in /etc/kubernetes/pki/*.crt ${ETCD_PKI_DIR}/*.crt /var/lib/kubelet/pki/kubelet-client-current.pem; do
-  [ -f "$f" ] && echo "$f|$(openssl x509 -enddate -noout -in "$f" | cut -d= -f2)"
-done
-for k in /etc/kubernetes/*.conf; do
-  [ -f "$k" ] || continue
-  d=$(awk '/client-certificate-data:/ { print $2; exit }' "$k")
-  [ -n "$d" ] && echo "$k|$(printf '%s' "$d" | base64 -d | openssl x509 -enddate -noout | cut -d= -f2)"
-done
-true`;
-
-export interface CertificateExpiry {
-  host: string;
-  certificate: string;
-  notAfter: Date;
-  daysLeft: number;
-}
-
-/** The script's lines into expiries (days left rounded down), soonest first. */
-export function parseExpiries(host: string, text: string, now: Date): CertificateExpiry[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim().split('|'))
-    .filter((p): p is [string, string] => p.length === 2 && !!p[1])
-    .map(([certificate, end]) => {
-      const notAfter = new Date(end);
-      return { host, certificate, notAfter, daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000) };
-    })
-    .filter((e) => !Number.isNaN(e.notAfter.getTime()));
-}
 
 export async function certsCheckCommand(options: CertsOptions): Promise<number> {
   const warnDays = options.warnDays === undefined ? DEFAULT_WARN_DAYS : Number(options.warnDays);
@@ -73,7 +41,7 @@ export async function certsCheckCommand(options: CertsOptions): Promise<number> 
     const soon = all.filter((e) => e.daysLeft < warnDays);
     console.log(
       soon.length
-        ? `\n${soon.length} certificate(s) expire within ${warnDays} days: renew them (kubeadm certs renew on the masters; etcd's: hakube up re-issues them within 30 days of expiry)`
+        ? `\n${soon.length} certificate(s) expire within ${warnDays} days: renew them: \`hakube certs renew -c ${spec.name} --within ${warnDays}\``
         : `\nevery certificate of ${spec.name} has ${warnDays} days or more left (the soonest: ${Math.min(...all.map((e) => e.daysLeft))} days)`,
     );
     return soon.length ? 1 : 0;

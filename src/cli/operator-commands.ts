@@ -54,7 +54,7 @@ const selection = (hosts: string[], all?: boolean) => (all ? { all: true } : { h
 
 export const approveCommand = (ref: ClusterRef, hosts: string[], all?: boolean) =>
   withHandle(ref, async (handle) => {
-    console.log(`reboot approved for ${(await approve(handle, selection(hosts, all))).join(', ')}`);
+    console.log(`approved for ${(await approve(handle, selection(hosts, all))).join(', ')}`);
     return 0;
   });
 

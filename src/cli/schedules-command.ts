@@ -10,7 +10,9 @@ export async function schedulesCommand(ref: ClusterRef & { delete?: boolean }): 
   try {
     const schedules = await schedulesOf(session.client, name);
     if (!schedules.length) {
-      console.log(`cluster ${name} has no schedules (\`hakube backup -c ${name} --schedule "every 12h"\` makes one)`);
+      console.log(
+        `cluster ${name} has no schedules (\`hakube backup -c ${name} --schedule "every 12h"\` makes one; \`hakube certs renew -c ${name} --schedule "every 24h"\` another)`,
+      );
       return 0;
     }
     for (const s of schedules) {

@@ -44,6 +44,10 @@ export interface OperationOptions {
   /** restore: the snapshot on the worker's machine (absolute path of a .db file) and its sha256. */
   snapshotFile?: string;
   snapshotSha256?: string;
+  /** renew-certs: renew only certificates ending within this many days (every one when absent). */
+  renewWithinDays?: number;
+  /** renew-certs: each master waits for `hakube approve` before anything due on it is renewed. */
+  approveRenewal?: boolean;
 }
 
 /** backup's default retention (RKE2 keeps 5 too). */
@@ -54,6 +58,8 @@ export interface StepResult {
   changed: boolean;
   /** Findings the operator must see (shown by `hakube up` and `hakube status`). */
   warnings?: string[];
+  /** For a step declared approvalWhenResultSays: what the operator is asked to approve before the host goes on. */
+  approvalNeeded?: string;
 }
 
 export interface RebootCheck {

@@ -61,8 +61,18 @@ export const HOST_PATHS = {
   'bootstrap-kubelet-conf': '/etc/kubernetes/bootstrap-kubelet.conf',
   'kubernetes-ca': '/etc/kubernetes/pki/ca.crt',
   'apiserver-manifest': '/etc/kubernetes/manifests/kube-apiserver.yaml',
+  'controller-manager-manifest': '/etc/kubernetes/manifests/kube-controller-manager.yaml',
+  'scheduler-manifest': '/etc/kubernetes/manifests/kube-scheduler.yaml',
   'apiserver-cert': '/etc/kubernetes/pki/apiserver.crt',
   'apiserver-key': '/etc/kubernetes/pki/apiserver.key',
+  // What `kubeadm certs renew all` replaces with external etcd (besides apiserver.crt/key): backed up first.
+  'apiserver-kubelet-client-cert': '/etc/kubernetes/pki/apiserver-kubelet-client.crt',
+  'apiserver-kubelet-client-key': '/etc/kubernetes/pki/apiserver-kubelet-client.key',
+  'front-proxy-client-cert': '/etc/kubernetes/pki/front-proxy-client.crt',
+  'front-proxy-client-key': '/etc/kubernetes/pki/front-proxy-client.key',
+  'super-admin-conf': '/etc/kubernetes/super-admin.conf',
+  'controller-manager-conf': '/etc/kubernetes/controller-manager.conf',
+  'scheduler-conf': '/etc/kubernetes/scheduler.conf',
   'kubernetes-apt-key': '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
   'docker-apt-key': '/etc/apt/keyrings/docker.asc',
   // etcd's certificates (public: the keys are made on the host and never written by hakube).

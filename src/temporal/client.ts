@@ -25,6 +25,7 @@ export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = {
   remove: 'removeNodes',
   backup: 'backupEtcd',
   restore: 'restoreEtcd',
+  'renew-certs': 'renewCertificates',
 };
 /** What the CLI calls each operation in its messages. */
 export const OPERATION_NOUNS: Record<OperationId, string> = {
@@ -33,6 +34,7 @@ export const OPERATION_NOUNS: Record<OperationId, string> = {
   remove: 'removal',
   backup: 'backup',
   restore: 'restore',
+  'renew-certs': 'certificate renewal',
 };
 const OPERATION_IDS = Object.keys(OPERATION_WORKFLOW_TYPES) as OperationId[];
 

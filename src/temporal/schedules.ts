@@ -1,16 +1,22 @@
 // Recurring operations as Temporal Schedules (visible on the Web UI's Schedules page): a backup every
-// N hours. Overlap SKIP (a backup still running makes the next one wait for its own turn) and a
-// catch-up window, so a worker that was down runs one missed backup, not a burst of them.
+// N hours, a certificate check-and-renew every day. Overlap SKIP (a run still going, or paused for the
+// operator, makes the next one skip its turn) and a catch-up window, so a worker that was down runs one
+// missed run, not a burst of them.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { ClusterSpec } from '../inventory/spec';
 import type { OperationOptions } from '../contracts/activity-request';
 import type { OperationInput } from '../workflows/engine/operation-run';
+import type { OperationId } from '../workflows/operations';
 import { OPERATION_WORKFLOW_TYPES, operationWorkflowId } from './client';
 
 /** Shorter intervals are refused: each run is a full snapshot streamed to the operator's machine. */
 export const MIN_SCHEDULE_INTERVAL_MS = 10_000;
 
-export const backupScheduleId = (cluster: string) => `${operationWorkflowId(cluster, 'backup')}-schedule`;
+/** The operations that may recur. */
+export const SCHEDULED_OPERATIONS = ['backup', 'renew-certs'] as const satisfies readonly OperationId[];
+export type ScheduledOperation = (typeof SCHEDULED_OPERATIONS)[number];
+
+export const scheduleIdOf = (cluster: string, operation: ScheduledOperation) => `${operationWorkflowId(cluster, operation)}-schedule`;
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -29,19 +35,19 @@ export function formatInterval(msValue: number): string {
   return `${Math.round(msValue / UNIT_MS[unit])}${unit}`;
 }
 
-/** Creates the cluster's backup schedule, or updates it (interval, directory, retention, inventory). */
-export async function scheduleBackup(
+/** Creates the cluster's schedule of this operation, or updates it (interval, options, inventory). */
+export async function scheduleOperation(
   client: Client,
   spec: ClusterSpec,
-  options: { taskQueue: string; everyMs: number; backup: Required<Pick<OperationOptions, 'backupDir' | 'keep'>> },
+  options: { operation: ScheduledOperation; taskQueue: string; everyMs: number; options: OperationOptions },
 ): Promise<{ scheduleId: string; created: boolean }> {
-  const scheduleId = backupScheduleId(spec.name);
-  const input: OperationInput = { spec, options: options.backup };
+  const scheduleId = scheduleIdOf(spec.name, options.operation);
+  const input: OperationInput = { spec, options: options.options };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: OPERATION_WORKFLOW_TYPES.backup,
+    workflowType: OPERATION_WORKFLOW_TYPES[options.operation],
     // Temporal appends the scheduled time to this id for each run.
-    workflowId: operationWorkflowId(spec.name, 'backup'),
+    workflowId: operationWorkflowId(spec.name, options.operation),
     taskQueue: options.taskQueue,
     args: [input],
   };
@@ -65,10 +71,10 @@ export interface ScheduleSummary {
   recentRuns: { at: Date; workflowId: string }[];
 }
 
-/** The cluster's schedules (today: its backup schedule, if any). */
+/** The cluster's schedules (backup, certificate renewal), those that exist. */
 export async function schedulesOf(client: Client, cluster: string): Promise<ScheduleSummary[]> {
   const out: ScheduleSummary[] = [];
-  for (const scheduleId of [backupScheduleId(cluster)]) {
+  for (const scheduleId of SCHEDULED_OPERATIONS.map((op) => scheduleIdOf(cluster, op))) {
     try {
       const d = await client.schedule.getHandle(scheduleId).describe();
       const every = d.spec.intervals?.[0]?.every;

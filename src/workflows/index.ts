@@ -5,3 +5,4 @@ export { hostPhase } from './engine/host-phase';
 export { removeNodes } from './remove-nodes';
 export { backupEtcd } from './backup-etcd';
 export { restoreEtcd } from './restore-etcd';
+export { renewCertificates } from './renew-certificates';

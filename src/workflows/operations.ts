@@ -12,6 +12,7 @@ import { joinMasters, joinWorkers } from './phases/join';
 import { controlPlaneAfterRemoval, controlPlaneRefresh } from './phases/control-plane';
 import { etcdSnapshot } from './phases/backup';
 import { etcdRestore, nodesReadyAfterRestore, startApiServers, stopApiServers } from './phases/restore';
+import { certsDue, controlPlaneCerts, etcdCerts } from './phases/certs';
 import { haproxy } from './phases/haproxy';
 import { verifyHa } from './phases/verify-ha';
 import { dashboard, ingress } from './phases/addons';
@@ -56,10 +57,17 @@ export const BACKUP: readonly PhaseDeclaration[] = [etcdSnapshot];
 /** `hakube restore --from FILE`: the cluster's state back from a snapshot (see phases/restore.ts). */
 export const RESTORE: readonly PhaseDeclaration[] = [stopApiServers, etcdRestore, startApiServers, nodesReadyAfterRestore];
 
-export const OPERATIONS = { install: INSTALL, reset: RESET, remove: REMOVE, backup: BACKUP, restore: RESTORE } satisfies Record<
-  string,
-  readonly PhaseDeclaration[]
->;
+/** `hakube certs renew`: etcd's and kubeadm's certificates renewed, one master at a time (see phases/certs.ts). */
+export const RENEW_CERTS: readonly PhaseDeclaration[] = [certsDue, etcdCerts, controlPlaneCerts];
+
+export const OPERATIONS = {
+  install: INSTALL,
+  reset: RESET,
+  remove: REMOVE,
+  backup: BACKUP,
+  restore: RESTORE,
+  'renew-certs': RENEW_CERTS,
+} satisfies Record<string, readonly PhaseDeclaration[]>;
 export type OperationId = keyof typeof OPERATIONS;
 
 export function phaseOf(operation: OperationId, id: string): PhaseDeclaration {

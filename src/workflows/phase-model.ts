@@ -29,6 +29,9 @@ export interface ActivityStep {
   gate?: boolean;
   /** The activity's result says whether a reboot is needed (`rebootNeeded`): then reboot after approval. */
   rebootWhenResultSays?: boolean;
+  /** The activity's result may ask the operator first (`approvalNeeded`: what is to be approved): the
+   * host waits in waiting-approval until `hakube approve` (or abort) before its next step. */
+  approvalWhenResultSays?: boolean;
   /** Only for clusters this holds for (the plan leaves the step out too). */
   when?: (spec: ClusterSpec) => boolean;
   /** Set for a step added after the first release: runs only behind `patched(id)`, so runs recorded
@@ -83,7 +86,7 @@ export const activity = (
   title: string,
   policy: StepPolicy,
   detail: string,
-  extra: Partial<Pick<ActivityStep, 'writes' | 'gate' | 'rebootWhenResultSays' | 'when' | 'patchId'>> = {},
+  extra: Partial<Pick<ActivityStep, 'writes' | 'gate' | 'rebootWhenResultSays' | 'approvalWhenResultSays' | 'when' | 'patchId'>> = {},
 ): ActivityStep => ({ kind: 'activity', activity: activityName, title, detail, policy, ...extra });
 
 export const undoWith = (undo: Undo): UndoStep => ({ kind: 'undo', undo });

@@ -38,6 +38,8 @@ export interface FakeOptions {
   rendezvous?: Record<string, number>;
   /** Every step finds its host as wanted (a re-run on an installed cluster). */
   unchanged?: boolean;
+  /** "activity@host" pairs whose result asks the operator's approval (approvalNeeded). */
+  approvalOn?: Set<string>;
   /** Append every finished call as a JSON line (for workers in another process). */
   logFile?: string;
 }
@@ -70,7 +72,8 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
       if (options.failing?.has(`${name}@${host}`))
         throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
       if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: call.workflowId }) + '\n');
-      return { changed: !options.unchanged };
+      const approval = options.approvalOn?.has(`${name}@${host}`) ? { approvalNeeded: `${name} on ${host}` } : {};
+      return { changed: !options.unchanged, ...approval };
     };
   const activities = Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, ok(n)])) as unknown as HakubeActivities;
   // Like Debian: /run/reboot-required is there until the host reboots.

@@ -4,7 +4,8 @@
 // → those two masters and the worker removed → an abort during a drain leaves no Node cordoned by
 // hakube → a master removed (--force: 2 left) → a removal without quorum refused → reset → install
 // again (HA check included) → every Node Ready, 3 etcd members → backup, a ConfigMap deleted, restore:
-// the ConfigMap is back.
+// the ConfigMap is back → certificates aged by hand renewed within 30 days, then all of them renewed
+// while the API answers through haproxy.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ import type { ClusterSpec } from '../../src/inventory/spec';
 import type { OperationOptions } from '../../src/contracts/activity-request';
 import type { OperationId } from '../../src/workflows/operations';
 import { sha256OfFile, snapshotsOf } from '../../src/activities/steps/backup';
-import { deleteSchedule, scheduleBackup, schedulesOf } from '../../src/temporal/schedules';
+import { deleteSchedule, scheduleOperation, schedulesOf } from '../../src/temporal/schedules';
 import { CORDONED_BY_ANNOTATION } from '../../src/contracts/compensation';
 import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import { waitFor } from '../helpers/temporal';
@@ -300,10 +301,11 @@ describe(
 
     test('a backup schedule fires and its run leaves a snapshot; deleted, it is gone', { timeout: 5 * 60_000 }, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-scheduled-'));
-      const { scheduleId } = await scheduleBackup(lab.client, spec, {
+      const { scheduleId } = await scheduleOperation(lab.client, spec, {
+        operation: 'backup',
         taskQueue: lab.taskQueue,
         everyMs: 10_000,
-        backup: { backupDir: dir, keep: 1 },
+        options: { backupDir: dir, keep: 1 },
       });
       try {
         await waitFor('a scheduled snapshot', async () => snapshotsOf(dir, spec.name).length > 0, 120_000);
@@ -324,5 +326,97 @@ describe(
       assert.deepEqual(await schedulesOf(lab.client, spec.name), []);
       fs.rmSync(dir, { recursive: true, force: true });
     });
+
+    test(
+      'certificates: only the aged ones renewed within 30 days, then every one, the API answering through haproxy throughout',
+      { timeout: 15 * 60_000 },
+      async () => {
+        const etcdServer = '/etc/etcd/pki/server.crt';
+        const apiserver = '/etc/kubernetes/pki/apiserver.crt';
+        const files = [etcdServer, apiserver, '/etc/etcd/pki/apiserver-etcd-client.crt'];
+        const fingerprint = (host: string, file: string) => sh(host, `openssl x509 -noout -fingerprint -sha256 -in ${file}`);
+        const fingerprints = async () => {
+          const out: Record<string, string> = {};
+          for (const m of spec.masters) for (const f of files) out[`${m}:${f}`] = await fingerprint(m, f);
+          for (const m of spec.masters)
+            out[`${m}:admin.conf`] = await sh(m, "awk '/client-certificate-data:/ { print $2 }' /etc/kubernetes/admin.conf | sha256sum");
+          return out;
+        };
+        const served = (m: string, port: number) =>
+          sh(
+            'master01',
+            `openssl s_client -connect ${spec.hosts.find((h) => h.name === m)!.address}:${port} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`,
+          );
+        const sansOf = (m: string) => sh(m, `openssl x509 -noout -ext subjectAltName -in ${apiserver}`);
+        /** Signed again for 5 days by its own CA (keeping key, subject and names): as a certificate near its end looks. */
+        const age = (host: string, dir: string, name: string) =>
+          sh(
+            host,
+            `cd ${dir} && openssl x509 -x509toreq -copy_extensions copyall -in ${name}.crt -signkey ${name}.key -out /tmp/aged.csr 2>/dev/null && ` +
+              `openssl x509 -req -in /tmp/aged.csr -copy_extensions copyall -CA ca.crt -CAkey ca.key -set_serial 0x$(openssl rand -hex 8) -days 5 -out ${name}.crt 2>/dev/null && rm /tmp/aged.csr && ` +
+              `openssl x509 -checkend $((6 * 86400)) -noout -in ${name}.crt | grep -c 'will expire'`,
+          );
+        assert.equal(await age('master01', '/etc/etcd/pki', 'server'), '1');
+        assert.equal(await age('master02', '/etc/kubernetes/pki', 'apiserver'), '1');
+        const sansBefore = await sansOf('master02');
+        const before = await fingerprints();
+
+        // --within 30: master01's etcd server certificate and master02's control plane, nothing else.
+        const due = await run('renew-certs', spec, { renewWithinDays: 30 });
+        const changedOn = (phase: string) =>
+          Object.entries(due.phases.find((p) => p.id === phase)!.hosts)
+            .filter(([, h]) => h.changed.length > 0)
+            .map(([h]) => h);
+        assert.deepEqual(changedOn('etcd-certs'), ['master01']);
+        assert.deepEqual(changedOn('control-plane-certs'), ['master02']);
+        const afterDue = await fingerprints();
+        const differing = Object.keys(before)
+          .filter((k) => before[k] !== afterDue[k])
+          .sort();
+        assert.deepEqual(differing, [
+          'master01:/etc/etcd/pki/server.crt',
+          'master02:/etc/kubernetes/pki/apiserver.crt',
+          'master02:admin.conf',
+        ]);
+        assert.equal(
+          await sh('master01', `openssl x509 -checkend $((300 * 86400)) -noout -in ${etcdServer}`),
+          'Certificate will not expire',
+        );
+        assert.equal(
+          await sh('master02', `openssl x509 -checkend $((300 * 86400)) -noout -in ${apiserver}`),
+          'Certificate will not expire',
+        );
+        assert.equal(await sansOf('master02'), sansBefore, 'the renewed certificate keeps its names');
+        assert.equal(await served('master02', 6443), afterDue[`master02:${apiserver}`], 'master02 serves its renewed certificate');
+        assert.equal(await served('master01', 2379), afterDue[`master01:${etcdServer}`], 'etcd on master01 serves its renewed certificate');
+
+        // Every certificate renewed, while a worker asks the API through its haproxy all along.
+        let done = false;
+        const probes = { ok: 0, failed: 0 };
+        const probing = (async () => {
+          for (let i = 0; i < 3000 && !done; i++) {
+            const r = await sh('worknode01', 'curl -sk -m 2 https://127.0.0.1:6443/readyz || true');
+            if (r === 'ok') probes.ok++;
+            else probes.failed++;
+            await new Promise((res) => setTimeout(res, 200));
+          }
+        })();
+        try {
+          await run('renew-certs', spec);
+        } finally {
+          done = true;
+          await probing;
+        }
+        console.log(`lab: API through haproxy during the renewal: ${probes.ok} answers, ${probes.failed} failures`);
+        const afterAll = await fingerprints();
+        for (const k of Object.keys(afterAll)) assert.notEqual(afterAll[k], afterDue[k], `${k} renewed`);
+        for (const m of spec.masters)
+          assert.equal(await served(m, 6443), afterAll[`${m}:${apiserver}`], `${m} serves its renewed certificate`);
+        assert.ok(probes.ok > 10, 'the probe ran');
+        assert.equal(probes.failed, 0, 'the API answered through haproxy during the whole renewal');
+        assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
+        await assertEtcdHealthy(lab, 'master01');
+      },
+    );
   },
 );

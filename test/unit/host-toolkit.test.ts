@@ -6,7 +6,7 @@ import { maskSecrets } from '../../src/activities/host/mask';
 import { versionAtLeast, versionNumbers } from '../../src/activities/host/versions';
 import { parseEtcdMembers, parseEtcdMembership, parseKeyValues, parseNodeReady } from '../../src/activities/host/facts';
 import { subjectAltNames } from '../../src/activities/steps/control-plane';
-import { parseExpiries } from '../../src/cli/certs-command';
+import { parseExpiries } from '../../src/activities/host/cert-expiry';
 import { compensationFor, describeUndo } from '../../src/contracts/compensation';
 import { RENDERED_FILES, remotePath } from '../../src/contracts/remote-files';
 import { OPERATIONS } from '../../src/workflows/operations';

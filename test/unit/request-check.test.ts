@@ -1,4 +1,5 @@
 // The worker re-validates every request before a step or a compensation touches a host.
+import { DEFAULT_SCHEDULED_WITHIN_DAYS, renewalOptions } from '../../src/cli/certs-renew-command';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -219,6 +220,19 @@ test("the operator's options are checked too: known keys, types, bounds, hosts o
   refused({ keep: 0 }, /options\.keep.*1 to 1000/);
   refused({ snapshotFile: '/etc/shadow' }, /options\.snapshotFile.*\.db/);
   refused({ snapshotSha256: 'abc' }, /options\.snapshotSha256.*sha256/);
+  // Certificate renewal: a threshold in whole days, an approval switch.
+  req({ renewWithinDays: 30, approveRenewal: true })();
+  refused({ renewWithinDays: 0 }, /options\.renewWithinDays.*1 to 3650/);
+  refused({ renewWithinDays: '30; rm -rf /' }, /options\.renewWithinDays/);
+  refused({ approveRenewal: 'yes' }, /options\.approveRenewal.*true or false/);
+});
+
+test('certs renew: every certificate by default, 30 days when scheduled, --within checked before anything starts', () => {
+  assert.deepEqual(renewalOptions({ cluster: 'a' }), {});
+  assert.deepEqual(renewalOptions({ cluster: 'a', schedule: 'every 24h' }), { renewWithinDays: DEFAULT_SCHEDULED_WITHIN_DAYS });
+  assert.deepEqual(renewalOptions({ cluster: 'a', within: '90', approve: true }), { renewWithinDays: 90, approveRenewal: true });
+  for (const bad of ['0', '30d', '-1', '4000', ''])
+    assert.throws(() => renewalOptions({ cluster: 'a', within: bad }), /--within .*whole days from 1 to 3650/, bad);
 });
 
 test("snapshot names sort by time and retention sees only this cluster's snapshots", () => {

@@ -44,12 +44,12 @@ test('hakube status, approve, retry and abort drive a running install', { timeou
 
     const wrong = await hakube(taskQueue, 'approve', 'worknode01', '-c', spec.name);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /worknode01 is not waiting for a reboot approval/);
+    assert.match(wrong.stderr, /worknode01 is not waiting for an approval/);
     assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0);
 
     const ok = await hakube(taskQueue, 'approve', '--all', '-c', spec.name);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /reboot approved for master02/);
+    assert.match(ok.stdout, /approved for master02/);
 
     await waitFor('haproxy pause', async () => (await progressOf(handle)).status === 'paused');
     const paused = await hakube(taskQueue, 'status', '-c', spec.name);

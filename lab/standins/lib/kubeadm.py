@@ -2,6 +2,7 @@
 # reset, version. Real openssl PKI under /etc/kubernetes/pki, kubeconfigs, static pod manifest for the API
 # server stand-in, bootstrap tokens and cluster-info discovery with CA pinning, encrypted kubeadm-certs.
 import argparse
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -97,12 +98,12 @@ def api_server_sans(cluster, advertise, node_name):
     return sans
 
 
-def write_kubeconfig(name, server, cn, orgs, cluster_name):
+def write_kubeconfig(name, server, cn, orgs, cluster_name, days=365):
     with open(f"{PKI}/ca.crt") as f:
         ca = f.read()
     key_path = f"{PKI}/.{name}.key"
     c.gen_rsa_key(key_path)
-    cert = c.sign_csr(c.make_csr(key_path, cn, orgs), f"{PKI}/ca.crt", f"{PKI}/ca.key", "clientAuth")
+    cert = c.sign_csr(c.make_csr(key_path, cn, orgs), f"{PKI}/ca.crt", f"{PKI}/ca.key", "clientAuth", days=days)
     with open(key_path) as f:
         key = f.read()
     os.remove(key_path)
@@ -119,10 +120,11 @@ def control_plane_certs(cluster, advertise, node_name, new_ca):
         c.run(["openssl", "pkey", "-in", f"{PKI}/sa.key", "-pubout", "-out", f"{PKI}/sa.pub"])
         say('[certs] Generating "ca" certificate and key')
     sans = api_server_sans(cluster, advertise, node_name)
-    c.issue_cert(PKI, "apiserver", "kube-apiserver", usage="serverAuth", sans=sans)
+    days = validity_days(cluster)
+    c.issue_cert(PKI, "apiserver", "kube-apiserver", usage="serverAuth", sans=sans, days=days)
     say(f'[certs] Generating "apiserver" certificate and key\n[certs] apiserver serving cert is signed for DNS names and IPs [{" ".join(sans)}]')
-    c.issue_cert(PKI, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", ["kubeadm:cluster-admins"])
-    c.issue_cert(PKI, "front-proxy-client", "front-proxy-client", ca="front-proxy-ca")
+    c.issue_cert(PKI, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", ["kubeadm:cluster-admins"], days=days)
+    c.issue_cert(PKI, "front-proxy-client", "front-proxy-client", ca="front-proxy-ca", days=days)
 
 
 def static_pod_manifest(cluster, advertise):
@@ -281,12 +283,13 @@ def cmd_init(a):
     preflight(ignored, control_plane=True, joining=False, external_etcd=cluster["etcd"]["external"])
     control_plane_certs(cluster, advertise, node_name, new_ca=True)
     endpoint = f"https://{cluster.get('controlPlaneEndpoint') or advertise + ':6443'}"
-    write_kubeconfig("admin", endpoint, "kubernetes-admin", ["kubeadm:cluster-admins"], cluster_name)
-    write_kubeconfig("super-admin", endpoint, "kubernetes-super-admin", ["system:masters"], cluster_name)
+    days = validity_days(cluster)
+    write_kubeconfig("admin", endpoint, "kubernetes-admin", ["kubeadm:cluster-admins"], cluster_name, days)
+    write_kubeconfig("super-admin", endpoint, "kubernetes-super-admin", ["system:masters"], cluster_name, days)
     # ControlPlaneKubeletLocalMode (GA and always on since kubeadm 1.35): a control-plane kubelet talks to its own API server.
     write_kubeconfig("kubelet", f"https://{advertise}:6443", f"system:node:{node_name}", ["system:nodes"], cluster_name)
-    write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name)
-    write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name)
+    write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name, days)
+    write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name, days)
     kubelet_start(docs, node_name, advertise)
     static_pod_manifest(cluster, advertise)
     client = c.Client(f"{K8S}/super-admin.conf", server=f"https://{advertise}:6443")
@@ -482,6 +485,85 @@ def cmd_init_phase(a):
         raise Failure(f'lab stand-in: "kubeadm init phase {phase}" is not imitated (only certs apiserver, control-plane apiserver, upload-config kubeadm)')
 
 
+# `kubeadm certs renew all` with external etcd renews these (kubeadm's GetCertsWithoutEtcd plus the control
+# plane's kubeconfigs; never the CAs, never kubelet.conf), in kubeadm's order, with its long names.
+RENEWABLE = [
+    ("admin.conf", "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself"),
+    ("apiserver", "certificate for serving the Kubernetes API"),
+    ("apiserver-kubelet-client", "certificate for the API server to connect to kubelet"),
+    ("controller-manager.conf", "certificate embedded in the kubeconfig file for the controller manager to use"),
+    ("front-proxy-client", "certificate for the front proxy client"),
+    ("scheduler.conf", "certificate embedded in the kubeconfig file for the scheduler manager to use"),
+    ("super-admin.conf", "certificate embedded in the kubeconfig file for the super-admin"),
+]
+
+
+def validity_days(cluster):
+    """ClusterConfiguration.certificateValidityPeriod (v1beta4, e.g. "8760h"), in whole days (at least 1)."""
+    period = str(cluster.get("certificateValidityPeriod") or "8760h")
+    m = re.fullmatch(r"(\d+)h(?:0m0s)?", period)
+    if not m:
+        raise Failure(f'certificateValidityPeriod: "{period}" is not a duration in hours (e.g. 8760h)')
+    return max(1, int(m.group(1)) // 24)
+
+
+def subject_of(cert_pem):
+    """CN and O values of a certificate (kubeadm copies them, and the SANs and usages, from the old one)."""
+    text = c.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253"], input=cert_pem)
+    parts = [p.split("=", 1) for p in re.split(r"(?<!\\),", text.strip().removeprefix("subject=")) if "=" in p]
+    return next((v for k, v in parts if k == "CN"), ""), [v for k, v in parts if k == "O"]
+
+
+def renewed_cert(cert_pem, key_path, ca, sans=(), usage="clientAuth", days=365):
+    """A new key at key_path and a certificate for it with the old one's subject, signed by pki/<ca>."""
+    cn, orgs = subject_of(cert_pem)
+    c.gen_rsa_key(key_path)
+    return c.sign_csr(c.make_csr(key_path, cn, orgs), f"{PKI}/{ca}.crt", f"{PKI}/{ca}.key", usage, sans, days)
+
+
+def cmd_certs_renew(a):
+    """`kubeadm certs renew all [--config F]`: each existing certificate issued again with a new key and the
+    old one's subject and names; a missing one is reported as MISSING, as kubeadm does."""
+    cluster = {}
+    if a.config:
+        cluster = kc.load(a.config, ["InitConfiguration", "ClusterConfiguration"]).get("ClusterConfiguration", {})
+    if a.what != "all":
+        raise Failure(f'lab stand-in: only "kubeadm certs renew all" is imitated, not "{a.what}"')
+    days = validity_days(cluster)
+    for name, long_name in RENEWABLE:
+        if name.endswith(".conf"):
+            path = f"{K8S}/{name}"
+            if not os.path.exists(path):
+                say(f"MISSING! {long_name}")
+                continue
+            with open(path) as f:
+                conf = yaml.safe_load(f)
+            user = conf["users"][0]["user"]
+            old = base64.b64decode(user["client-certificate-data"]).decode()
+            with tempfile.TemporaryDirectory() as d:
+                pem = renewed_cert(old, f"{d}/key", "ca", days=days)
+                with open(f"{d}/key") as f:
+                    key = f.read()
+            user["client-certificate-data"] = c.b64(pem)
+            user["client-key-data"] = c.b64(key)
+            c.write_private(path, yaml.safe_dump(conf, sort_keys=False))
+        else:
+            crt = f"{PKI}/{name}.crt"
+            if not os.path.exists(crt):
+                say(f"MISSING! {long_name}")
+                continue
+            with open(crt) as f:
+                old = f.read()
+            serving = name == "apiserver"
+            pem = renewed_cert(old, f"{PKI}/{name}.key", "front-proxy-ca" if name == "front-proxy-client" else "ca",
+                               sans=cert_sans(crt) if serving else (), usage="serverAuth" if serving else "clientAuth", days=days)
+            with open(crt, "w") as f:
+                f.write(pem)
+        say(f"{long_name} renewed")
+    say("\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, "
+        "so that they can use the new certificates.")
+
+
 def cmd_upload_certs(a):
     if not a.upload_certs:
         say("[upload-certs] Skipping phase. Please see --upload-certs")
@@ -664,6 +746,11 @@ def main():
     ku.add_argument("--client-name", required=True)
     ku.add_argument("--org", action="append", default=[])
     ku.add_argument("--validity-period", default="8760h")
+    cr = sub.add_parser("certs")
+    cr_sub = cr.add_subparsers(dest="certs_cmd", required=True)
+    crr = cr_sub.add_parser("renew")
+    crr.add_argument("what")
+    crr.add_argument("--config")
     r = sub.add_parser("reset")
     r.add_argument("-f", "--force", action="store_true")
     r.add_argument("--cleanup-tmp-dir", action="store_true")
@@ -695,7 +782,7 @@ def main():
             say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')
         else:
             {"init": cmd_init, "init-phase": cmd_init_phase, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset,
-             "kubeconfig": cmd_kubeconfig_user}[a.cmd](a)
+             "kubeconfig": cmd_kubeconfig_user, "certs": cmd_certs_renew}[a.cmd](a)
     except (Failure, kc.ConfigError, ValueError) as e:
         print(str(e), file=sys.stderr)
         print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)

@@ -298,11 +298,11 @@ def make_csr(key_path, cn, orgs=()):
     return run(["openssl", "req", "-new", "-key", key_path, "-subj", subj])
 
 
-def issue_cert(pki, name, cn, orgs=(), usage="clientAuth", sans=(), ca="ca"):
+def issue_cert(pki, name, cn, orgs=(), usage="clientAuth", sans=(), ca="ca", days=365):
     """Key + certificate signed by pki/<ca>.crt, written as pki/<name>.key/.crt (kubeadm's layout)."""
     key, crt = f"{pki}/{name}.key", f"{pki}/{name}.crt"
     gen_rsa_key(key)
-    pem = sign_csr(make_csr(key, cn, orgs), f"{pki}/{ca}.crt", f"{pki}/{ca}.key", usage, sans)
+    pem = sign_csr(make_csr(key, cn, orgs), f"{pki}/{ca}.crt", f"{pki}/{ca}.key", usage, sans, days)
     with open(crt, "w") as f:
         f.write(pem)
     return key, crt

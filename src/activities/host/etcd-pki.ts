@@ -118,26 +118,50 @@ async function ensureCa(signer: HostSession): Promise<string> {
   return pem;
 }
 
+export type EtcdCertKind = MemberCert['kind'];
+
 /**
- * Makes this master's etcd certificates current; true when any was (re)issued. Run on every master;
- * `signer` is the first master's session (the same host for the first master itself).
+ * Which of this master's etcd certificates must be issued: missing, not from the CA, not matching its
+ * key or names, or ending within `renewBeforeSeconds` (every one when that is 'all': a renewal).
  */
-export async function ensureEtcdCertificates(s: HostSession, signer: HostSession): Promise<boolean> {
+export async function etcdCertificatesDue(
+  s: HostSession,
+  renewBeforeSeconds: number | 'all' = RENEW_BEFORE_SECONDS,
+): Promise<EtcdCertKind[]> {
+  if (renewBeforeSeconds === 'all') return MEMBER_CERTS.map((c) => c.kind);
+  const due: EtcdCertKind[] = [];
+  for (const cert of MEMBER_CERTS) {
+    const printed = cert.withSans ? sansOf(s.host).printed : '';
+    if (!(await s.test(script(CERT_CURRENT, ETCD_PKI_DIR, cert.kind, printed, String(renewBeforeSeconds))))) due.push(cert.kind);
+  }
+  return due;
+}
+
+/** Issues these certificates of this master (its key kept, or made here), signed on the first master. */
+export async function issueEtcdCertificates(s: HostSession, signer: HostSession, kinds: readonly EtcdCertKind[]): Promise<boolean> {
   const caPem = await ensureCa(signer);
   let changed = (await s.write('etcd-ca-cert', caPem, 0o644)).changed;
-  const sans = sansOf(s.host);
-  for (const cert of MEMBER_CERTS) {
-    const wanted = cert.withSans ? sans : { request: '', printed: '' };
-    const current = await s.test(script(CERT_CURRENT, ETCD_PKI_DIR, cert.kind, wanted.printed, String(RENEW_BEFORE_SECONDS)));
-    if (current) continue;
+  for (const cert of MEMBER_CERTS.filter((c) => kinds.includes(c.kind))) {
+    const request = cert.withSans ? sansOf(s.host).request : '';
     s.log(`issuing the etcd ${cert.kind} certificate of ${s.host.name}`);
     const csr = await s.sh(script(MAKE_CSR, ETCD_PKI_DIR, cert.kind, cert.cn(s.host.name)));
-    const pem = await signer.sh(script(SIGN_CSR, ETCD_PKI_DIR, cert.usage, wanted.request, String(CERT_DAYS)), { stdin: csr });
+    const pem = await signer.sh(script(SIGN_CSR, ETCD_PKI_DIR, cert.usage, request, String(CERT_DAYS)), { stdin: csr });
     if (!pem.includes('BEGIN CERTIFICATE')) s.refuse(`the first master returned no certificate for etcd ${cert.kind}`);
     await s.write(cert.file, pem, 0o644);
     changed = true;
   }
   return changed;
+}
+
+/**
+ * Makes this master's etcd certificates current; true when any was (re)issued. Run on every master;
+ * `signer` is the first master's session (the same host for the first master itself).
+ */
+export async function ensureEtcdCertificates(s: HostSession, signer: HostSession): Promise<boolean> {
+  // The CA first: CERT_CURRENT verifies against the ca.crt on this host.
+  const caChanged = (await s.write('etcd-ca-cert', await ensureCa(signer), 0o644)).changed;
+  const due = await etcdCertificatesDue(s);
+  return (due.length > 0 && (await issueEtcdCertificates(s, signer, due))) || caChanged;
 }
 
 /**

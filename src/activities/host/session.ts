@@ -8,7 +8,7 @@ import type { HostRequest } from '../../contracts/activity-request';
 import { remotePath, type FileId, type RenderedFileId } from '../../contracts/remote-files';
 import type { SshPool } from '../ssh/pool';
 import { exec, redactor, run, type ExecOptions, type ExecResult } from '../ssh/exec';
-import { readFile, restoreFile, removeFile, writeFile, type WriteResult } from '../ssh/files';
+import { backupFile, readFile, restoreFile, removeFile, writeFile, type WriteResult } from '../ssh/files';
 import { downloadFile, uploadFile } from '../ssh/transfer';
 import { renderHostFile, type JoinSecrets, type RunTimeValues } from '../../render/host-files';
 import { maskSecrets } from './mask';
@@ -156,6 +156,11 @@ export class HostSession {
   /** Removes a file, backed up first (restore() puts it back). */
   remove(id: FileId): Promise<boolean> {
     return removeFile(this.pool, this.conn, remotePath(id), this.backupTag, this.options());
+  }
+
+  /** Keeps a copy of a file in this run's backups before a tool (kubeadm) replaces it. */
+  backup(id: FileId): Promise<void> {
+    return backupFile(this.pool, this.conn, remotePath(id), this.backupTag, this.options());
   }
 
   /** Copies a host's file to the worker's machine (a file the SSH user can read: see ssh/transfer.ts). */

@@ -164,6 +164,25 @@ export async function removeFile(
   return stdout.trim() === 'removed';
 }
 
+const BACKUP_SCRIPT = `
+set -eu
+dst=$1; backup=$2
+[ -e "$dst" ] || exit 0
+${BACKUP_DIR}
+if [ ! -e "$backup" ] && [ ! -e "$backup.absent" ]; then cp -a "$dst" "$backup"; fi
+`;
+
+/** Saves a file a tool is about to replace (kubeadm certs renew) under this tag; the first copy wins. */
+export async function backupFile(
+  pool: SshPool,
+  conn: HostConnection,
+  path: string,
+  backupTag: string,
+  execOptions: ExecOptions = {},
+): Promise<void> {
+  await run(pool, conn, `/bin/sh -c ${shq(BACKUP_SCRIPT)} backup ${shq(path)} ${shq(backupPathOf(backupTag, path))}`, execOptions);
+}
+
 /** Reads a file (as root when the host uses sudo). Never use for secrets that would be returned to a workflow. */
 export async function readFile(pool: SshPool, conn: HostConnection, path: string, execOptions: ExecOptions = {}): Promise<string> {
   return (await run(pool, conn, `cat ${shq(path)}`, execOptions)).stdout;

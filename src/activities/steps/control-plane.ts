@@ -22,7 +22,7 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 const clusterAfter = (s: HostSession, req: HostRequest) => s.withSpec(withoutHosts(s.spec, req.options?.removing ?? []));
 
 /** A master that has joined the control plane (kubeadm init or join --control-plane wrote admin.conf). */
-const isControlPlane = (s: HostSession) => s.exists('admin-conf');
+export const isControlPlane = (s: HostSession) => s.exists('admin-conf');
 
 /** Whether the cluster's kubeadm-config lists other etcd endpoints or SANs than the masters now. */
 async function clusterConfigurationDiffers(s: HostSession, spec: ClusterSpec): Promise<boolean> {

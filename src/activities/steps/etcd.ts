@@ -2,7 +2,7 @@
 // `etcd.mode` is decided here, in ETCD_RUNTIMES (which files each variant gets is the catalogue's).
 import type { ClusterSpec } from '../../inventory/spec';
 import type { StepResult } from '../../contracts/activity-request';
-import { etcdDataDir, remotePath } from '../../contracts/remote-files';
+import { ETCD_PKI, etcdDataDir, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { ensureActive } from '../host/units';
@@ -20,12 +20,15 @@ interface EtcdRuntime {
   etcdctl: string;
   /** The file that says which scheme (http/https) the member was started with. */
   settingsFile: 'etcd-env' | 'etcd-compose';
+  /** Restarts the member as it is configured (to load new certificates). */
+  restart: string;
 }
 
 const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
   systemd: {
     etcdctl: 'ETCDCTL_API=3 etcdctl',
     settingsFile: 'etcd-env',
+    restart: 'systemctl restart etcd',
     async start(s, membership) {
       const { etcd } = s.spec;
       let installed = false;
@@ -47,6 +50,7 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
   'docker-compose': {
     etcdctl: 'docker exec etcd etcdctl',
     settingsFile: 'etcd-compose',
+    restart: 'docker restart etcd',
     async start(s, membership) {
       const { etcd } = s.spec;
       const installed = await ensurePackages(s, ['docker.io', 'docker-compose', 'curl']);
@@ -220,6 +224,28 @@ export function etcdToolsFor(spec: ClusterSpec) {
 
 /** etcdctl as this cluster's etcd variant runs it, with the TLS flags (without --endpoints). */
 export const etcdctlFor = (spec: ClusterSpec) => ETCD_RUNTIMES[spec.etcd.mode].etcdctl + etcdctlTlsFlags(spec);
+
+/**
+ * Restarts this master's member (its peers keep the quorum: one master at a time) and waits until it is
+ * healthy again and serves the server certificate now on disk (so a renewal is known to be in use).
+ */
+export async function restartEtcdMember(s: HostSession): Promise<void> {
+  await s.sh(ETCD_RUNTIMES[s.spec.etcd.mode].restart, { timeoutMs: 120_000 });
+  const me = clientUrlOf(s, s.host.name);
+  await s.sh(
+    `for i in $(seq 60); do ${etcdctlFor(s.spec)} --endpoints=${me} endpoint health >/dev/null 2>&1 && exit 0; sleep 1; done; ` +
+      `echo "etcd on ${me} is not healthy 60 s after its restart" >&2; exit 1`,
+    { timeoutMs: 120_000 },
+  );
+  if (!s.spec.etcd.tls) return;
+  const fingerprint = 'openssl x509 -noout -fingerprint -sha256';
+  const served = await s.sh(`openssl s_client -connect ${s.host.address}:2379 </dev/null 2>/dev/null | ${fingerprint}`, {
+    timeoutMs: 30_000,
+  });
+  const onDisk = await s.sh(`${fingerprint} -in ${ETCD_PKI.serverCert}`);
+  if (served.trim() !== onDisk.trim())
+    throw new Error(`etcd on ${me} still serves its old certificate after the restart (${served.trim()} served, ${onDisk.trim()} on disk)`);
+}
 
 /** Gate: every master is a member and every endpoint is healthy (retried until the cluster converges). */
 async function etcdHealthy(s: HostSession): Promise<StepResult> {

@@ -4,7 +4,7 @@
 // URL and a new cluster token (the old data directory is kept beside it), etcd started; then the API
 // servers come back and every Node must be Ready again.
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
-import { API_SERVER_PORT, HOST_PATHS } from '../../contracts/remote-files';
+import { API_SERVER_ONLY, startStaticPods, stopStaticPods } from '../host/static-pods';
 import { result, type HostSession } from '../host/session';
 import { parseNodeReady } from '../host/facts';
 import { remoteTransferPath } from '../ssh/transfer';
@@ -21,7 +21,7 @@ export const dataDirBeforeRestore = (dataDir: string, tag: string) => `${dataDir
  * Where the API server's manifest waits while the restore runs, whatever run moved it: a restore aborted
  * after the API servers stopped leaves it here, and the next restore (or startApiServer) puts it back.
  */
-const MANIFEST_ASIDE = '/var/lib/hakube/restore/kube-apiserver.yaml';
+const MANIFEST_ASIDE_DIR = '/var/lib/hakube/restore';
 
 /** Refused before anything is stopped: restore automates the systemd etcd variant only. */
 function refuseComposeVariant(s: HostSession): void {
@@ -34,16 +34,7 @@ function refuseComposeVariant(s: HostSession): void {
 
 async function stopApiServer(s: HostSession): Promise<StepResult> {
   refuseComposeVariant(s);
-  const manifest = HOST_PATHS['apiserver-manifest'];
-  // A copy outside the run's backups first (when the manifest is gone, an earlier restore's copy is kept).
-  await s.sh(`if [ -f ${manifest} ]; then mkdir -p /var/lib/hakube/restore && cp -a ${manifest} ${MANIFEST_ASIDE}; fi`);
-  const moved = await s.remove('apiserver-manifest'); // backed up too: the undo puts it back
-  const api = `https://${s.host.address}:${API_SERVER_PORT}`;
-  await s.sh(
-    `for i in $(seq 90); do curl -sk -m 2 ${api}/healthz >/dev/null || exit 0; sleep 1; done; echo "the API server ${api} still answers 90 s after its manifest was moved" >&2; exit 1`,
-    { timeoutMs: 120_000 },
-  );
-  return result(moved);
+  return result(await stopStaticPods(s, MANIFEST_ASIDE_DIR, API_SERVER_ONLY));
 }
 
 async function restoreEtcdMember(s: HostSession, req: HostRequest): Promise<StepResult> {
@@ -85,16 +76,7 @@ async function restoreEtcdMember(s: HostSession, req: HostRequest): Promise<Step
 }
 
 async function startApiServer(s: HostSession): Promise<StepResult> {
-  const manifest = HOST_PATHS['apiserver-manifest'];
-  const fromAside = await s.test(`test -f ${MANIFEST_ASIDE}`);
-  if (fromAside) await s.sh(`mv ${MANIFEST_ASIDE} ${manifest}`);
-  const outcome = fromAside ? 'restored' : await s.restore(manifest);
-  const api = `https://${s.host.address}:${API_SERVER_PORT}`;
-  await s.sh(
-    `for i in $(seq 120); do curl -sk -m 2 ${api}/readyz >/dev/null && exit 0; sleep 1; done; echo "the API server ${api} did not come back" >&2; exit 1`,
-    { timeoutMs: 150_000 },
-  );
-  return result(outcome === 'restored');
+  return result(await startStaticPods(s, MANIFEST_ASIDE_DIR, API_SERVER_ONLY));
 }
 
 /** Gate: every host of the inventory has a Ready Node. */

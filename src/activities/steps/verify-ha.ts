@@ -5,9 +5,9 @@
 // short to tell). The first master is put back in `finally`; the phase also registers that as a
 // compensation.
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
-import { posix } from 'node:path';
 import { shq } from '../ssh/shell';
-import { API_SERVER_PORT, HOST_PATHS } from '../../contracts/remote-files';
+import { API_SERVER_PORT } from '../../contracts/remote-files';
+import { API_SERVER_ONLY, startStaticPods, stopStaticPods, waitForApiServer } from '../host/static-pods';
 import { hostByName } from '../../inventory/spec';
 import { result, type HostSession } from '../host/session';
 import { parseNodeReady } from '../host/facts';
@@ -23,7 +23,7 @@ const PASSED_MARKER = '/var/lib/hakube/ha-check-passed';
  * the version from before the run, which is older when an earlier phase of this run rewrote it
  * (control-plane-refresh, masters added): putting that back would undo the change.
  */
-const MANIFEST_ASIDE = '/var/lib/hakube/ha-check/kube-apiserver.yaml';
+const MANIFEST_ASIDE_DIR = '/var/lib/hakube/ha-check';
 const topology = (s: HostSession) => `masters=${s.spec.masters.join(',')} workers=${s.spec.workers.join(',')}`;
 
 async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
@@ -35,18 +35,10 @@ async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
   const other = s.spec.masters.find((m) => m !== s.spec.firstMaster)!;
   const checker = s.other(other);
   const otherApi = `https://${hostByName(s.spec, other).address}:${API_SERVER_PORT}`;
-  const ownApi = `https://${s.host.address}:${API_SERVER_PORT}`;
   const nodes = async () =>
     parseNodeReady(await checker.sh(`${KUBECTL} --server ${otherApi} get nodes --no-headers -o ${NODE_READY_COLUMNS}`));
-  const manifest = HOST_PATHS['apiserver-manifest'];
-  // Not over a copy an attempt that died mid-check left (the manifest is gone then).
-  await s.sh(`if [ -f ${manifest} ]; then mkdir -p ${posix.dirname(MANIFEST_ASIDE)} && cp -a ${manifest} ${MANIFEST_ASIDE}; fi`);
-  await s.remove('apiserver-manifest');
   try {
-    await s.sh(
-      `for i in $(seq 60); do curl -sk -m 2 ${ownApi}/healthz >/dev/null || exit 0; sleep 1; done; echo "the API server ${ownApi} still answers 60 s after its manifest was moved" >&2; exit 1`,
-      { timeoutMs: 90_000 },
-    );
+    await stopStaticPods(s, MANIFEST_ASIDE_DIR, API_SERVER_ONLY, 60);
     await s.sh('systemctl stop kubelet');
     await s.sh(`sleep ${GRACE_SECONDS}`, { timeoutMs: (GRACE_SECONDS + 30) * 1000 });
     const ready = await nodes();
@@ -62,13 +54,9 @@ async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
     await s.sh(`mkdir -p /var/lib/hakube && echo ${shq(topology(s))} > ${PASSED_MARKER}`);
     return result(false);
   } finally {
-    await s.sh(`if [ -f ${MANIFEST_ASIDE} ]; then mv ${MANIFEST_ASIDE} ${manifest}; fi`);
-    if (!(await s.exists('apiserver-manifest'))) await s.restore(manifest);
+    await startStaticPods(s, MANIFEST_ASIDE_DIR, API_SERVER_ONLY, 0);
     await s.sh('systemctl start kubelet');
-    await s.sh(
-      `for i in $(seq 120); do curl -sk -m 2 ${ownApi}/readyz >/dev/null && exit 0; sleep 1; done; echo "the API server ${ownApi} did not come back" >&2; exit 1`,
-      { timeoutMs: 150_000 },
-    );
+    await waitForApiServer(s, 'ready', 120);
   }
 }
 

@@ -101,14 +101,17 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     }
   }
 
+  /** Waits until the operator approves `what` (`hakube approve HOST`) or aborts. */
+  async function waitForApproval(what: string): Promise<void> {
+    approved = false;
+    await report({ state: 'waiting-approval', step: `${what}: run \`hakube approve ${host}\`` });
+    await condition(() => approved || aborted);
+    if (aborted) throw abortedError();
+  }
+
   /** Waits for the operator's approval, then reboots the host and waits for it to come back. */
   async function rebootHost(reason: string): Promise<void> {
-    if (!input.autoApproveReboots) {
-      approved = false;
-      await report({ state: 'waiting-approval', step: `reboot (${reason}): run \`hakube approve ${host}\`` });
-      await condition(() => approved || aborted);
-      if (aborted) throw abortedError();
-    }
+    if (!input.autoApproveReboots) await waitForApproval(`reboot (${reason})`);
     // The boot marker goes into history before the reboot: a retried reboot step sees the host already
     // rebooted and only waits, so one approval is one reboot whatever dies meanwhile.
     const bootMarker = patched('boot-marker-in-history') ? (await byPolicy.quick.bootMarker(req)).marker : undefined;
@@ -134,6 +137,7 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
         if (step.patchId && !patched(step.patchId)) return;
         const result = await runActivity(step.title, () => callActivity(step));
         if (step.rebootWhenResultSays && (result as { rebootNeeded?: boolean }).rebootNeeded) await rebootHost(`after ${step.title}`);
+        if (step.approvalWhenResultSays && result.approvalNeeded) await waitForApproval(result.approvalNeeded);
         return;
       }
     }

@@ -90,8 +90,8 @@ export class OperationRun {
     this.progress.compensationsRegistered = this.compensations.length;
   }
 
-  approve = (sel: HostSelection) => this.forward(this.select(sel, 'waiting-approval', 'waiting for a reboot approval'), approveSignal);
-  validateApprove = (sel: HostSelection) => void this.select(sel, 'waiting-approval', 'waiting for a reboot approval');
+  approve = (sel: HostSelection) => this.forward(this.select(sel, 'waiting-approval', 'waiting for an approval'), approveSignal);
+  validateApprove = (sel: HostSelection) => void this.select(sel, 'waiting-approval', 'waiting for an approval');
   retry = (sel: HostSelection) => this.forward(this.select(sel, 'paused', 'paused after a failure'), retrySignal);
   validateRetry = (sel: HostSelection) => void this.select(sel, 'paused', 'paused after a failure');
 

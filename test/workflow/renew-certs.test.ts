@@ -1,0 +1,90 @@
+// The certificate renewal on the shared engine, on a real Temporal dev server with faked activities:
+// what is due is checked on every master at once, then etcd's certificates one master at a time, then
+// the control plane's one master at a time, each behind its gate; with --approve a master waits for
+// `hakube approve` before anything on it is renewed.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadInventory } from '../../src/inventory/load';
+import type { ClusterSpec } from '../../src/inventory/spec';
+import { RENEW_CERTS } from '../../src/workflows/operations';
+import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
+import { deleteSchedule, scheduleOperation, schedulesOf } from '../../src/temporal/schedules';
+import type { Call } from '../helpers/fake-activities';
+import { codecTestEnvironment, waitFor } from '../helpers/temporal';
+import { EXAMPLE } from '../helpers/inventory';
+
+const base = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
+let n = 0;
+const specFor = (): ClusterSpec => ({ ...base, name: `rc${process.pid}-${++n}` });
+const overlaps = (calls: Call[], name: string) => {
+  const of = calls.filter((c) => c.name === name).sort((a, b) => a.start - b.start);
+  return of.some((c, i) => i > 0 && c.start < of[i - 1]!.end!);
+};
+
+describe('renewCertificates on a real Temporal dev server, activities faked', () => {
+  const t = codecTestEnvironment();
+
+  test('etcd first, then the control plane, each one master at a time behind its gate', async () => {
+    await t.withWorker({ delayMs: 30, rendezvous: { certificatesDue: 3 } }, async (calls, taskQueue) => {
+      const spec = specFor();
+      const options = { renewWithinDays: 30 };
+      const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'renew-certs', options });
+      assert.equal(handle.workflowId, `hakube-${spec.name}.renew-certs`);
+      const result = await handle.result();
+      assert.deepEqual(
+        result.phases.map((p) => p.id),
+        RENEW_CERTS.map((p) => p.id),
+      );
+      assert.ok(overlaps(calls, 'certificatesDue'), 'the due check runs on the masters at once');
+      for (const step of ['renewEtcdCertificates', 'renewControlPlaneCertificates'])
+        assert.ok(!overlaps(calls, step), `${step} ran on two masters at once`);
+      const order = calls.filter((c) => c.name !== 'certificatesDue').map((c) => `${c.name}@${c.host}`);
+      const [m1, m2, m3] = spec.masters;
+      assert.deepEqual(order, [
+        ...[m1, m2, m3].flatMap((m) => [`renewEtcdCertificates@${m}`, `etcdHealthy@${m}`]),
+        ...[m1, m2, m3].flatMap((m) => [`renewControlPlaneCertificates@${m}`, `servesRenewedCertificate@${m}`]),
+      ]);
+      for (const c of calls) assert.deepEqual(c.options, options);
+    });
+  });
+
+  test('with --approve a master with certificates due waits for `hakube approve`; nothing on it is renewed before', async () => {
+    await t.withWorker({ approvalOn: new Set(['certificatesDue@master02']) }, async (calls, taskQueue) => {
+      const spec = specFor();
+      const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'renew-certs', options: { approveRenewal: true } });
+      const waiting = await waitFor('master02 waiting for approval', async () => {
+        const p = await progressOf(handle);
+        return p.status === 'waiting-approval' && p.phases.find((x) => x.id === 'certs-due')!.hosts.master02;
+      });
+      assert.match(waiting.step ?? '', /certificatesDue on master02: run `hakube approve master02`/);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(!calls.some((c) => c.name.startsWith('renew')), 'renewed before the approval');
+      assert.deepEqual(await approve(handle, { hosts: ['master02'] }), ['master02']);
+      await handle.result();
+      assert.equal(calls.filter((c) => c.name === 'renewEtcdCertificates').length, 3);
+    });
+  });
+
+  test('a renewal schedule starts renewCertificates runs with its threshold; listed, then deleted', async () => {
+    await t.withWorker({}, async (calls, taskQueue) => {
+      const spec = specFor();
+      const { scheduleId } = await scheduleOperation(t.client, spec, {
+        operation: 'renew-certs',
+        taskQueue,
+        everyMs: 10_000,
+        options: { renewWithinDays: 30 },
+      });
+      try {
+        assert.equal(scheduleId, `hakube-${spec.name}.renew-certs-schedule`);
+        await waitFor('a scheduled renewal ran', async () => calls.some((c) => c.name === 'renewControlPlaneCertificates'), 60_000);
+        const [listed] = await schedulesOf(t.client, spec.name);
+        assert.equal(listed!.every, '10s');
+        assert.ok(listed!.recentRuns[0]!.workflowId.startsWith(`hakube-${spec.name}.renew-certs-`), listed!.recentRuns[0]!.workflowId);
+        for (const c of calls) assert.deepEqual(c.options, { renewWithinDays: 30 });
+      } finally {
+        await deleteSchedule(t.client, scheduleId);
+      }
+      assert.deepEqual(await schedulesOf(t.client, spec.name), []);
+    });
+  });
+});
