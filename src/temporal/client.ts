@@ -36,6 +36,9 @@ export const OPERATION_NOUNS: Record<OperationId, string> = {
   restore: 'restore',
   'renew-certs': 'certificate renewal',
 };
+/** The Web UI's line for an operation's workflow (plain text in history: names and counts only). */
+export const operationSummary = (spec: ClusterSpec, operation: OperationId) =>
+  `${OPERATION_NOUNS[operation]} of ${spec.name} (${spec.masters.length} masters, ${spec.workers.length} workers)`;
 const OPERATION_IDS = Object.keys(OPERATION_WORKFLOW_TYPES) as OperationId[];
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
@@ -85,6 +88,7 @@ export async function startOrAttach(client: Client, spec: ClusterSpec, options: 
     taskQueue,
     args: [{ spec, ...input }],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: operationSummary(spec, operation),
   });
   return { handle, started: true };
 }

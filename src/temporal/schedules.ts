@@ -7,7 +7,7 @@ import type { ClusterSpec } from '../inventory/spec';
 import type { OperationOptions } from '../contracts/activity-request';
 import type { OperationInput } from '../workflows/engine/operation-run';
 import type { OperationId } from '../workflows/operations';
-import { OPERATION_WORKFLOW_TYPES, operationWorkflowId } from './client';
+import { OPERATION_WORKFLOW_TYPES, operationSummary, operationWorkflowId } from './client';
 
 /** Shorter intervals are refused: each run is a full snapshot streamed to the operator's machine. */
 export const MIN_SCHEDULE_INTERVAL_MS = 10_000;
@@ -50,6 +50,7 @@ export async function scheduleOperation(
     workflowId: operationWorkflowId(spec.name, options.operation),
     taskQueue: options.taskQueue,
     args: [input],
+    staticSummary: `scheduled ${operationSummary(spec, options.operation)}`,
   };
   const when = { intervals: [{ every: options.everyMs }] };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: UNIT_MS.h };

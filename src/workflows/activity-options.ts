@@ -8,6 +8,7 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { HakubeActivities } from '../activities/types';
 import type { StepPolicy } from './phase-model';
+import type { Compensation } from '../contracts/compensation';
 
 const common: ActivityOptions = {
   heartbeatTimeout: '15 seconds',
@@ -59,3 +60,6 @@ export const undo = proxyActivities<HakubeActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
+
+/** The Web UI's line for an undo activity: "undo on worknode02: restore /etc/kubernetes/kubelet.conf ...". */
+export const undoSummary = (c: Compensation): ActivityOptions => ({ summary: `undo on ${c.host}: ${c.description}` });

@@ -4,6 +4,7 @@
 // `hakube approve` before anything on it is renewed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Payload } from '@temporalio/common';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { RENEW_CERTS } from '../../src/workflows/operations';
@@ -45,6 +46,22 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
         ...[m1, m2, m3].flatMap((m) => [`renewControlPlaneCertificates@${m}`, `servesRenewedCertificate@${m}`]),
       ]);
       for (const c of calls) assert.deepEqual(c.options, options);
+
+      // The Web UI reads like the plan: the run, each host's workflow and each activity carry summaries.
+      assert.equal(await (await handle.describe()).staticSummary(), `certificate renewal of ${spec.name} (3 masters, 3 workers)`);
+      const child = t.client.workflow.getHandle(`${handle.workflowId}/etcd-certs/${m2}`);
+      assert.equal(await (await child.describe()).staticSummary(), `etcd-certs on ${m2}`);
+      // Encrypted in history like every payload (the Web UI reads them through the codec server).
+      const { payloadCodecs, payloadConverter } = t.client.options.loadedDataConverter;
+      const summaries: string[] = [];
+      for (const e of (await child.fetchHistory()).events!) {
+        let p = e.activityTaskScheduledEventAttributes ? e.userMetadata?.summary : undefined;
+        if (!p) continue;
+        assert.ok(!Buffer.from(p.data!).toString().includes(m2), 'the summary is encrypted in history');
+        for (const codec of [...payloadCodecs].reverse()) [p] = await codec.decode([p as Payload]);
+        summaries.push(payloadConverter.fromPayload<string>(p as Payload));
+      }
+      assert.deepEqual(summaries, [`etcd certificates renewed on ${m2}`, `etcd cluster healthy on ${m2}`]);
     });
   });
 

@@ -3,6 +3,7 @@
 // compensations for the phase run (newest first), the parent is told, and the workflow waits for
 // `retry` (the phase runs again; its steps are idempotent) or `abort`.
 import {
+  type ActivityFunctionWithOptions,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -10,6 +11,7 @@ import {
   isCancellation,
   getExternalWorkflowHandle,
   patched,
+  setCurrentDetails,
   setHandler,
   TimeoutFailure,
   workflowInfo,
@@ -21,7 +23,7 @@ import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostProgress } from '../../contracts/progress';
 import type { ActivityStep, HostStep } from '../phase-model';
 import { phaseOf, type OperationId } from '../operations';
-import { byPolicy, reboot as rebootActivities, undo } from '../activity-options';
+import { byPolicy, reboot as rebootActivities, undo, undoSummary } from '../activity-options';
 import { abortSignal, approveSignal, hostReportSignal, registerCompensationSignal, retrySignal } from '../messages';
 import { failureMessage } from '../failure-message';
 
@@ -68,6 +70,8 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
   };
   const report = (update: Partial<HostProgress>) => {
     Object.assign(progress, update);
+    // What the Web UI shows for this host's workflow while it runs.
+    setCurrentDetails(`${progress.state}${progress.step ? `: ${progress.step}` : ''}${progress.error ? `\n${progress.error}` : ''}`);
     return parent.signal(hostReportSignal, { phase, host, progress: { ...progress } });
   };
   const abortedError = () => ApplicationFailure.nonRetryable(`${phase} on ${host} aborted by the operator`, ABORTED);
@@ -143,11 +147,12 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     }
   }
 
+  // The summary is what the Web UI shows for the activity ("kubeadm join on worknode02").
   const callActivity = (step: ActivityStep) =>
-    (byPolicy[step.policy][step.activity] as (r: HostRequest) => Promise<StepResult>)({
-      ...req,
-      ...(step.writes && { writes: step.writes }),
-    });
+    (byPolicy[step.policy][step.activity] as ActivityFunctionWithOptions<(r: HostRequest) => Promise<StepResult>>).executeWithOptions(
+      { summary: `${step.title} on ${host}` },
+      [{ ...req, ...(step.writes && { writes: step.writes }) }],
+    );
 
   for (;;) {
     try {
@@ -167,7 +172,7 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
       const undoFailures: string[] = [];
       await CancellationScope.nonCancellable(async () => {
         for (const c of [...localUndo].reverse())
-          await undo.compensate({ spec, compensation: c }).catch((e: unknown) => {
+          await undo.compensate.executeWithOptions(undoSummary(c), [{ spec, compensation: c }]).catch((e: unknown) => {
             undoFailures.push(`undo "${c.description}" failed (${failureMessage(e)}); ${manualUndo(c, BACKUP_ROOT)}`);
           });
       });

@@ -10,6 +10,7 @@ import {
   type SignalDefinition,
   getExternalWorkflowHandle,
   patched,
+  setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
@@ -20,7 +21,7 @@ import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress 
 import type { PhaseDeclaration } from '../phase-model';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
-import { undo } from '../activity-options';
+import { undo, undoSummary } from '../activity-options';
 import { failureMessage } from '../failure-message';
 import { abortSignal, approveSignal, retrySignal, type HostSelection } from '../messages';
 
@@ -148,6 +149,7 @@ export class OperationRun {
   ): Promise<{ hosts: Record<string, HostPhaseResult> } | { failure: unknown }> {
     const p = this.progress.phases.find((x) => x.id === phase.id)!;
     p.state = 'running';
+    this.refreshStatus();
     const hosts = this.hostsOf(phase);
     const outcomes: PromiseSettledResult<HostPhaseResult>[] = [];
     if (phase.fanout === 'parallel') outcomes.push(...(await Promise.allSettled(hosts.map((h) => this.runOnHost(phase, h, quiet)))));
@@ -180,6 +182,9 @@ export class OperationRun {
     const { spec, autoApproveReboots, options } = this.input;
     return executeChild(hostPhase, {
       workflowId: childWorkflowId(this.self, phase.id, host),
+      // What the Web UI lists for the child: "join-workers on worknode02", and the phase's title.
+      staticSummary: `${phase.id} on ${host}`,
+      staticDetails: phase.title,
       args: [
         {
           spec,
@@ -209,7 +214,7 @@ export class OperationRun {
     await CancellationScope.nonCancellable(async () => {
       for (const c of [...todo].reverse()) {
         try {
-          await undo.compensate({ spec: this.input.spec, compensation: c });
+          await undo.compensate.executeWithOptions(undoSummary(c), [{ spec: this.input.spec, compensation: c }]);
           this.progress.compensationsRun.push(`${c.host}: ${c.description}`);
         } catch (err) {
           failed.push(`${c.host}: ${c.description}: ${failureMessage(err)}; finish it ${manualUndo(c, BACKUP_ROOT)}`);
@@ -244,6 +249,23 @@ export class OperationRun {
       : this.hostsIn('waiting-approval').length
         ? 'waiting-approval'
         : 'running';
+    setCurrentDetails(this.currentDetails());
+  }
+
+  /** The Web UI's "current details" of the run: the phase in flight, its hosts' steps, who waits for the operator. */
+  private currentDetails(): string {
+    const phase = this.progress.phases.find((p) => p.state === 'running');
+    const lines = [`${this.operation} of ${this.input.spec.name}: ${this.progress.status}`];
+    if (phase) {
+      lines.push(`phase ${phase.id}: ${phase.title}`);
+      for (const [host, h] of Object.entries(phase.hosts))
+        if (h.state !== 'pending') lines.push(`- ${host}: ${h.state}${h.step ? ` (${h.step})` : ''}`);
+    }
+    const waiting = this.hostsIn('waiting-approval').map((t) => t.host);
+    const paused = this.hostsIn('paused').map((t) => t.host);
+    if (waiting.length) lines.push(`waiting for \`hakube approve\`: ${waiting.join(', ')}`);
+    if (paused.length) lines.push(`paused (\`hakube retry\` or \`hakube abort\`): ${paused.join(', ')}`);
+    return lines.join('\n');
   }
 
   private select(sel: HostSelection, state: HostState, what: string) {
