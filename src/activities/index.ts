@@ -9,6 +9,7 @@ import { hostByName } from '../inventory/spec';
 import { CLUSTER_SIDE_STEPS, HOST_STEPS } from './registry';
 import { compensate } from './steps/compensate';
 import { checkRequest } from './request-check';
+import { operationsRunning } from './operations-running';
 
 export function createActivities({ pool }: { pool: SshPool }): HakubeActivities {
   const hostSteps = Object.fromEntries(
@@ -27,7 +28,7 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
         );
       },
     ]),
-  ) as Omit<HakubeActivities, 'compensate'>;
+  ) as Omit<HakubeActivities, 'compensate' | 'operationsRunning'>;
   return {
     ...hostSteps,
     compensate: async ({ spec, compensation: c }) => {
@@ -40,5 +41,6 @@ export function createActivities({ pool }: { pool: SshPool }): HakubeActivities 
         (s) => compensate(s, c),
       );
     },
+    operationsRunning,
   } as HakubeActivities;
 }

@@ -14,6 +14,8 @@ export type HakubeActivities = {
   [K in HostStepName]: (req: HostRequest) => ReturnType<(typeof HOST_STEPS)[K]>;
 } & {
   compensate(req: CompensateRequest): Promise<{ changed: boolean }>;
+  /** The cluster's top-level operations running now besides `self` (scheduled runs included), from Temporal's visibility. */
+  operationsRunning(req: { cluster: string; self: string }): Promise<string[]>;
 };
 
 export type { HostStepName };

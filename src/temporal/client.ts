@@ -13,11 +13,9 @@ import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type Host
 import type { Progress } from '../contracts/progress';
 import { connectionOptions, type TemporalSettings } from './settings';
 import { hakubeDataConverter } from './codec';
+import { installWorkflowId, operationOfWorkflowId, operationWorkflowId, runningWorkflowsQuery } from '../workflows/workflow-ids';
 
-export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
-/** One workflow id per cluster and operation (cluster names have no dots): hakube-lab, hakube-lab.reset. */
-export const operationWorkflowId = (cluster: string, operation: OperationId) =>
-  operation === 'install' ? installWorkflowId(cluster) : `${installWorkflowId(cluster)}.${operation}`;
+export { installWorkflowId, operationWorkflowId } from '../workflows/workflow-ids';
 /** The workflow type of each operation (the worker registers them all from workflows/index.ts). */
 export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = {
   install: 'installCluster',
@@ -66,6 +64,11 @@ export interface StartOptions extends Omit<OperationInput, 'spec'> {
 export async function startOrAttach(client: Client, spec: ClusterSpec, options: StartOptions): Promise<StartOutcome> {
   const { taskQueue, operation = 'install', ...input } = options;
   const running = await runningOperation(client, spec.name);
+  if (running?.scheduled)
+    throw new Error(
+      `cluster ${spec.name}: a scheduled ${OPERATION_NOUNS[running.operation]} is running (workflow ${running.handle.workflowId}); ` +
+        `wait for it to end (\`hakube status -c ${spec.name}\`), or stop it with \`hakube abort -c ${spec.name}\`, then run this again`,
+    );
   if (running && running.operation !== operation)
     throw new Error(
       `cluster ${spec.name}: its ${OPERATION_NOUNS[running.operation]} is running (workflow ${running.handle.workflowId}); ` +
@@ -98,10 +101,29 @@ interface OperationHandle {
   handle: WorkflowHandle<typeof installCluster>;
   status: string;
   startTime: Date;
+  /** Started by a Temporal Schedule (a scheduled backup or certificate renewal). */
+  scheduled?: boolean;
 }
 
-/** Every operation of the cluster Temporal knows of, newest first. */
+/** Every operation of the cluster Temporal knows of (running scheduled runs included), newest first. */
 async function operationsOf(client: Client, cluster: string): Promise<OperationHandle[]> {
+  const scheduled: OperationHandle[] = [];
+  for await (const w of client.workflow.list({ query: runningWorkflowsQuery(cluster) })) {
+    const of = operationOfWorkflowId(cluster, w.workflowId);
+    if (of?.scheduled)
+      scheduled.push({
+        operation: of.operation,
+        handle: client.workflow.getHandle<typeof installCluster>(w.workflowId),
+        status: 'RUNNING',
+        startTime: w.startTime,
+        scheduled: true,
+      });
+  }
+  return [...scheduled, ...(await operationsByFixedId(client, cluster))].sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+}
+
+/** The operations started under their fixed ids (by the CLI), running or not. */
+async function operationsByFixedId(client: Client, cluster: string): Promise<OperationHandle[]> {
   const found = await Promise.all(
     OPERATION_IDS.map(async (operation) => {
       const handle = client.workflow.getHandle<typeof installCluster>(operationWorkflowId(cluster, operation));

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { HakubeActivities } from '../../src/activities/types';
 import { HOST_STEPS } from '../../src/activities/registry';
+import { operationsRunning } from '../../src/activities/operations-running';
 import type { HostRequest, StepResult } from '../../src/contracts/activity-request';
 import type { Compensation } from '../../src/contracts/compensation';
 
@@ -45,7 +46,7 @@ export interface FakeOptions {
 }
 
 /** Every activity a real worker registers (from the same registry), faked. */
-export const ACTIVITY_NAMES = [...Object.keys(HOST_STEPS), 'compensate'] as (keyof HakubeActivities)[];
+export const ACTIVITY_NAMES = [...Object.keys(HOST_STEPS), 'compensate', 'operationsRunning'] as (keyof HakubeActivities)[];
 
 export function fakeActivities(options: FakeOptions = {}): { activities: HakubeActivities; calls: Call[] } {
   const calls: Call[] = [];
@@ -95,5 +96,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
     ...(options.warnOn?.has(req.host) && { warnings: ['cgroup hybrid: fake warning'] }),
   });
   activities.installBackportsKernel = async (req) => ({ ...(await ok('installBackportsKernel')(req)), rebootNeeded: true });
+  // The real one: it only asks Temporal (the test's server) which operations of the cluster run.
+  activities.operationsRunning = operationsRunning;
   return { activities, calls };
 }

@@ -5,10 +5,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Payload } from '@temporalio/common';
+import type { WorkflowFailedError } from '@temporalio/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { RENEW_CERTS } from '../../src/workflows/operations';
-import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
+import { approve, currentOperation, progressOf, startOrAttach } from '../../src/temporal/client';
 import { deleteSchedule, scheduleOperation, schedulesOf } from '../../src/temporal/schedules';
 import type { Call } from '../helpers/fake-activities';
 import { codecTestEnvironment, waitFor } from '../helpers/temporal';
@@ -102,6 +103,62 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
         await deleteSchedule(t.client, scheduleId);
       }
       assert.deepEqual(await schedulesOf(t.client, spec.name), []);
+    });
+  });
+
+  test('a scheduled run is one of the cluster operations: the CLI sees it, approves it, refuses another beside it; a scheduled run beside another is skipped', async () => {
+    await t.withWorker({ approvalOn: new Set(['certificatesDue@master01']) }, async (calls, taskQueue) => {
+      const spec = specFor();
+      const { scheduleId } = await scheduleOperation(t.client, spec, {
+        operation: 'renew-certs',
+        taskQueue,
+        everyMs: 10_000,
+        options: { renewWithinDays: 30, approveRenewal: true },
+      });
+      let renewal: Awaited<ReturnType<typeof currentOperation>>;
+      try {
+        renewal = await waitFor(
+          'the scheduled renewal waits for approval',
+          async () => {
+            const op = await currentOperation(t.client, spec.name).catch(() => undefined);
+            return op?.scheduled && (await progressOf(op.handle)).status === 'waiting-approval' && op;
+          },
+          60_000,
+        );
+      } finally {
+        await deleteSchedule(t.client, scheduleId);
+      }
+      assert.equal(renewal.operation, 'renew-certs');
+      await assert.rejects(
+        startOrAttach(t.client, spec, { taskQueue, operation: 'install' }),
+        /a scheduled certificate renewal is running \(workflow hakube-rc\d+-\d+\.renew-certs-.*hakube abort/,
+      );
+      // A scheduled backup while the renewal runs: skipped before touching any host.
+      const backups = await scheduleOperation(t.client, spec, {
+        operation: 'backup',
+        taskQueue,
+        everyMs: 10_000,
+        options: { backupDir: '/var/backups/hakube', keep: 1 },
+      });
+      try {
+        const failed = await waitFor(
+          'the scheduled backup skipped',
+          async () => {
+            for await (const w of t.client.workflow.list({ query: `WorkflowType = 'backupEtcd' AND ExecutionStatus = 'Failed'` }))
+              if (w.workflowId.startsWith(`hakube-${spec.name}.backup-`)) return w;
+            return undefined;
+          },
+          60_000,
+        );
+        await assert.rejects(t.client.workflow.getHandle(failed.workflowId).result(), (e: WorkflowFailedError) =>
+          /scheduled backup of .* skipped: hakube-.*renew-certs-.* is running/.test(e.cause?.message ?? ''),
+        );
+      } finally {
+        await deleteSchedule(t.client, backups.scheduleId);
+      }
+      assert.ok(!calls.some((c) => c.name === 'snapshotEtcd'), 'the skipped backup touched a host');
+      assert.deepEqual(await approve(renewal.handle, { all: true }), ['master01']);
+      await renewal.handle.result();
     });
   });
 });
