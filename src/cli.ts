@@ -13,7 +13,15 @@ import { certsCheckCommand, type CertsOptions } from './cli/certs-command';
 import { certsRenewCommand, type CertsRenewOptions } from './cli/certs-renew-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
-import { abortCommand, approveCommand, retryCommand, statusCommand, workerCommand, type ClusterRef } from './cli/operator-commands';
+import {
+  abortCommand,
+  approveCommand,
+  retryCommand,
+  statusCommand,
+  workerCommand,
+  type ClusterRef,
+  type StatusOptions,
+} from './cli/operator-commands';
 
 const program = new Command();
 program
@@ -155,9 +163,12 @@ clusterOptions(
     process.exitCode = await schedulesCommand(opts);
   });
 
-clusterOptions(program.command('status').description('show phases x hosts x state of an install')).action(async (opts: ClusterRef) => {
-  process.exitCode = await statusCommand(opts);
-});
+clusterOptions(program.command('status').description("the cluster's current (or last) operation: phases x hosts x state"))
+  .option('--timing', 'where the time went instead: each phase and host, the slowest steps (like systemd-analyze blame)')
+  .option('-o, --output <format>', '"json" for scripts (the progress, or with --timing the timings)')
+  .action(async (opts: StatusOptions) => {
+    process.exitCode = await statusCommand(opts);
+  });
 
 clusterOptions(
   program

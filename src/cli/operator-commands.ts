@@ -1,19 +1,24 @@
 // hakube status | approve | retry | abort | worker: talk to the cluster's running operation (install,
 // reset, ...; the newest one for status), or serve them.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { clusterName, type ClusterRef } from './cluster-ref';
 import { abort, approve, currentOperation, installHandle, OPERATION_NOUNS, progressOf, retry } from '../temporal/client';
 import { createWorker } from '../worker';
 import { openSession } from './session';
 import { resultSummary, statusTable } from './progress-view';
+import { operationTiming, timingReport } from '../temporal/timing';
+import type { OperationId } from '../workflows/operations';
 
 export type { ClusterRef };
 
-async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof installHandle>, noun: string) => Promise<T>): Promise<T> {
+async function withHandle<T>(
+  ref: ClusterRef,
+  fn: (handle: ReturnType<typeof installHandle>, noun: string, operation: OperationId, client: Client) => Promise<T>,
+): Promise<T> {
   const session = await openSession({ startServer: false });
   try {
     const { handle, operation } = await currentOperation(session.client, clusterName(ref));
-    return await fn(handle, OPERATION_NOUNS[operation]);
+    return await fn(handle, OPERATION_NOUNS[operation], operation, session.client);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message, { cause: err });
     throw err;
@@ -22,9 +27,27 @@ async function withHandle<T>(ref: ClusterRef, fn: (handle: ReturnType<typeof ins
   }
 }
 
-export const statusCommand = (ref: ClusterRef) =>
-  withHandle(ref, async (handle, noun) => {
+export interface StatusOptions extends ClusterRef {
+  timing?: boolean;
+  output?: string;
+}
+
+export const statusCommand = (ref: StatusOptions) =>
+  withHandle(ref, async (handle, noun, operation, client) => {
+    if (ref.output !== undefined && ref.output !== 'json') throw new Error(`--output ${ref.output}: only "json"`);
+    const json = ref.output === 'json';
+    if (ref.timing) {
+      const timing = await operationTiming(client, operation, handle);
+      console.log(json ? JSON.stringify(timing, null, 2) : `${noun} ${timingReport(timing)}`);
+      return 0;
+    }
     const state = (await handle.describe()).status.name;
+    if (json) {
+      // A finished operation answers from its history (no worker needed), a running one by query.
+      const body = state === 'COMPLETED' ? { result: await handle.result() } : { progress: await progressOf(handle) };
+      console.log(JSON.stringify({ workflowId: handle.workflowId, operation, status: state.toLowerCase(), ...body }, null, 2));
+      return 0;
+    }
     if (state === 'COMPLETED') {
       // A finished operation answers from its history: no worker has to be running.
       console.log(`${noun} ${handle.workflowId}: completed\n${resultSummary(await handle.result())}`);

@@ -7,6 +7,8 @@ import { loadInventory } from '../../src/inventory/load';
 import { progressOf, startOrAttach } from '../../src/temporal/client';
 import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
+import type { OperationTiming } from '../../src/temporal/timing';
+import { INSTALL } from '../../src/workflows/operations';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
 let env: TestWorkflowEnvironment;
@@ -65,5 +67,38 @@ test('hakube status, approve, retry and abort drive a running install', { timeou
     const final = await hakube(taskQueue, 'status', '-c', spec.name);
     assert.match(final.stdout, /failed/);
     assert.match(final.stdout, /compensations run:/);
+  });
+});
+
+test('hakube status --timing says where the time went; -o json for scripts', { timeout: 120_000 }, async () => {
+  const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `cli-timing-${process.pid}` };
+  const fakes = { delayMs: 40, failing: new Set<string>(), dataConverter: codec.dataConverter };
+  await withFakeWorker(env, fakes, async (calls, taskQueue) => {
+    const { handle } = await startOrAttach(codecClient(env, codec.dataConverter), spec, { taskQueue, autoApproveReboots: true });
+    await handle.result();
+
+    const timing = await hakube(taskQueue, 'status', '-c', spec.name, '--timing', '-o', 'json');
+    assert.equal(timing.code, 0, timing.stderr);
+    const t = JSON.parse(timing.stdout) as OperationTiming;
+    assert.equal(t.workflowId, handle.workflowId);
+    assert.deepEqual(
+      t.phases.map((p) => p.id),
+      INSTALL.filter((p) => p.shouldRun(spec)).map((p) => p.id),
+    );
+    assert.equal(t.steps.length, calls.length, 'every activity of the run is timed, once');
+    for (const s of t.steps) assert.ok(s.seconds >= 0.04, `${s.phase}/${s.host}/${s.step} took ${s.seconds} s`);
+    const joins = t.steps.filter((s) => s.phase === 'join-workers' && s.step === 'kubeadm join').map((s) => s.host);
+    assert.deepEqual(joins.sort(), [...spec.workers].sort(), 'steps carry the titles the plan prints');
+    assert.ok(t.wallSeconds! >= Math.max(...t.phases.map((p) => p.wallSeconds)));
+
+    const text = await hakube(taskQueue, 'status', '-c', spec.name, '--timing');
+    assert.match(text.stdout, new RegExp(`install ${handle.workflowId}: [0-9.]+ s wall`));
+    assert.match(text.stdout, /^join-workers\s+[0-9.]+ s\s+3  worknode0\d \([0-9.]+ s\)$/m);
+    assert.match(text.stdout, /Slowest steps \(of \d+\):/);
+
+    const json = await hakube(taskQueue, 'status', '-c', spec.name, '-o', 'json');
+    const status = JSON.parse(json.stdout) as { status: string; result: { phases: unknown[] } };
+    assert.equal(status.status, 'completed');
+    assert.equal(status.result.phases.length, t.phases.length);
   });
 });

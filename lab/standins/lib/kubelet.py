@@ -166,7 +166,11 @@ def main():
             if last_error:
                 log(f"I kubelet: heartbeats resumed through {client.server}")
             last_error = ""
-            time.sleep(RENEW_SECONDS)
+            # The real kubelet watches its static pod directory (inotify): a manifest moved away or back
+            # is acted on within a second, not at the next lease renewal.
+            for _ in range(RENEW_SECONDS):
+                time.sleep(1)
+                sync_static_pods()
         except (c.ApiError, OSError) as e:
             if str(e) != last_error:
                 log(f'E kubelet: "failed to update lease" err="{e}" server="{client.server}"')
