@@ -2,7 +2,7 @@
 // it asks Temporal's visibility, through the worker's own client, which of the cluster's top-level
 // operations run now. No host is touched.
 import { Context } from '@temporalio/activity';
-import { operationOfWorkflowId, runningWorkflowsQuery } from '../workflows/workflow-ids';
+import { operationOfWorkflowId, runningWorkflowsQuery } from '../contracts/workflow-ids';
 
 export async function operationsRunning({ cluster, self }: { cluster: string; self: string }): Promise<string[]> {
   const ids: string[] = [];

@@ -13,9 +13,9 @@ import { abortUpdate, approveRebootUpdate, progressQuery, retryUpdate, type Host
 import type { Progress } from '../contracts/progress';
 import { connectionOptions, type TemporalSettings } from './settings';
 import { hakubeDataConverter } from './codec';
-import { installWorkflowId, operationOfWorkflowId, operationWorkflowId, runningWorkflowsQuery } from '../workflows/workflow-ids';
+import { installWorkflowId, operationOfWorkflowId, operationWorkflowId, runningWorkflowsQuery } from '../contracts/workflow-ids';
 
-export { installWorkflowId, operationWorkflowId } from '../workflows/workflow-ids';
+export { installWorkflowId, operationWorkflowId } from '../contracts/workflow-ids';
 /** The workflow type of each operation (the worker registers them all from workflows/index.ts). */
 export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = {
   install: 'installCluster',

@@ -5,7 +5,7 @@ import type { OperationResult } from '../contracts/progress';
 import { OperationRun, type OperationInput } from './engine/operation-run';
 import type { OperationId } from './operations';
 import { byPolicy } from './activity-options';
-import { operationWorkflowId } from './workflow-ids';
+import { operationWorkflowId } from '../contracts/workflow-ids';
 import { abortUpdate, approveRebootUpdate, hostReportSignal, progressQuery, registerCompensationSignal, retryUpdate } from './messages';
 
 export async function runOperationWorkflow(operation: OperationId, input: OperationInput): Promise<OperationResult> {

@@ -1,6 +1,7 @@
 // Operations are lists of phases, run by one engine (engine/). The install is the article, in its
 // order; reset, node changes, backup/restore, certificates and upgrade will be further lists here.
 import type { PhaseDeclaration } from './phase-model';
+import type { OperationId } from '../contracts/workflow-ids';
 import { preflight } from './phases/preflight';
 import { kernel } from './phases/kernel';
 import { runtime } from './phases/runtime';
@@ -67,8 +68,8 @@ export const OPERATIONS = {
   backup: BACKUP,
   restore: RESTORE,
   'renew-certs': RENEW_CERTS,
-} satisfies Record<string, readonly PhaseDeclaration[]>;
-export type OperationId = keyof typeof OPERATIONS;
+} satisfies Record<OperationId, readonly PhaseDeclaration[]>;
+export type { OperationId };
 
 export function phaseOf(operation: OperationId, id: string): PhaseDeclaration {
   const phase = OPERATIONS[operation].find((p) => p.id === id);

@@ -93,7 +93,7 @@ test('hakube status --timing says where the time went; -o json for scripts', { t
 
     const text = await hakube(taskQueue, 'status', '-c', spec.name, '--timing');
     assert.match(text.stdout, new RegExp(`install ${handle.workflowId}: [0-9.]+ s wall`));
-    assert.match(text.stdout, /^join-workers\s+[0-9.]+ s\s+3  worknode0\d \([0-9.]+ s\)$/m);
+    assert.match(text.stdout, /^join-workers\s+[0-9.]+ s\s+3 {2}worknode0\d \([0-9.]+ s\)$/m);
     assert.match(text.stdout, /Slowest steps \(of \d+\):/);
 
     const json = await hakube(taskQueue, 'status', '-c', spec.name, '-o', 'json');

@@ -2,7 +2,10 @@
 // runs a Temporal Schedule starts, that id with the scheduled time appended (hakube-lab.backup-2026-...).
 // Host workflows are children: <operation id>/<phase>/<host>. Pure strings: shared by the CLI, the
 // worker's activities and the workflows (bundled: no Node built-ins).
-import { OPERATIONS, type OperationId } from './operations';
+
+/** Every operation hakube runs (the phases of each: workflows/operations.ts). */
+export const OPERATION_IDS = ['install', 'reset', 'remove', 'backup', 'restore', 'renew-certs'] as const;
+export type OperationId = (typeof OPERATION_IDS)[number];
 
 export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;
 /** One workflow id per cluster and operation (cluster names have no dots): hakube-lab, hakube-lab.reset. */
@@ -12,7 +15,7 @@ export const operationWorkflowId = (cluster: string, operation: OperationId) =>
 /** Which of this cluster's operations a top-level workflow id belongs to, and whether a schedule started it. */
 export function operationOfWorkflowId(cluster: string, id: string): { operation: OperationId; scheduled: boolean } | undefined {
   if (id.includes('/')) return undefined;
-  for (const operation of Object.keys(OPERATIONS) as OperationId[]) {
+  for (const operation of OPERATION_IDS) {
     const fixed = operationWorkflowId(cluster, operation);
     if (id === fixed) return { operation, scheduled: false };
     if (operation !== 'install' && id.startsWith(`${fixed}-`)) return { operation, scheduled: true };
