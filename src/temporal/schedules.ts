@@ -42,7 +42,8 @@ export async function scheduleOperation(
   options: { operation: ScheduledOperation; taskQueue: string; everyMs: number; options: OperationOptions },
 ): Promise<{ scheduleId: string; created: boolean }> {
   const scheduleId = scheduleIdOf(spec.name, options.operation);
-  const input: OperationInput = { spec, options: options.options };
+  // A run paused or waiting for approval gives up when the next one is due (see waitLimitSeconds).
+  const input: OperationInput = { spec, options: options.options, waitLimitSeconds: Math.round(options.everyMs / 1000) };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: OPERATION_WORKFLOW_TYPES[options.operation],

@@ -18,6 +18,8 @@ import { EXAMPLE } from '../helpers/inventory';
 const base = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
 let n = 0;
 const specFor = (): ClusterSpec => ({ ...base, name: `rc${process.pid}-${++n}` });
+/** Every message down an error's cause chain (a workflow's failure wraps its child's). */
+const causes = (e: unknown): string => (e instanceof Error ? `${e.message}\n${causes(e.cause)}` : '');
 const overlaps = (calls: Call[], name: string) => {
   const of = calls.filter((c) => c.name === name).sort((a, b) => a.start - b.start);
   return of.some((c, i) => i > 0 && c.start < of[i - 1]!.end!);
@@ -159,6 +161,28 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
       assert.ok(!calls.some((c) => c.name === 'snapshotEtcd'), 'the skipped backup touched a host');
       assert.deepEqual(await approve(renewal.handle, { all: true }), ['master01']);
       await renewal.handle.result();
+    });
+  });
+
+  test('an unattended run gives up when nobody answers in time: a pause, or a wait for approval', async () => {
+    await t.withWorker({ failing: new Set(['renewEtcdCertificates@master02']) }, async (calls, taskQueue) => {
+      const paused = await startOrAttach(t.client, specFor(), { taskQueue, operation: 'renew-certs', waitLimitSeconds: 3 });
+      await assert.rejects(paused.handle.result(), (e: Error) =>
+        /etcd-certs on master02: paused after: .*nobody answered within 3 s/s.test(causes(e)),
+      );
+      assert.ok(!calls.some((c) => c.name === 'renewControlPlaneCertificates'), 'went on after the pause');
+    });
+    await t.withWorker({ approvalOn: new Set(['certificatesDue@master03']) }, async (calls, taskQueue) => {
+      const waiting = await startOrAttach(t.client, specFor(), {
+        taskQueue,
+        operation: 'renew-certs',
+        options: { approveRenewal: true },
+        waitLimitSeconds: 3,
+      });
+      await assert.rejects(waiting.handle.result(), (e: Error) =>
+        /certs-due on master03: waiting for approval .*nobody answered within 3 s/s.test(causes(e)),
+      );
+      assert.ok(!calls.some((c) => c.name.startsWith('renew')), 'renewed without an approval');
     });
   });
 });

@@ -39,6 +39,8 @@ export interface HostPhaseInput {
   quiet?: boolean;
   /** See HostRequest.options. */
   options?: OperationOptions;
+  /** See OperationInput.waitLimitSeconds. */
+  waitLimitSeconds?: number;
 }
 
 export const ABORTED = 'Aborted';
@@ -105,11 +107,25 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     }
   }
 
+  /**
+   * Waits for the operator (approve, retry or abort). An unattended run (waitLimitSeconds: a scheduled
+   * one) gives up when nobody answers in time, so the next scheduled run is not held back by this one.
+   */
+  async function waitForOperator(answered: () => boolean, what: string): Promise<void> {
+    const limit = input.waitLimitSeconds;
+    if (limit === undefined) return condition(answered);
+    if (!(await condition(answered, limit * 1000)))
+      throw ApplicationFailure.nonRetryable(
+        `${phase} on ${host}: ${what}, and nobody answered within ${limit} s (an unattended run gives up: its undo runs, the next run tries again)`,
+        'Unanswered',
+      );
+  }
+
   /** Waits until the operator approves `what` (`hakube approve HOST`) or aborts. */
   async function waitForApproval(what: string): Promise<void> {
     approved = false;
     await report({ state: 'waiting-approval', step: `${what}: run \`hakube approve ${host}\`` });
-    await condition(() => approved || aborted);
+    await waitForOperator(() => approved || aborted, `waiting for approval (${what})`);
     if (aborted) throw abortedError();
   }
 
@@ -179,7 +195,7 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
       localUndo = [];
       retryRequested = false;
       await report({ state: 'paused', step: failedStep, error: [failureMessage(err), ...undoFailures].join('\n') });
-      await condition(() => retryRequested || aborted);
+      await waitForOperator(() => retryRequested || aborted, `paused after: ${failureMessage(err)}`);
       if (aborted) throw abortedError();
       progress.changed = [];
       progress.unchanged = [];

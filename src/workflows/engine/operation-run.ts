@@ -35,6 +35,9 @@ export interface OperationInput {
   hosts?: string[];
   /** The operator's choices (e.g. reset's --wipe-etcd, --purge), passed to every step. */
   options?: OperationOptions;
+  /** Unattended runs (a Schedule's): a host paused, or waiting for an approval, this long with nobody
+   * answering gives up and the run ends (its undo run), instead of holding the next run back for ever. */
+  waitLimitSeconds?: number;
 }
 
 export const childWorkflowId = (parentId: string, phase: string, host: string) => `${parentId}/${phase}/${host}`;
@@ -179,7 +182,7 @@ export class OperationRun {
   }
 
   private runOnHost(phase: PhaseDeclaration, host: string, quiet: boolean): Promise<HostPhaseResult> {
-    const { spec, autoApproveReboots, options } = this.input;
+    const { spec, autoApproveReboots, options, waitLimitSeconds } = this.input;
     return executeChild(hostPhase, {
       workflowId: childWorkflowId(this.self, phase.id, host),
       // What the Web UI lists for the child: "join-workers on worknode02", and the phase's title.
@@ -195,6 +198,7 @@ export class OperationRun {
           autoApproveReboots: !!autoApproveReboots,
           ...(quiet && { quiet }),
           ...(options && { options }),
+          ...(waitLimitSeconds !== undefined && { waitLimitSeconds }),
         },
       ],
     });
