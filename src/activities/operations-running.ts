@@ -4,9 +4,16 @@
 import { Context } from '@temporalio/activity';
 import { operationOfWorkflowId, runningWorkflowsQuery } from '../contracts/workflow-ids';
 
-export async function operationsRunning({ cluster, self }: { cluster: string; self: string }): Promise<string[]> {
-  const ids: string[] = [];
+export interface RunningOperation {
+  workflowId: string;
+  /** ISO time (plain data for the workflow's comparison). */
+  startTime: string;
+}
+
+export async function operationsRunning({ cluster, self }: { cluster: string; self: string }): Promise<RunningOperation[]> {
+  const found: RunningOperation[] = [];
   for await (const w of Context.current().client.workflow.list({ query: runningWorkflowsQuery(cluster) }))
-    if (w.workflowId !== self && operationOfWorkflowId(cluster, w.workflowId)) ids.push(w.workflowId);
-  return ids;
+    if (w.workflowId !== self && operationOfWorkflowId(cluster, w.workflowId))
+      found.push({ workflowId: w.workflowId, startTime: w.startTime.toISOString() });
+  return found;
 }

@@ -15,7 +15,7 @@ export type HakubeActivities = {
 } & {
   compensate(req: CompensateRequest): Promise<{ changed: boolean }>;
   /** The cluster's top-level operations running now besides `self` (scheduled runs included), from Temporal's visibility. */
-  operationsRunning(req: { cluster: string; self: string }): Promise<string[]>;
+  operationsRunning(req: { cluster: string; self: string }): Promise<{ workflowId: string; startTime: string }[]>;
 };
 
 export type { HostStepName };

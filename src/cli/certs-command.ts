@@ -41,7 +41,7 @@ export async function certsCheckCommand(options: CertsOptions): Promise<number> 
     const soon = all.filter((e) => e.daysLeft < warnDays);
     console.log(
       soon.length
-        ? `\n${soon.length} certificate(s) expire within ${warnDays} days: renew them: \`hakube certs renew -c ${spec.name} --within ${warnDays}\``
+        ? `\n${soon.length} certificate(s) expire within ${warnDays} days: renew them: \`hakube certs renew -c ${spec.name} --within ${Math.max(1, warnDays)}\``
         : `\nevery certificate of ${spec.name} has ${warnDays} days or more left (the soonest: ${Math.min(...all.map((e) => e.daysLeft))} days)`,
     );
     return soon.length ? 1 : 0;

@@ -44,7 +44,22 @@ export const statusCommand = (ref: StatusOptions) =>
     const state = (await handle.describe()).status.name;
     if (json) {
       // A finished operation answers from its history (no worker needed), a running one by query.
-      const body = state === 'COMPLETED' ? { result: await handle.result() } : { progress: await progressOf(handle) };
+      const body =
+        state === 'COMPLETED'
+          ? { result: await handle.result() }
+          : await progressOf(handle).then(
+              (progress) => ({ progress }),
+              // Ended (failed, aborted): no worker answers queries; its error is in its history.
+              async (err: unknown) => {
+                if (state === 'RUNNING') throw err;
+                return {
+                  error: await handle.result().then(
+                    () => '',
+                    (e: Error) => (e.cause as Error | undefined)?.message ?? e.message,
+                  ),
+                };
+              },
+            );
       console.log(JSON.stringify({ workflowId: handle.workflowId, operation, status: state.toLowerCase(), ...body }, null, 2));
       return 0;
     }

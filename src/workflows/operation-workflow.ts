@@ -1,6 +1,6 @@
 // The shell every operation workflow shares (install, reset, ...): it registers the operator's
 // handlers and lets the engine walk the operation's phases (operations.ts).
-import { allHandlersFinished, ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { OperationResult } from '../contracts/progress';
 import { OperationRun, type OperationInput } from './engine/operation-run';
 import type { OperationId } from './operations';
@@ -17,7 +17,7 @@ export async function runOperationWorkflow(operation: OperationId, input: Operat
   setHandler(retryUpdate, run.retry, { validator: run.validateRetry });
   setHandler(abortUpdate, (_request) => run.abort(), { validator: (_request) => run.validateAbort() });
   try {
-    await refuseBesideAnother(operation, input);
+    await waitBehindOthers(operation, input);
     return await run.execute();
   } finally {
     // Let an update in flight (an abort forwarding its signals) finish before the run closes.
@@ -25,19 +25,33 @@ export async function runOperationWorkflow(operation: OperationId, input: Operat
   }
 }
 
+/** How often a scheduled run looks again whether the operation it waits behind has ended. */
+const WAIT_BEHIND_POLL_MS = 15_000;
+/** How long a scheduled run without a wait limit (none is created so) waits behind another operation. */
+const DEFAULT_WAIT_BEHIND_SECONDS = 3600;
+
 /**
  * A run a Temporal Schedule started (its id has the time appended) does not go beside another operation
  * of the cluster (an install, a removal, a restore: the CLI refuses those when a scheduled run is going,
- * and this is the other direction). It fails at once, naming what runs, before any host is touched;
- * the Schedule's next run tries again.
+ * and this is the other direction). It waits behind the operations that started before it (a backup and
+ * a renewal due at the same time run one after the other; the earlier start goes first, ties by id),
+ * before touching any host, up to its wait limit; then it fails naming them, and the next run tries again.
  */
-async function refuseBesideAnother(operation: OperationId, input: OperationInput): Promise<void> {
-  const self = workflowInfo().workflowId;
+async function waitBehindOthers(operation: OperationId, input: OperationInput): Promise<void> {
+  const { workflowId: self, startTime } = workflowInfo();
   if (self === operationWorkflowId(input.spec.name, operation) || !patched('scheduled-run-alone')) return;
-  const others = await byPolicy.quick.operationsRunning({ cluster: input.spec.name, self });
-  if (others.length)
-    throw ApplicationFailure.nonRetryable(
-      `scheduled ${operation} of ${input.spec.name} skipped: ${others.join(', ')} is running`,
-      'OperationRunning',
-    );
+  const limitMs = (input.waitLimitSeconds ?? DEFAULT_WAIT_BEHIND_SECONDS) * 1000;
+  for (let waitedMs = 0; ; waitedMs += WAIT_BEHIND_POLL_MS) {
+    const earlier = (await byPolicy.quick.operationsRunning({ cluster: input.spec.name, self })).filter((o) => {
+      const started = Date.parse(o.startTime);
+      return started < startTime.getTime() || (started === startTime.getTime() && o.workflowId < self);
+    });
+    if (!earlier.length) return;
+    if (waitedMs >= limitMs)
+      throw ApplicationFailure.nonRetryable(
+        `scheduled ${operation} of ${input.spec.name} did not start: ${earlier.map((o) => o.workflowId).join(', ')} still running after ${Math.round(limitMs / 1000)} s`,
+        'OperationRunning',
+      );
+    await sleep(WAIT_BEHIND_POLL_MS);
+  }
 }

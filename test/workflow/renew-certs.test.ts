@@ -5,11 +5,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Payload } from '@temporalio/common';
-import type { WorkflowFailedError } from '@temporalio/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { RENEW_CERTS } from '../../src/workflows/operations';
-import { approve, currentOperation, progressOf, startOrAttach } from '../../src/temporal/client';
+import {
+  approve,
+  currentOperation,
+  OPERATION_WORKFLOW_TYPES,
+  operationWorkflowId,
+  progressOf,
+  startOrAttach,
+} from '../../src/temporal/client';
 import { deleteSchedule, scheduleOperation, schedulesOf } from '../../src/temporal/schedules';
 import type { Call } from '../helpers/fake-activities';
 import { codecTestEnvironment, waitFor } from '../helpers/temporal';
@@ -108,59 +114,53 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
     });
   });
 
-  test('a scheduled run is one of the cluster operations: the CLI sees it, approves it, refuses another beside it; a scheduled run beside another is skipped', async () => {
+  test('a scheduled run is one of the cluster operations: the CLI sees it, approves it, refuses another beside it; a scheduled run waits behind it', async () => {
     await t.withWorker({ approvalOn: new Set(['certificatesDue@master01']) }, async (calls, taskQueue) => {
       const spec = specFor();
-      const { scheduleId } = await scheduleOperation(t.client, spec, {
-        operation: 'renew-certs',
+      // Started as its Schedule starts it (the scheduled time appended to the id), with a long wait limit.
+      await t.client.workflow.start(OPERATION_WORKFLOW_TYPES['renew-certs'], {
+        workflowId: `${operationWorkflowId(spec.name, 'renew-certs')}-${new Date().toISOString()}`,
         taskQueue,
-        everyMs: 10_000,
-        options: { renewWithinDays: 30, approveRenewal: true },
+        args: [{ spec, options: { renewWithinDays: 30, approveRenewal: true }, waitLimitSeconds: 300 }],
       });
-      let renewal: Awaited<ReturnType<typeof currentOperation>>;
-      try {
-        renewal = await waitFor(
-          'the scheduled renewal waits for approval',
-          async () => {
-            const op = await currentOperation(t.client, spec.name).catch(() => undefined);
-            return op?.scheduled && (await progressOf(op.handle)).status === 'waiting-approval' && op;
-          },
-          60_000,
-        );
-      } finally {
-        await deleteSchedule(t.client, scheduleId);
-      }
+      const renewal = await waitFor('the scheduled renewal waits for approval', async () => {
+        const op = await currentOperation(t.client, spec.name).catch(() => undefined);
+        return op?.scheduled && (await progressOf(op.handle)).status === 'waiting-approval' && op;
+      });
       assert.equal(renewal.operation, 'renew-certs');
       await assert.rejects(
         startOrAttach(t.client, spec, { taskQueue, operation: 'install' }),
         /a scheduled certificate renewal is running \(workflow hakube-rc\d+-\d+\.renew-certs-.*hakube abort/,
       );
-      // A scheduled backup while the renewal runs: skipped before touching any host.
+      // Scheduled backups while the renewal waits: each waits behind it, touching no host; the first
+      // gives up at its limit (the interval), one waiting when the renewal ends goes on.
       const backups = await scheduleOperation(t.client, spec, {
         operation: 'backup',
         taskQueue,
         everyMs: 10_000,
         options: { backupDir: '/var/backups/hakube', keep: 1 },
       });
+      const backupRuns = async (status: string) => {
+        const ids: string[] = [];
+        for await (const w of t.client.workflow.list({ query: `WorkflowType = 'backupEtcd' AND ExecutionStatus = '${status}'` }))
+          if (w.workflowId.startsWith(`hakube-${spec.name}.backup-`)) ids.push(w.workflowId);
+        return ids;
+      };
       try {
-        const failed = await waitFor(
-          'the scheduled backup skipped',
-          async () => {
-            for await (const w of t.client.workflow.list({ query: `WorkflowType = 'backupEtcd' AND ExecutionStatus = 'Failed'` }))
-              if (w.workflowId.startsWith(`hakube-${spec.name}.backup-`)) return w;
-            return undefined;
-          },
-          60_000,
+        const failed = await waitFor('a scheduled backup gave up', async () => (await backupRuns('Failed'))[0], 90_000);
+        await assert.rejects(t.client.workflow.getHandle(failed).result(), (e: Error) =>
+          /scheduled backup of .* did not start: hakube-.*renew-certs-.* still running after 10 s/.test(causes(e)),
         );
-        await assert.rejects(t.client.workflow.getHandle(failed.workflowId).result(), (e: WorkflowFailedError) =>
-          /scheduled backup of .* skipped: hakube-.*renew-certs-.* is running/.test(e.cause?.message ?? ''),
-        );
+        assert.ok(!calls.some((c) => c.name === 'snapshotEtcd'), 'a backup touched a host beside the renewal');
+        await waitFor('a scheduled backup waiting behind the renewal', async () => (await backupRuns('Running')).length > 0, 60_000);
+        assert.deepEqual(await approve(renewal.handle, { all: true }), ['master01']);
+        await renewal.handle.result();
+        const renewalEnded = Math.max(...calls.map((c) => c.end ?? 0));
+        await waitFor('the waiting backup went on', async () => calls.some((c) => c.name === 'snapshotEtcd'), 60_000);
+        assert.ok(calls.find((c) => c.name === 'snapshotEtcd')!.start >= renewalEnded, 'the backup ran beside the renewal');
       } finally {
         await deleteSchedule(t.client, backups.scheduleId);
       }
-      assert.ok(!calls.some((c) => c.name === 'snapshotEtcd'), 'the skipped backup touched a host');
-      assert.deepEqual(await approve(renewal.handle, { all: true }), ['master01']);
-      await renewal.handle.result();
     });
   });
 

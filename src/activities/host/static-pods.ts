@@ -39,15 +39,16 @@ export async function stopStaticPods(
   pods: readonly StaticPodManifest[],
   waitSeconds = 90,
 ): Promise<boolean> {
-  let moved = false;
+  const moved: StaticPodManifest[] = [];
   for (const id of pods) {
     const manifest = HOST_PATHS[id];
     await s.sh(`if [ -f ${manifest} ]; then mkdir -p ${asideDir} && cp -a ${manifest} ${asidePath(asideDir, id)}; fi`);
-    if (await s.remove(id)) moved = true;
+    if (await s.remove(id)) moved.push(id);
   }
   if (pods.includes('apiserver-manifest')) await waitForApiServer(s, 'down', waitSeconds);
-  if (pods.some((id) => id !== 'apiserver-manifest')) await s.sh(`sleep ${KUBELET_FILE_CHECK_SECONDS}`);
-  return moved;
+  // No health endpoint tells when the kubelet stopped the others: its file check period.
+  if (moved.some((id) => id !== 'apiserver-manifest')) await s.sh(`sleep ${KUBELET_FILE_CHECK_SECONDS}`);
+  return moved.length > 0;
 }
 
 /**

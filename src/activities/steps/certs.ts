@@ -8,7 +8,9 @@
 //
 // Crash safety: before anything is issued a "restart pending" marker is written on the host; the
 // component is restarted while it is there and the marker removed after. A retry after a crash between
-// the two therefore still restarts, and a retry after the restart does not renew again (a per-run marker).
+// the two therefore still restarts, and a retry after the restart does not renew again (a per-run marker;
+// a crash between issuing and that marker renews once more: harmless, the backups keep the first originals).
+// A later run finds markers an aborted one left and finishes the restart (asking first with --approve).
 import { posix } from 'node:path';
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
 import { API_SERVER_PORT, remotePath, type HostPathId } from '../../contracts/remote-files';
@@ -40,7 +42,12 @@ const MANIFESTS_ASIDE = `${STATE_DIR}/manifests-aside`;
 type Component = 'etcd' | 'control-plane';
 const restartPending = (c: Component) => `${STATE_DIR}/restart-${c}-pending`;
 const renewedByRun = (c: Component, tag: string) => `${STATE_DIR}/${c}-renewed-${tag}`;
-const markers = (...paths: string[]) => `mkdir -p -m 700 ${STATE_DIR} && touch ${paths.join(' ')}`;
+/** Present while `kubeadm certs renew all` runs: it writes each new key before its certificate, so one
+ * that died halfway may leave a pair that does not match; a retry then runs it again whatever is due. */
+const KUBEADM_RENEWING = `${STATE_DIR}/kubeadm-renewing`;
+/** Touches the markers; other runs' "renewed" markers older than a day go (a daily schedule leaves none behind). */
+const markers = (...paths: string[]) =>
+  `mkdir -p -m 700 ${STATE_DIR} && touch ${paths.join(' ')} && find ${STATE_DIR} -maxdepth 1 -name '*-renewed-*' -mmin +1440 -delete`;
 
 /** 'all' without --within (a renewal renews), else the threshold in seconds. */
 const threshold = (req: HostRequest): number | 'all' =>
@@ -59,7 +66,12 @@ async function kubeadmCertificatesDue(s: HostSession, req: HostRequest): Promise
 /** certs-due: what is due on this master; with --approve the host waits for `hakube approve` when anything is. */
 async function certificatesDue(s: HostSession, req: HostRequest): Promise<StepResult> {
   const etcd = s.spec.etcd.tls ? await etcdCertificatesDue(s, threshold(req)) : [];
-  const due = [...etcd.map((k) => `etcd ${k}`), ...(await kubeadmCertificatesDue(s, req))];
+  // An earlier run that renewed and died before restarting (or was aborted) left its restart to this one.
+  const pending: string[] = [];
+  for (const c of ['etcd', 'control-plane'] as const)
+    if (await s.test(`test -e ${restartPending(c)}`)) pending.push(`${c} restart left by an earlier run`);
+  if (await s.test(`test -e ${KUBEADM_RENEWING}`)) pending.push('kubeadm certs renew interrupted in an earlier run');
+  const due = [...etcd.map((k) => `etcd ${k}`), ...(await kubeadmCertificatesDue(s, req)), ...pending];
   const within = req.options?.renewWithinDays;
   if (!due.length) {
     s.log(`no certificate ends within ${within} days: nothing to renew`);
@@ -101,12 +113,13 @@ async function renewControlPlaneCertificates(s: HostSession, req: HostRequest): 
   const done = renewedByRun('control-plane', s.backupTag);
   if (!(await s.test(`test -e ${done}`))) {
     const due = await kubeadmCertificatesDue(s, req);
-    if (due.length) {
-      await s.sh(markers(restartPending('control-plane')));
+    if (due.length || (await s.test(`test -e ${KUBEADM_RENEWING}`))) {
+      await s.sh(markers(restartPending('control-plane'), KUBEADM_RENEWING));
       for (const id of [...KUBEADM_RENEWED, ...KUBEADM_RENEWED_KEYS]) await s.backup(id);
       // With --config kubeadm never falls back to its defaults (a local etcd) when the API is unreachable.
       await s.writeRendered('kubeadm-control-plane');
       const out = await s.sh(`kubeadm certs renew all --config ${remotePath('kubeadm-control-plane')}`, { timeoutMs: 120_000 });
+      await s.sh(`rm -f ${KUBEADM_RENEWING}`);
       for (const line of out.split('\n').filter((l) => / renewed$/.test(l))) s.log(line);
       changed = true;
     }
