@@ -6,6 +6,7 @@
 import base64
 import json
 import ssl
+import threading
 import urllib.error
 import urllib.request
 
@@ -27,6 +28,7 @@ def _prefix_end(prefix):
 class EtcdStore:
     def __init__(self, endpoints, timeout=3, cafile=None, certfile=None, keyfile=None):
         self.endpoints = list(endpoints)
+        self.lock = threading.Lock()
         self.timeout = timeout
         self.tls = None
         if any(e.startswith("https://") for e in self.endpoints):
@@ -42,8 +44,11 @@ class EtcdStore:
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout, context=self.tls) as resp:
                     out = json.loads(resp.read() or b"{}")
-                if i:  # prefer the endpoint that answered next time
-                    self.endpoints.insert(0, self.endpoints.pop(i))
+                if i:  # prefer the endpoint that answered next time (by name: other threads reorder too)
+                    with self.lock:
+                        if endpoint in self.endpoints:
+                            self.endpoints.remove(endpoint)
+                            self.endpoints.insert(0, endpoint)
                 return out
             except (urllib.error.URLError, OSError, ValueError) as e:
                 errors.append(f"{endpoint}: {e}")
