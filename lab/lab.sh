@@ -226,6 +226,12 @@ cmd_up() {
   [[ "$masters" =~ ^[1-9]$ ]] || { say "--masters: 1 to 9 (addresses .11-.19)"; exit 2; }
   [[ "$workers" =~ ^[0-9]+$ ]] && [ "$workers" -le 60 ] || { say "--workers: 0 to 60"; exit 2; }
   hosts_for "$masters" "$workers"
+  # Each systemd host takes several inotify instances: past ~20 hosts the default 128 makes the later
+  # ones crash-loop at boot (see the lab notes), so a big lab raises the limit, and says so.
+  if [ ${#HOSTS[@]} -gt 20 ] && [ "$(sysctl -n fs.inotify.max_user_instances)" -lt 1024 ]; then
+    say "raising fs.inotify.max_user_instances to 1024 for ${#HOSTS[@]} hosts (was $(sysctl -n fs.inotify.max_user_instances))"
+    sysctl -qw fs.inotify.max_user_instances=1024
+  fi
   ensure_tools; ensure_dockerd; ensure_image; ensure_network; ensure_key; ensure_mirror
   ensure_etcd_image_archive
   if [ -n "$fresh" ]; then # blank hosts again (an installed cluster is thrown away)

@@ -1,0 +1,96 @@
+// npm run bench [-- --workers N]: how long hakube takes in the lab, measured the way a user runs it.
+// A fresh 3+3 install (`hakube up` on blank hosts), a no-op re-run of it, and with --workers N a fresh
+// 3+N install; for each, every phase's wall time, the time inside activities on its critical path (the
+// slowest host of a parallel phase, the sum of a one-at-a-time phase) and the rest (orchestration:
+// workflow tasks, signals, child workflow starts), read from Temporal by `hakube status --timing -o json`.
+// Prints Markdown tables and writes them, with the machine's description, to docs/bench.md.
+// Timing goals live here, never in tests.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { INSTALL } from '../src/workflows/operations';
+import type { OperationTiming } from '../src/temporal/timing';
+
+const ROOT = path.resolve(__dirname, '..');
+const HAKUBE = path.join(ROOT, 'bin/hakube');
+const workersArg = process.argv.indexOf('--workers');
+const bigWorkers = workersArg > 0 ? Number(process.argv[workersArg + 1]) : 0;
+if (!Number.isInteger(bigWorkers) || bigWorkers < 0 || bigWorkers > 60) throw new Error('--workers N: 0..60');
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+}
+
+interface Measured {
+  name: string;
+  commandSeconds: number;
+  timing: OperationTiming;
+}
+
+/** `hakube up` on the lab's inventory, timed as a whole, then its timings read back from Temporal. */
+function up(name: string): Measured {
+  const started = Date.now();
+  run(HAKUBE, ['up', '-f', 'lab/cluster.yaml', '--auto-approve-reboots']);
+  const commandSeconds = (Date.now() - started) / 1000;
+  const json = execFileSync(HAKUBE, ['status', '-f', 'lab/cluster.yaml', '--timing', '-o', 'json'], { cwd: ROOT, encoding: 'utf8' });
+  return { name, commandSeconds, timing: JSON.parse(json) as OperationTiming };
+}
+
+/** Per phase: wall, inside activities on the critical path, orchestration (the difference). */
+function table(m: Measured): string {
+  const rows = m.timing.phases.map((p) => {
+    const fanout = INSTALL.find((d) => d.id === p.id)?.fanout ?? 'parallel';
+    const perHost = Object.keys(p.hosts).map((h) =>
+      m.timing.steps.filter((s) => s.phase === p.id && s.host === h).reduce((sum, s) => sum + s.seconds, 0),
+    );
+    const inside = fanout === 'parallel' ? Math.max(0, ...perHost) : perHost.reduce((a, b) => a + b, 0);
+    return { id: p.id, hosts: perHost.length, wall: p.wallSeconds, inside: Math.min(inside, p.wallSeconds) };
+  });
+  const wall = m.timing.wallSeconds ?? 0;
+  const inside = rows.reduce((a, r) => a + r.inside, 0);
+  const f = (s: number) => s.toFixed(1);
+  return [
+    `### ${m.name}: command ${f(m.commandSeconds)} s, workflow ${f(wall)} s, orchestration ${f(wall - inside)} s (${((100 * (wall - inside)) / wall).toFixed(0)} %)`,
+    '',
+    '| phase | hosts | wall (s) | inside activities (s) | orchestration (s) |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.id} | ${r.hosts} | ${f(r.wall)} | ${f(r.inside)} | ${f(r.wall - r.inside)} |`),
+    '',
+    'Slowest steps:',
+    '',
+    ...m.timing.steps
+      .slice(0, 8)
+      .map((s) => `- ${f(s.seconds)} s ${s.phase} on ${s.host}: ${s.step}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`),
+    '',
+  ].join('\n');
+}
+
+function main(): void {
+  const measured: Measured[] = [];
+  run('bash', ['scripts/setup.sh']);
+  run(HAKUBE, ['server', 'start']);
+  run('bash', ['lab/lab.sh', 'up', '--fresh']);
+  measured.push(up('fresh 3+3 install'));
+  measured.push(up('no-op re-run on the installed 3+3'));
+  if (bigWorkers) {
+    run('bash', ['lab/lab.sh', 'up', '--fresh', '--workers', String(bigWorkers)]);
+    measured.push(up(`fresh 3+${bigWorkers} install`));
+    run('bash', ['lab/lab.sh', 'up', '--fresh']);
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+  const report = [
+    '# hakube in the lab: where the time goes',
+    '',
+    `Measured by \`npm run bench${bigWorkers ? ` -- --workers ${bigWorkers}` : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine}. Lab hosts are`,
+    'containers on this machine (see README, The lab); kubeadm, kubelet and the API server are stand-ins, so',
+    'their phases measure hakube and the hosts, not Kubernetes.',
+    '',
+    ...measured.map(table),
+  ].join('\n');
+  console.log(report);
+  fs.writeFileSync(path.join(ROOT, 'docs/bench.md'), report);
+}
+
+main();
