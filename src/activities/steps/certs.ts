@@ -22,6 +22,7 @@ import { shq } from '../ssh/shell';
 import { restartEtcdMember } from './etcd';
 import { isControlPlane } from './control-plane';
 import { firstMaster } from './kubectl';
+import { servedCertificate } from '../host/served-certificate';
 
 /** The certificates `kubeadm certs renew all` replaces with external etcd (kubeadm's GetCertsWithoutEtcd
  * and the control plane's kubeconfigs), and the keys it makes anew with them: backed up first. */
@@ -67,10 +68,13 @@ async function kubeadmCertificatesDue(s: HostSession, req: HostRequest): Promise
 async function certificatesDue(s: HostSession, req: HostRequest): Promise<StepResult> {
   const etcd = s.spec.etcd.tls ? await etcdCertificatesDue(s, threshold(req)) : [];
   // An earlier run that renewed and died before restarting (or was aborted) left its restart to this one.
-  const pending: string[] = [];
-  for (const c of ['etcd', 'control-plane'] as const)
-    if (await s.test(`test -e ${restartPending(c)}`)) pending.push(`${c} restart left by an earlier run`);
-  if (await s.test(`test -e ${KUBEADM_RENEWING}`)) pending.push('kubeadm certs renew interrupted in an earlier run');
+  const left = {
+    [restartPending('etcd')]: 'etcd restart',
+    [restartPending('control-plane')]: 'control-plane restart',
+    [KUBEADM_RENEWING]: 'kubeadm certs renew interrupted',
+  };
+  const present = (await s.sh(`ls -1 ${Object.keys(left).join(' ')} 2>/dev/null || true`)).split('\n').filter(Boolean);
+  const pending = present.map((f) => `${left[f]} left by an earlier run`);
   const due = [...etcd.map((k) => `etcd ${k}`), ...(await kubeadmCertificatesDue(s, req)), ...pending];
   const within = req.options?.renewWithinDays;
   if (!due.length) {
@@ -138,11 +142,9 @@ async function renewControlPlaneCertificates(s: HostSession, req: HostRequest): 
 /** Gate: this master's API server answers and serves the certificate now on disk. */
 async function servesRenewedCertificate(s: HostSession): Promise<StepResult> {
   if (!(await isControlPlane(s))) return result(false);
-  const fingerprint = 'openssl x509 -noout -fingerprint -sha256';
   const server = `${s.host.address}:${API_SERVER_PORT}`;
-  const served = await s.sh(`openssl s_client -connect ${server} </dev/null 2>/dev/null | ${fingerprint}`, { timeoutMs: 30_000 });
-  const onDisk = await s.sh(`${fingerprint} -in ${remotePath('apiserver-cert')}`);
-  if (served.trim() !== onDisk.trim()) throw new Error(`the API server on ${server} does not serve the certificate on disk yet`);
+  const { served, onDisk } = await servedCertificate(s, server, remotePath('apiserver-cert'));
+  if (served !== onDisk) throw new Error(`the API server on ${server} does not serve the certificate on disk yet`);
   const ready = await s.sh(`curl -sk -m 5 https://${server}/readyz`, { timeoutMs: 30_000 });
   if (ready.trim() !== 'ok') throw new Error(`the API server on ${server} is not ready: ${ready.trim()}`);
   return result(false);

@@ -12,6 +12,7 @@ import { shq } from '../ssh/shell';
 import { firstMaster } from './kubectl';
 import { ensureEtcdCertificates, etcdctlTlsFlags, refuseSchemeSwitch } from '../host/etcd-pki';
 import { ensureImageFromArchive } from '../host/image-archive';
+import { servedCertificate } from '../host/served-certificate';
 
 interface EtcdRuntime {
   /** Installs, configures and starts this host's member; true when anything changed. */
@@ -238,13 +239,9 @@ export async function restartEtcdMember(s: HostSession): Promise<void> {
     { timeoutMs: 120_000 },
   );
   if (!s.spec.etcd.tls) return;
-  const fingerprint = 'openssl x509 -noout -fingerprint -sha256';
-  const served = await s.sh(`openssl s_client -connect ${s.host.address}:2379 </dev/null 2>/dev/null | ${fingerprint}`, {
-    timeoutMs: 30_000,
-  });
-  const onDisk = await s.sh(`${fingerprint} -in ${ETCD_PKI.serverCert}`);
-  if (served.trim() !== onDisk.trim())
-    throw new Error(`etcd on ${me} still serves its old certificate after the restart (${served.trim()} served, ${onDisk.trim()} on disk)`);
+  const { served, onDisk } = await servedCertificate(s, `${s.host.address}:2379`, ETCD_PKI.serverCert);
+  if (served !== onDisk)
+    throw new Error(`etcd on ${me} still serves its old certificate after the restart (${served} served, ${onDisk} on disk)`);
 }
 
 /** Gate: every master is a member and every endpoint is healthy (retried until the cluster converges). */
