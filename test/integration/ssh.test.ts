@@ -12,6 +12,7 @@ import { EXAMPLE, tempDir } from '../helpers/inventory';
 import { loadInventory } from '../../src/inventory/load';
 import { HostSession } from '../../src/activities/host/session';
 import { acquireStepLock, releaseStepLock } from '../../src/activities/host/step-lock';
+import { OWED_DIR, writeOwingApply } from '../../src/activities/host/owed-apply';
 
 describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd() && 'needs root and /usr/sbin/sshd' }, () => {
   let sshd: TestSshd;
@@ -197,5 +198,28 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
     await releaseStepLock(pool, sshd.root, retry);
     await acquireStepLock(pool, sshd.root, stranger); // free now
     await releaseStepLock(pool, sshd.root, stranger);
+  });
+
+  test('a file written by an attempt that died before its restart is still owed a restart by the next attempt', async () => {
+    const spec = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
+    const host = spec.hosts[0];
+    const session = new HostSession(pool, { ...spec, hosts: [{ ...host, ssh: sshd.root }, ...spec.hosts.slice(1)] }, host.name, 'owed');
+    const target = path.join(work, 'owed.cfg');
+    const action = `test-${process.pid}`;
+    const attempt = (content: string) =>
+      writeOwingApply(session, action, async () => [await writeFile(pool, sshd.root, target, content, { backupTag: 'owed' })]);
+    try {
+      const died = await attempt('v1\n'); // changed, and the "restart" never runs: no settled()
+      assert.deepEqual([died.changed, died.mustApply], [true, true]);
+      const retry = await attempt('v1\n');
+      assert.deepEqual([retry.changed, retry.mustApply], [false, true], 'the retry must still restart');
+      await retry.settled();
+      const rerun = await attempt('v1\n');
+      assert.deepEqual([rerun.changed, rerun.mustApply], [false, false], 'nothing owed once settled');
+      await rerun.settled();
+      assert.equal(fs.existsSync(`${OWED_DIR}/${action}`), false);
+    } finally {
+      fs.rmSync(`${OWED_DIR}/${action}`, { force: true });
+    }
   });
 });

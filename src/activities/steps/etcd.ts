@@ -6,6 +6,7 @@ import { ETCD_PKI, etcdDataDir, remotePath } from '../../contracts/remote-files'
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { ensureActive } from '../host/units';
+import { writeOwingApply } from '../host/owed-apply';
 import { parseEtcdMembers, parseEtcdMembership, type EtcdMember } from '../host/facts';
 import type { EtcdMembership } from '../../render/host-files';
 import { shq } from '../ssh/shell';
@@ -38,14 +39,18 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
         // Debian starts a single-node etcd on install: stop it; our unit uses its own data dir.
         if (installed) await s.sh('systemctl stop etcd || true');
       }
-      const env = await s.writeRendered('etcd-env', undefined, { etcdMembership: membership });
-      const unit = await s.writeRendered('etcd-unit');
-      if (env.changed || unit.changed) await s.sh('systemctl daemon-reload');
+      const files = await writeOwingApply(s, 'etcd', async () => [
+        await s.writeRendered('etcd-env', undefined, { etcdMembership: membership }),
+        await s.writeRendered('etcd-unit'),
+      ]);
+      if (files.mustApply) await s.sh('systemctl daemon-reload');
       const dataDir = etcdDataDir(s.spec.name);
       await s.sh(`mkdir -p ${dataDir} && chmod 700 ${dataDir}`);
       // no-block: a member only reports ready once a quorum of its peers runs; the gate waits for that.
-      const started = await ensureActive(s, 'etcd', { restart: env.changed || unit.changed, noBlock: true });
-      return installed || env.changed || unit.changed || started;
+      // The queued restart is systemd's from here: the debt is settled even if this worker dies now.
+      const started = await ensureActive(s, 'etcd', { restart: files.mustApply, noBlock: true });
+      await files.settled();
+      return installed || started;
     },
   },
   'docker-compose': {
@@ -64,14 +69,17 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
             field: 'etcd.imageArchiveSha256',
           })
         : false;
-      const file = await s.writeRendered('etcd-compose', undefined, { etcdMembership: membership });
+      const file = await writeOwingApply(s, 'etcd-compose', async () => [
+        await s.writeRendered('etcd-compose', undefined, { etcdMembership: membership }),
+      ]);
       const dataDir = etcdDataDir(s.spec.name);
       await s.sh(`mkdir -p ${dataDir} && chmod 700 ${dataDir}`);
       const running = await s.test("docker ps --format '{{.Names}}' | grep -qx etcd");
       // up -d recreates the container when the file or the image behind etcd.image changed.
-      if (file.changed || !running || loaded)
-        await s.sh(`docker-compose -f ${remotePath('etcd-compose')} up -d`, { timeoutMs: 10 * 60_000 });
-      return installed || dockerStarted || loaded || file.changed || !running;
+      const up = file.mustApply || !running || loaded;
+      if (up) await s.sh(`docker-compose -f ${remotePath('etcd-compose')} up -d`, { timeoutMs: 10 * 60_000 });
+      await file.settled();
+      return installed || dockerStarted || up;
     },
   },
 };

@@ -6,6 +6,7 @@ import { API_SERVER_PORT, LOCAL_API_ADDRESS, LOCAL_API_URL, remotePath, type Hos
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { ensureActive } from '../host/units';
+import { writeOwingApply } from '../host/owed-apply';
 
 const KUBELET_CONFS: HostPathId[] = ['kubelet-conf', 'bootstrap-kubelet-conf'];
 
@@ -14,18 +15,19 @@ async function installHaproxy(s: HostSession): Promise<StepResult> {
   // haproxy itself (not Debian's default-config haproxy, not another program) serving the local API address.
   const servesLocalApi = () => s.test(`ss -ltnpH 'sport = :${API_SERVER_PORT}' | grep '${LOCAL_API_ADDRESS}' | grep -q '"haproxy"'`);
   const servingBefore = await servesLocalApi();
-  const config = await s.writeRendered('haproxy-config');
+  const config = await writeOwingApply(s, 'haproxy', async () => [await s.writeRendered('haproxy-config')]);
   await s.sh(`haproxy -c -q -f ${remotePath('haproxy-config')}`);
   // Our haproxy already serving, whose backends changed (masters added): a reload keeps its kubelet
   // connections. Anything else (a first install, Debian's default config running) is a restart.
-  const reloaded = config.changed && servingBefore;
+  const reloaded = config.mustApply && servingBefore;
   if (reloaded) await s.sh('systemctl reload haproxy');
-  const started = await ensureActive(s, 'haproxy', { restart: config.changed && !reloaded });
+  const started = await ensureActive(s, 'haproxy', { restart: !servingBefore });
   await s.sh(
     `for i in 1 2 3 4 5; do ss -ltnpH 'sport = :${API_SERVER_PORT}' | grep '${LOCAL_API_ADDRESS}' | grep -q '"haproxy"' && systemctl is-active --quiet haproxy && exit 0; sleep 1; done; ` +
       `echo "haproxy is not listening on ${LOCAL_API_ADDRESS}" >&2; ss -ltnpH 'sport = :${API_SERVER_PORT}' >&2; systemctl status haproxy --no-pager -n 5; exit 1`,
   );
-  return result(installed || config.changed || started);
+  await config.settled();
+  return result(installed || config.changed || reloaded || started);
 }
 
 /**
@@ -44,15 +46,19 @@ async function refreshHaproxy(s: HostSession, req: HostRequest): Promise<StepRes
 
 /** Rewrites `server:` in both kubelet kubeconfigs (backups kept) and restarts kubelet when changed. */
 async function switchKubeletToLocalProxy(s: HostSession): Promise<StepResult> {
-  let changed = false;
-  for (const id of KUBELET_CONFS) {
-    if (!(await s.exists(id))) continue; // kubeadm removes bootstrap-kubelet.conf after bootstrap
-    const text = await s.read(id); // holds client credentials: stays in this process
-    const switched = text.replace(/^(\s*server:\s*)\S+\s*$/gm, `$1${LOCAL_API_URL}`);
-    if (switched !== text && (await s.write(id, switched, 0o600)).changed) changed = true;
-  }
-  if (changed) await s.sh('systemctl restart kubelet');
-  return result(changed);
+  const confs = await writeOwingApply(s, 'kubelet', async () => {
+    const written = [];
+    for (const id of KUBELET_CONFS) {
+      if (!(await s.exists(id))) continue; // kubeadm removes bootstrap-kubelet.conf after bootstrap
+      const text = await s.read(id); // holds client credentials: stays in this process
+      const switched = text.replace(/^(\s*server:\s*)\S+\s*$/gm, `$1${LOCAL_API_URL}`);
+      if (switched !== text) written.push(await s.write(id, switched, 0o600));
+    }
+    return written;
+  });
+  if (confs.mustApply) await s.sh('systemctl restart kubelet');
+  await confs.settled();
+  return result(confs.mustApply);
 }
 
 export const haproxySteps = { installHaproxy, switchKubeletToLocalProxy, refreshHaproxy };

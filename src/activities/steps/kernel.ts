@@ -4,10 +4,12 @@ import type { StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
 import { installedVersion, rebootRequiredBy } from '../host/packages';
 import { versionAtLeast } from '../host/versions';
+import { writeOwingApply } from '../host/owed-apply';
 
 async function installBackportsKernel(s: HostSession): Promise<StepResult & { rebootNeeded: boolean }> {
-  const source = await s.writeRendered('apt-backports');
-  if (source.changed) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
+  const source = await writeOwingApply(s, 'apt-update', async () => [await s.writeRendered('apt-backports')]);
+  if (source.mustApply) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
+  await source.settled();
   const before = await installedVersion(s, 'linux-image-amd64');
   await s.sh(`apt-get install -y -q -t ${s.spec.packages.debianRelease}-backports linux-image-amd64`, { timeoutMs: 20 * 60_000 });
   const after = await installedVersion(s, 'linux-image-amd64');

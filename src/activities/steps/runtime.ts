@@ -5,6 +5,7 @@ import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { ensureRepoKey } from '../host/repo-keys';
 import { ensureActive } from '../host/units';
+import { writeOwingApply } from '../host/owed-apply';
 import { versionAtLeast } from '../host/versions';
 import { CHECK_BRIDGE_SYSCTL_COMMAND, LOAD_KERNEL_MODULES_COMMAND } from '../host/container-host';
 
@@ -41,8 +42,10 @@ async function installContainerd(s: HostSession): Promise<StepResult> {
 }
 
 async function configureContainerd(s: HostSession): Promise<StepResult> {
-  const config = await s.writeRendered('containerd-config');
-  return result(await ensureActive(s, 'containerd', { restart: config.changed }));
+  const config = await writeOwingApply(s, 'containerd', async () => [await s.writeRendered('containerd-config')]);
+  const started = await ensureActive(s, 'containerd', { restart: config.mustApply });
+  await config.settled();
+  return result(started);
 }
 
 export const runtimeSteps = { applyKernelSettings, installContainerd, configureContainerd };
