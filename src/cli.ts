@@ -11,6 +11,7 @@ import { restoreCommand, type RestoreOptions } from './cli/restore-command';
 import { schedulesCommand } from './cli/schedules-command';
 import { certsCheckCommand, type CertsOptions } from './cli/certs-command';
 import { certsRenewCommand, type CertsRenewOptions } from './cli/certs-renew-command';
+import { upgradeCommand, type UpgradeOptions } from './cli/upgrade-command';
 import { serverStartCommand, serverStopCommand } from './cli/server-commands';
 import { codecRotateCommand, codecServerCommand } from './cli/codec-commands';
 import {
@@ -127,6 +128,24 @@ installedClusterOptions(
     process.exitCode = await certsRenewCommand(opts);
   });
 
+installedClusterOptions(
+  program
+    .command('upgrade')
+    .description(
+      'upgrade Kubernetes as kubeadm documents it: etcd snapshot, first master `kubeadm upgrade apply`, the others `upgrade node`, workers in batches; every node drained, upgraded, uncordoned',
+    ),
+)
+  .requiredOption('--to <version>', 'the exact version, e.g. 1.37.2 (one minor at a time)')
+  .option('--batch <n|percent>', 'workers upgraded at once: a number, or a share such as 20%', '1')
+  .option('--approve-batches', 'each batch of workers waits for `hakube approve` before it is drained')
+  .option('--drain-timeout <seconds>', 'how long evictions held back by PodDisruptionBudgets are retried', '300')
+  .option('-o, --out <dir>', 'where the snapshot taken first goes (default: ~/.hakube/backups/<cluster>)')
+  .option('--keep <n>', 'how many snapshots of the cluster the directory keeps', '5')
+  .option('--detach', 'start, print the Web UI link and return (a `hakube worker` must run on this machine)')
+  .action(async (opts: UpgradeOptions) => {
+    process.exitCode = await upgradeCommand(opts);
+  });
+
 const restore = program
   .command('restore')
   .description('put the cluster state back from an etcd snapshot: API servers stopped, every member restored, all started again');
@@ -173,7 +192,7 @@ clusterOptions(program.command('status').description("the cluster's current (or 
 clusterOptions(
   program
     .command('approve')
-    .description('approve what a host is waiting for (a reboot, a certificate renewal)')
+    .description('approve what a host is waiting for (a reboot, a certificate renewal, an upgrade batch)')
     .argument('[hosts...]', 'host names'),
 )
   .option('--all', 'every host waiting for an approval')

@@ -2,18 +2,23 @@
 # Builds the lab's apt repository of Kubernetes STAND-INS (kubeadm, kubelet, kubectl and the shared
 # kube-standin-common with the API server stand-in) as a signed flat repository, the way pkgs.k8s.io is
 # laid out (Suites: /), plus the stand-in add-on manifests. Usage: build-repo.sh MIRROR_DIR GNUPG_HOME
+# kubeadm, kubelet and kubectl are published at every version of KUBE_VERSIONS (apt installs the highest
+# unless pinned, e.g. kubeadm='1.36.5-*'); each ships /usr/lib/kube-standin/version.<name>, read by the shared
+# code, so versions mix on one host as during an upgrade. kube-standin-common has a version of its own.
 # Output: MIRROR/apt/{*.deb,Packages,Packages.gz,Release,InRelease,key.asc}, MIRROR/manifests/*.yaml
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=$1
 export GNUPGHOME=$2
-version=1.37.1-labstandin
+KUBE_VERSIONS=(1.36.4 1.36.5 1.37.1)  # the highest is what an unpinned install gets
+# Above the 1.37.1-labstandin every package used to depend on exactly, so a host that has that one upgrades.
+common_version=2.0-labstandin
 apt_dir=$mirror/apt
 work=$(mktemp -d /var/tmp/hakube-standin-repo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-package() { # name depends description; files staged by the caller under $work/$name
-  local name=$1 depends=$2 description=$3 root=$work/$1
+package() { # name version depends description; files staged by the caller under $work/$name
+  local name=$1 version=$2 depends=$3 description=$4 root=$work/$1
   install -d "$root/DEBIAN"
   cat >"$root/DEBIAN/control" <<CONTROL
 Package: $name
@@ -28,10 +33,12 @@ Description: LAB STAND-IN for $description (hakube lab; not Kubernetes)
 CONTROL
   printf '#!/bin/sh\nsystemctl daemon-reload >/dev/null 2>&1 || true\n' >"$root/DEBIAN/postinst"
   chmod 755 "$root/DEBIAN/postinst"
-  dpkg-deb --root-owner-group -Zgzip --build "$root" "$work/out/${name}_${version}_all.deb" >/dev/null
+  dpkg-deb --root-owner-group -Zgzip -z1 --build "$root" "$work/out/${name}_${version}_all.deb" >/dev/null
+  rm -rf "$root"
 }
-wrapper() { # package binary module
-  install -d "$work/$1/usr/bin"
+wrapper() { # package binary module version
+  install -d "$work/$1/usr/bin" "$work/$1/usr/lib/kube-standin"
+  echo "v$4" >"$work/$1/usr/lib/kube-standin/version.$1"
   printf '#!/bin/sh\n# LAB STAND-IN (hakube lab): not the real %s\nexec /usr/bin/python3 /usr/lib/kube-standin/%s.py "$@"\n' "$2" "$3" >"$work/$1/usr/bin/$2"
   chmod 755 "$work/$1/usr/bin/$2"
 }
@@ -39,15 +46,22 @@ wrapper() { # package binary module
 install -d "$work/out" "$work/kube-standin-common/usr/lib/kube-standin" "$work/kube-standin-common/lib/systemd/system"
 install -m 644 "$here"/lib/*.py "$work/kube-standin-common/usr/lib/kube-standin/"
 install -m 644 "$here/units/kube-apiserver-standin.service" "$work/kube-standin-common/lib/systemd/system/"
-package kube-standin-common "python3, python3-yaml, openssl" "the shared code and the kube-apiserver unit"
-wrapper kubeadm kubeadm kubeadm
-install -D -m 644 "$here/units/10-kubeadm.conf" "$work/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
-package kubeadm "kube-standin-common (= $version), kubelet" "kubeadm"
-wrapper kubelet kubelet kubelet
-install -D -m 644 "$here/units/kubelet.service" "$work/kubelet/lib/systemd/system/kubelet.service"
-package kubelet "kube-standin-common (= $version)" "the kubelet"
-wrapper kubectl kubectl kubectl
-package kubectl "kube-standin-common (= $version)" "kubectl"
+# Python's bytecode cache is no package file: removed first, so that dpkg can remove the directory.
+install -d "$work/kube-standin-common/DEBIAN"
+printf '#!/bin/sh\nrm -rf /usr/lib/kube-standin/__pycache__\n' >"$work/kube-standin-common/DEBIAN/prerm"
+chmod 755 "$work/kube-standin-common/DEBIAN/prerm"
+package kube-standin-common "$common_version" "python3, python3-yaml, openssl" "the shared code and the kube-apiserver unit"
+common="kube-standin-common (>= $common_version)"
+for v in "${KUBE_VERSIONS[@]}"; do
+  wrapper kubeadm kubeadm kubeadm "$v"
+  install -D -m 644 "$here/units/10-kubeadm.conf" "$work/kubeadm/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
+  package kubeadm "$v-labstandin" "$common, kubelet" "kubeadm v$v"
+  wrapper kubelet kubelet kubelet "$v"
+  install -D -m 644 "$here/units/kubelet.service" "$work/kubelet/lib/systemd/system/kubelet.service"
+  package kubelet "$v-labstandin" "$common" "the kubelet v$v"
+  wrapper kubectl kubectl kubectl "$v"
+  package kubectl "$v-labstandin" "$common" "kubectl v$v"
+done
 
 rm -rf "$apt_dir" && install -d "$apt_dir"
 cp "$work"/out/*.deb "$apt_dir/"

@@ -19,6 +19,7 @@ import { controlPlaneSteps } from './steps/control-plane';
 import { backupSteps } from './steps/backup';
 import { restoreSteps } from './steps/restore';
 import { certsSteps } from './steps/certs';
+import { upgradeSteps } from './steps/upgrade';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -37,6 +38,7 @@ export const HOST_STEPS = {
   ...backupSteps,
   ...restoreSteps,
   ...certsSteps,
+  ...upgradeSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

@@ -42,7 +42,7 @@ function optionsProblem(spec: ClusterSpec, options: unknown): Problem | undefine
   if (!options || typeof options !== 'object' || Array.isArray(options)) return { field: 'options', message: 'must be an object' };
   for (const [key, value] of Object.entries(options)) {
     const field = `options.${key}`;
-    if (['wipeEtcd', 'purge', 'force', 'unreachable', 'approveRenewal'].includes(key)) {
+    if (['wipeEtcd', 'purge', 'force', 'unreachable', 'approveRenewal', 'approveBatches'].includes(key)) {
       if (typeof value !== 'boolean') return { field, value, message: 'must be true or false' };
     } else if (key === 'drainTimeoutSeconds') {
       if (!Number.isInteger(value) || (value as number) < 10 || (value as number) > MAX_DRAIN_TIMEOUT_SECONDS)
@@ -62,6 +62,10 @@ function optionsProblem(spec: ClusterSpec, options: unknown): Problem | undefine
     } else if (key === 'renewWithinDays') {
       if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 3650)
         return { field, value, message: 'must be whole days from 1 to 3650' };
+    } else if (key === 'upgradeBatch') {
+      const m = typeof value === 'string' ? /^(\d{1,4})(%?)$/.exec(value) : null;
+      if (!m || Number(m[1]) < 1 || (m[2] && Number(m[1]) > 100))
+        return { field, value, message: 'must be a number of workers ("3") or a share of them ("20%")' };
     } else if (key === 'snapshotSha256') {
       if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return { field, value, message: 'must be a sha256 in hex' };
     } else return { field, value, message: 'is not an option hakube sends' };

@@ -4,8 +4,7 @@
 import { loadInventory } from '../inventory/load';
 import type { ClusterSpec } from '../inventory/spec';
 import { recordedSpec } from '../temporal/client';
-import { DRAIN_TIMEOUT_SECONDS } from '../activities/steps/remove';
-import { MAX_DRAIN_TIMEOUT_SECONDS } from '../contracts/activity-request';
+import { drainTimeoutSeconds } from './drain-timeout';
 import { runOperation } from './operation-runner';
 import { confirmByName } from './confirm';
 import { resultSummary } from './progress-view';
@@ -23,15 +22,13 @@ export interface RemoveOptions {
 export async function removeCommand(hosts: string[], options: RemoveOptions): Promise<number> {
   if (!options.cluster === !options.file) throw new Error('say which cluster: -c NAME (as installed) or -f cluster.yaml');
   if (!hosts.length) throw new Error('name the hosts to remove: hakube remove HOST... -c NAME');
-  const drainTimeoutSeconds = options.drainTimeout === undefined ? DRAIN_TIMEOUT_SECONDS : Number(options.drainTimeout);
-  if (!Number.isInteger(drainTimeoutSeconds) || drainTimeoutSeconds < 10 || drainTimeoutSeconds > MAX_DRAIN_TIMEOUT_SECONDS)
-    throw new Error(`--drain-timeout ${options.drainTimeout}: whole seconds from 10 to ${MAX_DRAIN_TIMEOUT_SECONDS}`);
+  const drainTimeout = drainTimeoutSeconds(options.drainTimeout);
   const fromFile = options.file ? checked(loadInventory(options.file, { requireKeyFiles: true }).spec, hosts, options) : undefined;
   if (fromFile && !(await confirm(fromFile, hosts, options))) return 1;
   let spec: ClusterSpec | undefined = fromFile;
   return runOperation(async (session) => (spec ??= checked(await recordedSpec(session.client, options.cluster!), hosts, options)), {
     operation: 'remove',
-    options: { removing: hosts, force: !!options.force, unreachable: !!options.unreachable, drainTimeoutSeconds },
+    options: { removing: hosts, force: !!options.force, unreachable: !!options.unreachable, drainTimeoutSeconds: drainTimeout },
     detach: options.detach,
     beforeStart: fromFile ? undefined : async () => ((await confirm(spec!, hosts, options)) ? undefined : 1),
     onCompleted(result, link) {

@@ -48,6 +48,10 @@ export interface OperationOptions {
   renewWithinDays?: number;
   /** renew-certs: each master waits for `hakube approve` before anything due on it is renewed. */
   approveRenewal?: boolean;
+  /** upgrade: how many workers are upgraded at once: "1", a count ("3") or a share of them ("20%"). */
+  upgradeBatch?: string;
+  /** upgrade: each batch of workers waits for `hakube approve` before its nodes are drained. */
+  approveBatches?: boolean;
 }
 
 /** backup's default retention (RKE2 keeps 5 too). */

@@ -4,7 +4,7 @@
 // worker's activities and the workflows (bundled: no Node built-ins).
 
 /** Every operation hakube runs (the phases of each: workflows/operations.ts). */
-export const OPERATION_IDS = ['install', 'reset', 'remove', 'backup', 'restore', 'renew-certs'] as const;
+export const OPERATION_IDS = ['install', 'reset', 'remove', 'backup', 'restore', 'renew-certs', 'upgrade'] as const;
 export type OperationId = (typeof OPERATION_IDS)[number];
 
 export const installWorkflowId = (cluster: string) => `hakube-${cluster}`;

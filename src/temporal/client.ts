@@ -24,6 +24,7 @@ export const OPERATION_WORKFLOW_TYPES: Record<OperationId, string> = {
   backup: 'backupEtcd',
   restore: 'restoreEtcd',
   'renew-certs': 'renewCertificates',
+  upgrade: 'upgradeCluster',
 };
 /** What the CLI calls each operation in its messages. */
 export const OPERATION_NOUNS: Record<OperationId, string> = {
@@ -33,6 +34,7 @@ export const OPERATION_NOUNS: Record<OperationId, string> = {
   backup: 'backup',
   restore: 'restore',
   'renew-certs': 'certificate renewal',
+  upgrade: 'upgrade',
 };
 /** The Web UI's line for an operation's workflow (plain text in history: names and counts only). */
 export const operationSummary = (spec: ClusterSpec, operation: OperationId) =>
@@ -153,10 +155,10 @@ export async function currentOperation(client: Client, cluster: string): Promise
 }
 
 /** An operation's input, read from its history (decoded with the codec keys); undefined when unknown. */
-async function inputOf(client: Client, workflowId: string): Promise<OperationInput | undefined> {
+async function inputOf(client: Client, workflowId: string, runId?: string): Promise<OperationInput | undefined> {
   let payloads: Payload[] | null | undefined;
   try {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
   } catch (err) {
     // fetchHistory reports an unknown id as the raw gRPC NOT_FOUND (5), not WorkflowNotFoundError.
@@ -181,7 +183,18 @@ export async function recordedSpec(client: Client, cluster: string): Promise<Clu
   const installed = all.find((o) => o.operation === 'install')!;
   const removal = all.find((o) => o.operation === 'remove' && o.status === 'COMPLETED' && o.startTime > installed.startTime);
   const removed = removal ? ((await inputOf(client, removal.handle.workflowId))?.options?.removing ?? []) : [];
-  return removed.length ? withoutHosts(install.spec, removed) : install.spec;
+  // The newest completed upgrade's spec carries the version (and per-minor repository) the cluster runs
+  // now; a later upgrade run that was refused or aborted does not hide it (one workflow id, many runs).
+  let upgraded: ClusterSpec | undefined;
+  let newest = installed.startTime;
+  const upgradeId = operationWorkflowId(cluster, 'upgrade');
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${upgradeId}' AND ExecutionStatus = 'Completed'` }))
+    if (w.startTime > newest) {
+      newest = w.startTime;
+      upgraded = (await inputOf(client, w.workflowId, w.runId))?.spec;
+    }
+  const spec = upgraded ? { ...install.spec, kubernetes: upgraded.kubernetes, packages: upgraded.packages } : install.spec;
+  return removed.length ? withoutHosts(spec, removed) : spec;
 }
 
 export function installHandle(client: Client, cluster: string): WorkflowHandle<typeof installCluster> {

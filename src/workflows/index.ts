@@ -6,3 +6,4 @@ export { removeNodes } from './remove-nodes';
 export { backupEtcd } from './backup-etcd';
 export { restoreEtcd } from './restore-etcd';
 export { renewCertificates } from './renew-certificates';
+export { upgradeCluster } from './upgrade-cluster';

@@ -1,5 +1,5 @@
 // Operations are lists of phases, run by one engine (engine/). The install is the article, in its
-// order; reset, node changes, backup/restore, certificates and upgrade will be further lists here.
+// order; reset, node changes, backup/restore, certificates and upgrade are further lists here.
 import type { PhaseDeclaration } from './phase-model';
 import type { OperationId } from '../contracts/workflow-ids';
 import { preflight } from './phases/preflight';
@@ -15,6 +15,7 @@ import { etcdSnapshot } from './phases/backup';
 import { etcdRestore, nodesReadyAfterRestore, startApiServers, stopApiServers } from './phases/restore';
 import { certsDue, controlPlaneCerts, etcdCerts } from './phases/certs';
 import { haproxy } from './phases/haproxy';
+import { upgradeCheck, upgradeFirstMaster, upgradeMasters, upgradeWorkers } from './phases/upgrade';
 import { verifyHa } from './phases/verify-ha';
 import { dashboard, ingress } from './phases/addons';
 import { releasePackages, resetEtcd, resetNodes } from './phases/reset';
@@ -61,6 +62,9 @@ export const RESTORE: readonly PhaseDeclaration[] = [stopApiServers, etcdRestore
 /** `hakube certs renew`: etcd's and kubeadm's certificates renewed, one master at a time (see phases/certs.ts). */
 export const RENEW_CERTS: readonly PhaseDeclaration[] = [certsDue, etcdCerts, controlPlaneCerts];
 
+/** `hakube upgrade --to VERSION`: an etcd snapshot, then kubeadm's upgrade node by node (see phases/upgrade.ts). */
+export const UPGRADE: readonly PhaseDeclaration[] = [upgradeCheck, etcdSnapshot, upgradeFirstMaster, upgradeMasters, upgradeWorkers];
+
 export const OPERATIONS = {
   install: INSTALL,
   reset: RESET,
@@ -68,6 +72,7 @@ export const OPERATIONS = {
   backup: BACKUP,
   restore: RESTORE,
   'renew-certs': RENEW_CERTS,
+  upgrade: UPGRADE,
 } satisfies Record<OperationId, readonly PhaseDeclaration[]>;
 export type { OperationId };
 

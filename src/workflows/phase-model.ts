@@ -8,8 +8,9 @@ import type { Undo } from '../contracts/compensation';
 import type { HostStepName } from '../activities/types';
 import type { OperationOptions } from '../contracts/activity-request';
 
-/** How a phase spreads over its hosts. */
-export type Fanout = 'parallel' | 'one-at-a-time';
+/** How a phase spreads over its hosts: all at once, one after another, or in batches of the
+ * operator's size (`--batch`, see batchesOf), each batch all at once. */
+export type Fanout = 'parallel' | 'one-at-a-time' | 'batches';
 
 /** Retry and timeout policy of a step (see activity-options.ts). */
 export type StepPolicy = 'quick' | 'long' | 'gate' | 'once';
@@ -92,6 +93,16 @@ export const activity = (
 export const undoWith = (undo: Undo): UndoStep => ({ kind: 'undo', undo });
 
 export const rebootIfRequired = (patchId?: string): RebootIfRequiredStep => ({ kind: 'reboot-if-required', ...(patchId && { patchId }) });
+
+/** Hosts cut into batches of `size`: "N" hosts, or "P%" of them rounded up (Kubespray's serial: "20%"); default 1. */
+export function batchesOf(hosts: string[], size = '1'): string[][] {
+  const percent = /^(\d+)%$/.exec(size);
+  const n = percent ? Math.ceil((hosts.length * Number(percent[1])) / 100) : Number(size);
+  const per = Math.max(1, Number.isInteger(n) ? n : 1);
+  const batches: string[][] = [];
+  for (let i = 0; i < hosts.length; i += per) batches.push(hosts.slice(i, i + per));
+  return batches;
+}
 
 // Host selections the phases share.
 export const allHosts = (s: ClusterSpec) => s.hosts.map((h) => h.name);

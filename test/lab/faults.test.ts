@@ -10,6 +10,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
 import { STEP_LOCK_DIR } from '../../src/activities/ssh/shell';
@@ -19,9 +21,13 @@ import { KUBECTL, NODE_READY_COLUMNS } from '../../src/activities/steps/kubectl'
 import { parseNodeReady } from '../../src/activities/host/facts';
 import { canRunLab } from '../helpers/lab';
 import { assertEtcdHealthy, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
+import { specAtVersion } from '../../src/inventory/kubernetes-version';
+import type { ClusterSpec } from '../../src/inventory/spec';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
 const MIN_KILLS = 20;
+/** Enough: more kills only lengthen the test (each costs a heartbeat timeout), they find nothing new. */
+const MAX_KILLS = 26;
 const KILLS_PER_PHASE = 5;
 
 /** mulberry32: a small seeded PRNG, so the kill points can be replayed. */
@@ -47,6 +53,7 @@ describe(
   { skip: !canRunLab() && 'needs root (docker, debootstrap)' },
   () => {
     let lab: LabFixture;
+    let spec: ClusterSpec;
     const workers: ChildProcess[] = [];
     const seed = Number(process.env.HAKUBE_FAULT_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
@@ -82,7 +89,8 @@ describe(
     });
 
     test('20+ worker kills, an SSH cut, a host restart: the cluster is installed, nothing overlaps', { timeout: 40 * 60_000 }, async () => {
-      const spec = { ...lab.spec, verify: { ha: false } }; // the HA check is the e2e test's; here it would only add a minute
+      // The HA check is the e2e test's (here it would only add a minute); 1.36.5, so the upgrade test after this one has somewhere to go.
+      spec = { ...specAtVersion(lab.spec, '1.36.5'), verify: { ha: false } };
       await lab.sh('worknode02', 'touch /run/reboot-required');
       const restartsBefore = Object.fromEntries(spec.hosts.map((h) => [h.name, restartCount(h.name)]));
       // A standby worker is started before each kill (as a second worker would be in production), so a
@@ -142,7 +150,7 @@ describe(
         }
         // Spread over the whole install: at most KILLS_PER_PHASE kill points in each phase.
         const phaseId = running?.id ?? 'start-up';
-        if ((killsIn[phaseId] = (killsIn[phaseId] ?? 0) + 1) > KILLS_PER_PHASE) continue;
+        if ((killsIn[phaseId] = (killsIn[phaseId] ?? 0) + 1) > KILLS_PER_PHASE || kills >= MAX_KILLS) continue;
         const next = await standby;
         await kill(current);
         const killedAt = Date.now();
@@ -237,6 +245,62 @@ describe(
           `${takeovers} lock takeovers, 0 overlaps, ${reboots.reduce((a, b) => a + b, 0)} reboot(s) for ${approvals} approval(s); ` +
           `longest wait from a worker's death to the next step start: ${(Math.max(...waits) / 1000).toFixed(1)} s (median ${(waits.sort((a, b) => a - b)[Math.floor(waits.length / 2)] / 1000).toFixed(1)} s)`,
       );
+    });
+
+    test('an upgrade whose worker is killed again and again finishes; no node is upgraded twice', { timeout: 30 * 60_000 }, async () => {
+      assert.ok(spec, 'the install test ran first');
+      const target = specAtVersion(spec, '1.37.1');
+      let current = await startWorker();
+      const { handle } = await startOrAttach(lab.client, target, {
+        taskQueue: lab.taskQueue,
+        operation: 'upgrade',
+        options: { upgradeBatch: '2', backupDir: fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-faults-upgrade-')), keep: 1 },
+      });
+      let finished = false;
+      const done = handle.result().then(
+        () => true as const,
+        (e: Error) => e,
+      );
+      void done.then(() => (finished = true));
+      const killedDuring: string[] = [];
+      // A kill every 5-15 s (seeded) while the upgrade runs, at most 8: bounded, stops by itself.
+      for (let kills = 0; kills < 8 && !finished; kills++) {
+        await new Promise((r) => setTimeout(r, 5000 + random() * 10_000));
+        if (finished) break;
+        const progress = await progressOf(handle).catch(() => undefined);
+        if (progress?.status === 'paused')
+          assert.fail(
+            `paused after faults (seed ${seed}): ${JSON.stringify(progress.phases.flatMap((p) => Object.values(p.hosts).map((h) => h.error)).filter(Boolean))}`,
+          );
+        const next = startWorker();
+        await kill(current);
+        current = await next;
+        killedDuring.push(progress?.phases.find((p) => p.state === 'running')?.id ?? 'start-up');
+      }
+      const outcome = await done;
+      assert.equal(
+        outcome,
+        true,
+        `upgrade did not complete: ${outcome instanceof Error ? ((outcome.cause as Error | undefined)?.message ?? outcome.message) : outcome}`,
+      );
+      console.log(`faults: upgrade with ${killedDuring.length} worker kills (during ${killedDuring.join(', ')})`);
+      assert.ok(killedDuring.length >= 3, `only ${killedDuring.length} kills before the upgrade ended`);
+
+      const versions = await lab.sh(
+        'master01',
+        `${KUBECTL} get nodes --no-headers -o 'custom-columns=NAME:.metadata.name,V:.status.nodeInfo.kubeletVersion,R:.status.conditions[?(@.type=="Ready")].status,U:.spec.unschedulable'`,
+      );
+      for (const h of spec.hosts) assert.match(versions, new RegExp(`^${h.name}\\s+v1\\.37\\.1\\s+True\\s+<none>$`, 'm'), versions);
+      // Upgraded once: one completed apt run took each host's kubelet and kubeadm from 1.36.5 to 1.37.1.
+      for (const h of spec.hosts)
+        for (const pkg of ['kubeadm', 'kubelet']) {
+          const runs = await lab.sh(
+            h.name,
+            `awk -v RS= '/End-Date/ && /${pkg}:[a-z0-9]+ \\(1\\.36\\.5-labstandin, 1\\.37\\.1-labstandin\\)/' /var/log/apt/history.log | grep -c Start-Date || true`,
+          );
+          assert.equal(runs, '1', `${h.name}: ${pkg} upgraded ${runs} times`);
+        }
+      await assertEtcdHealthy(lab, 'master02');
     });
   },
 );

@@ -3,7 +3,8 @@
 // the lab and editing nothing but the inventory (5 etcd members, 5 haproxy backends, new SANs served)
 // → those two masters and the worker removed → an abort during a drain leaves no Node cordoned by
 // hakube → a master removed (--force: 2 left) → a removal without quorum refused → reset → install
-// again (HA check included) → every Node Ready, 3 etcd members → backup, a ConfigMap deleted, restore:
+// again at 1.36.4 (HA check included) → every Node Ready, 3 etcd members → upgraded to 1.36.5, then
+// 1.37.1 → backup, a ConfigMap deleted, restore:
 // the ConfigMap is back → certificates aged by hand renewed within 30 days, then all of them renewed
 // while the API answers through haproxy.
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
 import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
+import { specAtVersion } from '../../src/inventory/kubernetes-version';
 import type { OperationOptions } from '../../src/contracts/activity-request';
 import type { OperationId } from '../../src/workflows/operations';
 import { sha256OfFile, snapshotsOf } from '../../src/activities/steps/backup';
@@ -43,6 +45,14 @@ describe(
           .filter(Boolean)
           .map((l) => l.trim().split(/\s+/))
           .map(([n, ready, sched]) => [n, `${ready}${sched === 'true' ? ',cordoned' : ''}`]),
+      );
+    /** name -> the kubelet version its Node reports. */
+    const kubeletVersions = async () =>
+      Object.fromEntries(
+        (await sh('master01', `${KUBECTL} get nodes -o custom-columns=NAME:.metadata.name,V:.status.nodeInfo.kubeletVersion --no-headers`))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.trim().split(/\s+/)),
       );
     const etcdMembers = async () =>
       (await sh('master01', `ETCDCTL_API=3 etcdctl${etcdctlTlsFlags(spec)} --endpoints=https://127.0.0.1:2379 member list -w simple`))
@@ -77,6 +87,26 @@ describe(
       console.log(`lab: ${operation} ${JSON.stringify(options ?? {})}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await logPhaseTimes(lab, handle.workflowId, result);
       return result;
+    }
+    /** Runs `during` while `worker` asks the API's /readyz through its haproxy every 0.2 s (bounded: 10 min). */
+    async function probingThroughHaproxy(worker: string, during: () => Promise<unknown>) {
+      let done = false;
+      const probes = { ok: 0, failed: 0 };
+      const probing = (async () => {
+        for (let i = 0; i < 3000 && !done; i++) {
+          const r = await sh(worker, 'curl -sk -m 2 https://127.0.0.1:6443/readyz || true');
+          if (r === 'ok') probes.ok++;
+          else probes.failed++;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+      })();
+      try {
+        await during();
+      } finally {
+        done = true;
+        await probing;
+      }
+      return probes;
     }
     /** The lab grown or shrunk (kept hosts untouched) and its inventory read again, under this test's name. */
     function labSize(masters: number, workers: number): ClusterSpec {
@@ -245,18 +275,115 @@ describe(
       },
     );
 
-    test('reset --wipe-etcd, then install again: six Nodes Ready, three etcd members', { timeout: 20 * 60_000 }, async () => {
-      await run('reset', spec, { wipeEtcd: true });
-      for (const h of spec.hosts.map((x) => x.name)) {
-        assert.equal(await sh(h, 'ls /etc/kubernetes/manifests/ /etc/kubernetes/*.conf 2>/dev/null | grep -c conf || true'), '0', h);
-        assert.equal(await sh(h, 'systemctl is-active kubelet haproxy etcd || true'), 'inactive\ninactive\ninactive', h);
-      }
-      for (const m of spec.masters)
-        assert.equal(await sh(m, `test -e /var/lib/etcd/${spec.name} && echo kept || echo erased`), 'erased', m);
-      await run('install', spec);
-      assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
-      await assertEtcdHealthy(lab, 'master01');
-    });
+    test(
+      'reset --wipe-etcd --purge, then install again at 1.36.4: six Nodes Ready, three etcd members',
+      { timeout: 20 * 60_000 },
+      async () => {
+        await run('reset', spec, { wipeEtcd: true, purge: true }); // purged: the install after it is of an older version
+        for (const h of spec.hosts.map((x) => x.name)) {
+          assert.equal(await sh(h, 'ls /etc/kubernetes/manifests/ /etc/kubernetes/*.conf 2>/dev/null | grep -c conf || true'), '0', h);
+          assert.equal(await sh(h, 'systemctl is-active kubelet haproxy etcd || true'), 'inactive\ninactive\ninactive', h);
+        }
+        for (const m of spec.masters)
+          assert.equal(await sh(m, `test -e /var/lib/etcd/${spec.name} && echo kept || echo erased`), 'erased', m);
+        // An older version than the lab's default, so that the upgrade test after this one has somewhere to go.
+        spec = specAtVersion(spec, '1.36.4');
+        await run('install', spec);
+        assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
+        assert.deepEqual([...new Set(Object.values(await kubeletVersions()))], ['v1.36.4']);
+        await assertEtcdHealthy(lab, 'master01');
+      },
+    );
+
+    test(
+      'upgrade to the next patch, then the next minor: every node drained, upgraded, Ready on the new version; a second run changes nothing; a downgrade is refused',
+      { timeout: 30 * 60_000 },
+      async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-upgrade-'));
+        /** "kubeadm=1.36.5-labstandin ... held:kubeadm ..." sorted: the installed versions and the holds. */
+        const packagesOn = async (h: string) =>
+          (
+            await sh(
+              h,
+              "dpkg-query -W -f='${Package}=${Version}\\n' kubeadm kubelet kubectl; apt-mark showhold kubeadm kubelet kubectl | sed 's/^/held:/'",
+            )
+          )
+            .split('\n')
+            .sort()
+            .join(' ');
+        const assertAt = async (version: string) => {
+          assert.deepEqual(await kubeletVersions(), Object.fromEntries(spec.hosts.map((h) => [h.name, `v${version}`])));
+          assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'), 'every Node Ready and uncordoned');
+          for (const h of spec.hosts.map((x) => x.name))
+            assert.equal(
+              await packagesOn(h),
+              `held:kubeadm held:kubectl held:kubelet kubeadm=${version}-labstandin kubectl=${version}-labstandin kubelet=${version}-labstandin`,
+              `${h}: packages at ${version} and held`,
+            );
+          for (const m of spec.masters) {
+            const address = spec.hosts.find((h) => h.name === m)!.address;
+            assert.match(
+              await sh('master01', `curl -sk https://${address}:6443/version`),
+              new RegExp(`"gitVersion": *"v${version}`),
+              `${m}'s API server`,
+            );
+          }
+          assert.match(
+            await sh('master01', `${KUBECTL} -n kube-system get configmap kubeadm-config -o jsonpath='{.data.ClusterConfiguration}'`),
+            new RegExp(`kubernetesVersion: v${version}`),
+          );
+          await assertEtcdHealthy(lab, 'master01');
+        };
+        const upgradedOn = (result: Awaited<ReturnType<typeof run>>) =>
+          result.phases
+            .filter((p) => p.id.startsWith('upgrade-'))
+            .flatMap((p) =>
+              Object.entries(p.hosts)
+                .filter(([, h]) => h.changed.length > 0)
+                .map(([h]) => h),
+            )
+            .sort();
+
+        // The patch, workers two at a time.
+        const patch = specAtVersion(spec, '1.36.5');
+        const first = await run('upgrade', patch, { upgradeBatch: '2', backupDir: dir, keep: 3 });
+        assert.deepEqual(upgradedOn(first), spec.hosts.map((h) => h.name).sort());
+        await assertAt('1.36.5');
+        assert.equal(snapshotsOf(dir, spec.name).length, 1, 'a snapshot taken before the upgrade');
+
+        // The same again: nothing drained, installed or restarted anywhere.
+        const kubeletStarted = await sh('worknode01', 'systemctl show -p ActiveEnterTimestampMonotonic --value kubelet');
+        assert.deepEqual(upgradedOn(await run('upgrade', patch, { upgradeBatch: '2', backupDir: dir, keep: 3 })), []);
+        assert.equal(await sh('worknode01', 'systemctl show -p ActiveEnterTimestampMonotonic --value kubelet'), kubeletStarted);
+
+        // The next minor (the apt pin moves to 1.37.1-*), half the workers at a time, while a worker asks
+        // the API through its haproxy.
+        const minor = specAtVersion(spec, '1.37.1');
+        const probes = await probingThroughHaproxy('worknode03', () =>
+          run('upgrade', minor, { upgradeBatch: '50%', backupDir: dir, keep: 3 }),
+        );
+        console.log(`lab: API through haproxy during the minor upgrade: ${probes.ok} answers, ${probes.failed} failures`);
+        assert.ok(probes.ok > 10, 'the probe ran');
+        await assertAt('1.37.1');
+
+        // Back to 1.36.5: refused by the check before anything changes.
+        const { handle } = await startOrAttach(lab.client, patch, {
+          taskQueue: lab.taskQueue,
+          operation: 'upgrade',
+          options: { backupDir: dir, keep: 3 },
+        });
+        const paused = await waitFor('the downgrade refused', async () => {
+          const p = await progressOf(handle);
+          return p.status === 'paused' && p.phases.find((x) => x.id === 'upgrade-check')!.hosts.master01;
+        });
+        assert.match(paused.error ?? '', /runs v1\.37\.1, newer than v1\.36\.5: kubeadm does not downgrade/);
+        await abort(handle);
+        await assert.rejects(handle.result());
+        await assertAt('1.37.1');
+        spec = minor;
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    );
 
     test(
       'backup, a ConfigMap deleted, restore: the ConfigMap is back, every Node Ready, old data kept',
@@ -391,22 +518,7 @@ describe(
         assert.equal(await served('master01', 2379), afterDue[`master01:${etcdServer}`], 'etcd on master01 serves its renewed certificate');
 
         // Every certificate renewed, while a worker asks the API through its haproxy all along.
-        let done = false;
-        const probes = { ok: 0, failed: 0 };
-        const probing = (async () => {
-          for (let i = 0; i < 3000 && !done; i++) {
-            const r = await sh('worknode01', 'curl -sk -m 2 https://127.0.0.1:6443/readyz || true');
-            if (r === 'ok') probes.ok++;
-            else probes.failed++;
-            await new Promise((res) => setTimeout(res, 200));
-          }
-        })();
-        try {
-          await run('renew-certs', spec);
-        } finally {
-          done = true;
-          await probing;
-        }
+        const probes = await probingThroughHaproxy('worknode01', () => run('renew-certs', spec));
         console.log(`lab: API through haproxy during the renewal: ${probes.ok} answers, ${probes.failed} failures`);
         const afterAll = await fingerprints();
         for (const k of Object.keys(afterAll)) assert.notEqual(afterAll[k], afterDue[k], `${k} renewed`);

@@ -225,6 +225,12 @@ test("the operator's options are checked too: known keys, types, bounds, hosts o
   refused({ renewWithinDays: 0 }, /options\.renewWithinDays.*1 to 3650/);
   refused({ renewWithinDays: '30; rm -rf /' }, /options\.renewWithinDays/);
   refused({ approveRenewal: 'yes' }, /options\.approveRenewal.*true or false/);
+  // Upgrade: a batch of workers as a count or a share, an approval switch.
+  req({ upgradeBatch: '20%', approveBatches: true, drainTimeoutSeconds: 300 })();
+  refused({ upgradeBatch: '0' }, /options\.upgradeBatch.*number of workers/);
+  refused({ upgradeBatch: '150%' }, /options\.upgradeBatch/);
+  refused({ upgradeBatch: 3 }, /options\.upgradeBatch/);
+  refused({ approveBatches: 1 }, /options\.approveBatches.*true or false/);
 });
 
 test('certs renew: every certificate by default, 30 days when scheduled, --within checked before anything starts', () => {

@@ -34,6 +34,8 @@ STARTUP_SECONDS = 5  # a newly bound pod turns Ready this long after binding (it
 PDB_DELETION_TIMEOUT = 120  # disruption controller: an evicted pod counts as disrupted this long at most
 STANDIN_PREFIX = "/registry/lab-standin"  # the stand-in controllers' own records in etcd
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+APISERVER_IMAGE_ANNOTATION = "lab-standin/kube-apiserver-image"  # set by the kubelet stand-in from the static pod manifest
+LOADED_MANIFEST = "/run/kube-standin/kube-apiserver.loaded"  # sha256 of the manifest this process started from (kubelet stand-in)
 FIELD_LABELS = {  # field selectors the API server accepts, besides metadata.name and metadata.namespace
     "pods": {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
              "status.phase", "status.podIP", "status.nominatedNodeName"},
@@ -51,6 +53,10 @@ def short_hash(text, n):
 def read_flags(manifest_path):
     with open(manifest_path) as f:
         pod = yaml.safe_load(f)
+    # The static pod runs the image its manifest names: the version this server reports (/version, mirror pod).
+    tag = c.image_tag(pod["spec"]["containers"][0].get("image", ""))
+    if c.parse_version(tag):
+        c.VERSION = tag
     flags = {}
     for arg in pod["spec"]["containers"][0]["command"][1:]:
         key, _, value = arg.lstrip("-").partition("=")
@@ -274,7 +280,9 @@ class Api:
                 "ready": bool(renew) and silent < NODE_MONITOR_GRACE_SECONDS, "silent": silent,
                 "unschedulable": bool((n.get("spec") or {}).get("unschedulable")),
                 "cp": "node-role.kubernetes.io/control-plane" in (meta.get("labels") or {}),
-                "ip": next((a["address"] for a in (n.get("status") or {}).get("addresses", []) if a["type"] == "InternalIP"), "")}
+                "ip": next((a["address"] for a in (n.get("status") or {}).get("addresses", []) if a["type"] == "InternalIP"), ""),
+                # the image of the node's kube-apiserver static pod, as its kubelet reports it (kubelet stand-in)
+                "apiserver_image": (meta.get("annotations") or {}).get(APISERVER_IMAGE_ANNOTATION, "")}
         return nodes
 
     @staticmethod
@@ -436,15 +444,16 @@ class Api:
             for n in sorted(x for x in nodes if nodes[x]["cp"]):
                 r = recreation("kube-system", f"mirror/{n}")
                 info = nodes[n]
-                config_hash = short_hash(n + "kube-apiserver", 16)
+                image = info.get("apiserver_image") or f"lab-standin.invalid/kube-apiserver:{c.VERSION}"
+                config_hash = short_hash(n + "kube-apiserver" + image, 16)
                 owner = {"apiVersion": "v1", "kind": "Node", "name": n, "uid": info["uid"], "controller": True}
                 template = {"metadata": {"labels": {"component": "kube-apiserver", "tier": "control-plane"}},
                             "spec": {"hostNetwork": True, "priorityClassName": "system-node-critical", "priority": 2000001000,
-                                     "containers": [{"name": "kube-apiserver", "image": f"lab-standin.invalid/kube-apiserver:{c.VERSION}"}]}}
+                                     "containers": [{"name": "kube-apiserver", "image": image}]}}
                 annotations = {MIRROR_ANNOTATION: config_hash, "kubernetes.io/config.hash": config_hash, "kubernetes.io/config.source": "file",
                                "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": f"{info['ip']}:6443"}
                 created = r.get("at") or info["created"]
-                pods.append(self.make_pod("kube-system", f"kube-apiserver-{n}", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{info['uid']}/mirror/{r['gen']}")), n,
+                pods.append(self.make_pod("kube-system", f"kube-apiserver-{n}", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{info['uid']}/mirror/{r['gen']}/{image}")), n,
                                           owner, template, created, "1970-01-01T00:00:00Z", nodes, annotations=annotations))
         return pods
 
@@ -825,7 +834,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, "ok")
             user, groups = api.authenticate(self.connection.getpeercert(), self.headers.get("Authorization", ""))
             if path == "/version":
-                return self.send_json(200, {"major": "1", "minor": c.VERSION.split(".")[1], "gitVersion": c.VERSION + "-labstandin", "platform": "linux/amd64"})
+                return self.send_json(200, {"major": "1", "minor": c.VERSION.split(".")[1], "gitVersion": c.VERSION, "gitCommit": "lab-standin",
+                                            "gitTreeState": "clean", "buildDate": "1970-01-01T00:00:00Z", "goVersion": "python", "compiler": "lab-standin",
+                                            "platform": "linux/amd64"})
             if path == "/api":
                 return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"]})
             parts = path.strip("/").split("/")
@@ -893,7 +904,15 @@ class TLSServer(socketserver.ThreadingMixIn, HTTPServer):
 
 def main():
     manifest = sys.argv[1] if len(sys.argv) > 1 else "/etc/kubernetes/manifests/kube-apiserver.yaml"
+    with open(manifest, "rb") as f:
+        loaded = hashlib.sha256(f.read()).hexdigest()
     flags = read_flags(manifest)
+    try:  # which manifest this process runs: the kubelet stand-in restarts it when the file changes
+        os.makedirs(os.path.dirname(LOADED_MANIFEST), exist_ok=True)
+        with open(LOADED_MANIFEST, "w") as f:
+            f.write(loaded + "\n")
+    except OSError:
+        pass
     api = Api(flags)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(flags["tls-cert-file"], flags["tls-private-key-file"])
@@ -908,7 +927,7 @@ def main():
         except EtcdUnavailable as e:
             print(f"waiting for etcd: {e}", file=sys.stderr)
             time.sleep(2)
-    print(f"kube-apiserver {c.STANDIN_NOTE} serving on :{flags.get('secure-port', '6443')}, etcd {flags['etcd-servers']}", flush=True)
+    print(f"kube-apiserver {c.VERSION} ({c.STANDIN_NOTE}) serving on :{flags.get('secure-port', '6443')}, etcd {flags['etcd-servers']}", flush=True)
     server.serve_forever()
 
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -127,7 +128,58 @@ def control_plane_certs(cluster, advertise, node_name, new_ca):
     c.issue_cert(PKI, "front-proxy-client", "front-proxy-client", ca="front-proxy-ca", days=days)
 
 
-def static_pod_manifest(cluster, advertise):
+COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+IMAGE_REPOSITORY = "lab-standin.invalid"  # the stand-in's images (nothing pulls them)
+
+
+def image_of(component, version):
+    return f"{IMAGE_REPOSITORY}/{component}:{version}"
+
+
+def control_plane_pods(cluster, advertise, version):
+    """The static pods of a control-plane node, as kubeadm's GetStaticPodSpecs: name -> Pod. Only the API
+    server's is run (by the kubelet stand-in, as a unit); the other two are written, upgraded and removed
+    like kubeadm's, and run nothing."""
+    pods = {"kube-apiserver": apiserver_pod(cluster, advertise, version)}
+    net = cluster.get("networking") or {}
+    cm_flags = {"authentication-kubeconfig": f"{K8S}/controller-manager.conf", "authorization-kubeconfig": f"{K8S}/controller-manager.conf",
+                "bind-address": "127.0.0.1", "client-ca-file": f"{PKI}/ca.crt", "cluster-name": cluster.get("clusterName", "kubernetes"),
+                "cluster-signing-cert-file": f"{PKI}/ca.crt", "cluster-signing-key-file": f"{PKI}/ca.key", "controllers": "*,bootstrapsigner,tokencleaner",
+                "kubeconfig": f"{K8S}/controller-manager.conf", "leader-elect": "true", "requestheader-client-ca-file": f"{PKI}/front-proxy-ca.crt",
+                "root-ca-file": f"{PKI}/ca.crt", "service-account-private-key-file": f"{PKI}/sa.key", "use-service-account-credentials": "true"}
+    if net.get("podSubnet"):
+        cm_flags.update({"allocate-node-cidrs": "true", "cluster-cidr": net["podSubnet"]})
+    if net.get("serviceSubnet"):
+        cm_flags["service-cluster-ip-range"] = net["serviceSubnet"]
+    sched_flags = {"authentication-kubeconfig": f"{K8S}/scheduler.conf", "authorization-kubeconfig": f"{K8S}/scheduler.conf",
+                   "bind-address": "127.0.0.1", "kubeconfig": f"{K8S}/scheduler.conf", "leader-elect": "true"}
+    for name, flags, extra in (("kube-controller-manager", cm_flags, "controllerManager"), ("kube-scheduler", sched_flags, "scheduler")):
+        for arg in (cluster.get(extra) or {}).get("extraArgs") or []:
+            flags[arg["name"]] = arg["value"]
+        pods[name] = {"apiVersion": "v1", "kind": "Pod",
+                      "metadata": {"name": name, "namespace": "kube-system", "labels": {"component": name, "tier": "control-plane"},
+                                   "annotations": {"lab-standin": "written like kubeadm's, run by nothing"}},
+                      "spec": {"hostNetwork": True, "priorityClassName": "system-node-critical",
+                               "containers": [{"name": name, "image": image_of(name, version), "command": [name, *[f"--{k}={v}" for k, v in flags.items()]]}]}}
+    return pods
+
+
+def write_manifest(path, pod):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        yaml.safe_dump(pod, f, sort_keys=False)
+
+
+def static_pod_manifest(cluster, advertise, version, components=COMPONENTS):
+    pods = control_plane_pods(cluster, advertise, version)
+    for name in components:
+        write_manifest(f"{MANIFESTS}/{name}.yaml", pods[name])
+        say(f'[control-plane] Creating static Pod manifest for "{name}"')
+    if "kube-apiserver" in components:
+        sh("systemctl", "restart", APISERVER_UNIT)
+
+
+def apiserver_pod(cluster, advertise, version):
     etcd = ",".join(cluster["etcd"]["external"]["endpoints"])
     net = cluster.get("networking") or {}
     flags = {"advertise-address": advertise, "secure-port": "6443", "etcd-servers": etcd, "client-ca-file": f"{PKI}/ca.crt",
@@ -142,15 +194,10 @@ def static_pod_manifest(cluster, advertise):
             flags[flag] = external[field]
     for arg in (cluster.get("apiServer") or {}).get("extraArgs") or []:
         flags[arg["name"]] = arg["value"]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kube-apiserver", "namespace": "kube-system",
-                                                             "annotations": {"lab-standin": f"run by the {APISERVER_UNIT} unit, not a container"}},
-           "spec": {"hostNetwork": True, "containers": [{"name": "kube-apiserver", "image": f"lab-standin.invalid/kube-apiserver:{c.VERSION}",
-                                                           "command": ["kube-apiserver", *[f"--{k}={v}" for k, v in flags.items()]]}]}}
-    os.makedirs(MANIFESTS, exist_ok=True)
-    with open(f"{MANIFESTS}/kube-apiserver.yaml", "w") as f:
-        yaml.safe_dump(pod, f, sort_keys=False)
-    say("[control-plane] Creating static Pod manifest for \"kube-apiserver\"")
-    sh("systemctl", "restart", APISERVER_UNIT)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kube-apiserver", "namespace": "kube-system",
+                                                              "annotations": {"lab-standin": f"run by the {APISERVER_UNIT} unit, not a container"}},
+            "spec": {"hostNetwork": True, "containers": [{"name": "kube-apiserver", "image": image_of("kube-apiserver", version),
+                                                            "command": ["kube-apiserver", *[f"--{k}={v}" for k, v in flags.items()]]}]}}
 
 
 def wait_healthy(client, what, seconds=240):
@@ -172,12 +219,7 @@ def wait_healthy(client, what, seconds=240):
 
 def kubelet_start(docs, node_name, advertise):
     reg = docs.get("InitConfiguration", docs.get("JoinConfiguration", {})).get("nodeRegistration") or {}
-    kcfg = docs.get("KubeletConfiguration") or {"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}
-    kcfg.setdefault("cgroupDriver", "systemd")
-    kcfg.setdefault("nodeStatusUpdateFrequency", "10s")
-    os.makedirs(KUBELET_DIR, exist_ok=True)
-    with open(f"{KUBELET_DIR}/config.yaml", "w") as f:
-        yaml.safe_dump(kcfg, f, sort_keys=False)
+    write_kubelet_config(docs.get("KubeletConfiguration"))
     args = [f"--container-runtime-endpoint={reg.get('criSocket', 'unix:///run/containerd/containerd.sock')}"]
     if reg.get("name") and reg["name"] != socket.gethostname():
         args.append(f"--hostname-override={reg['name']}")
@@ -187,6 +229,19 @@ def kubelet_start(docs, node_name, advertise):
     say('[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"\n'
         '[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"\n[kubelet-start] Starting the kubelet')
     sh("systemctl", "restart", "kubelet")
+
+
+def write_kubelet_config(kcfg):
+    """/var/lib/kubelet/config.yaml from a KubeletConfiguration (init/join: the --config file's; upgrade: the
+    kubelet-config ConfigMap's), with the defaults kubeadm and the stand-in kubelet rely on."""
+    kcfg = dict(kcfg or {})
+    kcfg.setdefault("apiVersion", "kubelet.config.k8s.io/v1beta1")
+    kcfg.setdefault("kind", "KubeletConfiguration")
+    kcfg.setdefault("cgroupDriver", "systemd")
+    kcfg.setdefault("nodeStatusUpdateFrequency", "10s")
+    os.makedirs(KUBELET_DIR, exist_ok=True)
+    with open(f"{KUBELET_DIR}/config.yaml", "w") as f:
+        yaml.safe_dump(kcfg, f, sort_keys=False)
 
 
 def mark_control_plane(client, node_name, seconds=240):
@@ -291,7 +346,7 @@ def cmd_init(a):
     write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name, days)
     write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name, days)
     kubelet_start(docs, node_name, advertise)
-    static_pod_manifest(cluster, advertise)
+    static_pod_manifest(cluster, advertise, version)
     client = c.Client(f"{K8S}/super-admin.conf", server=f"https://{advertise}:6443")
     wait_healthy(client, "wait-control-plane")
     to_store = {k: v for k, v in cluster.items()}
@@ -400,7 +455,7 @@ def cmd_join(a):
         write_kubeconfig("kubelet", f"https://{advertise}:6443", f"system:node:{node_name}", ["system:nodes"], cluster_name)
         write_kubeconfig("controller-manager", f"https://{advertise}:6443", "system:kube-controller-manager", [], cluster_name)
         write_kubeconfig("scheduler", f"https://{advertise}:6443", "system:kube-scheduler", [], cluster_name)
-        static_pod_manifest(cluster, advertise)
+        static_pod_manifest(cluster, advertise, kc.resolve_version(cluster.get("kubernetesVersion", ""), c.VERSION))
         local = c.Client(f"{K8S}/admin.conf", server=f"https://{advertise}:6443")
         wait_healthy(local, "control-plane-join")
         kubelet_start(docs, node_name, advertise)
@@ -472,8 +527,10 @@ def cmd_init_phase(a):
             return
         c.issue_cert(PKI, "apiserver", "kube-apiserver", usage="serverAuth", sans=sans)
         say(f'[certs] Generating "apiserver" certificate and key\n[certs] apiserver serving cert is signed for DNS names and IPs [{" ".join(sans)}]')
-    elif phase == "control-plane apiserver":
-        static_pod_manifest(cluster, advertise)
+    elif phase.startswith("control-plane") and phase.split()[1:] in ([], ["all"], ["apiserver"], ["controller-manager"], ["scheduler"]):
+        which = phase.split()[1] if len(phase.split()) > 1 and phase.split()[1] != "all" else None
+        static_pod_manifest(cluster, advertise, kc.resolve_version(cluster.get("kubernetesVersion", ""), c.VERSION),
+                            [f"kube-{which}" for which in [which]] if which else COMPONENTS)
     elif phase == "upload-config kubeadm":
         to_store = dict(cluster)
         to_store["kubernetesVersion"] = kc.resolve_version(cluster.get("kubernetesVersion", ""), c.VERSION)
@@ -482,7 +539,7 @@ def cmd_init_phase(a):
             "data": {"ClusterConfiguration": yaml.safe_dump(to_store, sort_keys=False)}})
         say('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace')
     else:
-        raise Failure(f'lab stand-in: "kubeadm init phase {phase}" is not imitated (only certs apiserver, control-plane apiserver, upload-config kubeadm)')
+        raise Failure(f'lab stand-in: "kubeadm init phase {phase}" is not imitated (only certs apiserver, control-plane [all|apiserver|controller-manager|scheduler], upload-config kubeadm)')
 
 
 # `kubeadm certs renew all` with external etcd renews these (kubeadm's GetCertsWithoutEtcd plus the control
@@ -531,37 +588,44 @@ def cmd_certs_renew(a):
         raise Failure(f'lab stand-in: only "kubeadm certs renew all" is imitated, not "{a.what}"')
     days = validity_days(cluster)
     for name, long_name in RENEWABLE:
-        if name.endswith(".conf"):
-            path = f"{K8S}/{name}"
-            if not os.path.exists(path):
-                say(f"MISSING! {long_name}")
-                continue
-            with open(path) as f:
-                conf = yaml.safe_load(f)
-            user = conf["users"][0]["user"]
-            old = base64.b64decode(user["client-certificate-data"]).decode()
-            with tempfile.TemporaryDirectory() as d:
-                pem = renewed_cert(old, f"{d}/key", "ca", days=days)
-                with open(f"{d}/key") as f:
-                    key = f.read()
-            user["client-certificate-data"] = c.b64(pem)
-            user["client-key-data"] = c.b64(key)
-            c.write_private(path, yaml.safe_dump(conf, sort_keys=False))
+        if renew(name, days):
+            say(f"{long_name} renewed")
         else:
-            crt = f"{PKI}/{name}.crt"
-            if not os.path.exists(crt):
-                say(f"MISSING! {long_name}")
-                continue
-            with open(crt) as f:
-                old = f.read()
-            serving = name == "apiserver"
-            pem = renewed_cert(old, f"{PKI}/{name}.key", "front-proxy-ca" if name == "front-proxy-client" else "ca",
-                               sans=cert_sans(crt) if serving else (), usage="serverAuth" if serving else "clientAuth", days=days)
-            with open(crt, "w") as f:
-                f.write(pem)
-        say(f"{long_name} renewed")
+            say(f"MISSING! {long_name}")
     say("\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, "
         "so that they can use the new certificates.")
+
+
+def renew(name, days):
+    """One certificate (pki/<name>.crt) or kubeconfig's client certificate (<name>.conf) issued again with a new
+    key and the old one's subject and names, as kubeadm's renewal does; False when it does not exist."""
+    if name.endswith(".conf"):
+        path = f"{K8S}/{name}"
+        if not os.path.exists(path):
+            return False
+        with open(path) as f:
+            conf = yaml.safe_load(f)
+        user = conf["users"][0]["user"]
+        old = base64.b64decode(user["client-certificate-data"]).decode()
+        with tempfile.TemporaryDirectory() as d:
+            pem = renewed_cert(old, f"{d}/key", "ca", days=days)
+            with open(f"{d}/key") as f:
+                key = f.read()
+        user["client-certificate-data"] = c.b64(pem)
+        user["client-key-data"] = c.b64(key)
+        c.write_private(path, yaml.safe_dump(conf, sort_keys=False))
+    else:
+        crt = f"{PKI}/{name}.crt"
+        if not os.path.exists(crt):
+            return False
+        with open(crt) as f:
+            old = f.read()
+        serving = name == "apiserver"
+        pem = renewed_cert(old, f"{PKI}/{name}.key", "front-proxy-ca" if name == "front-proxy-client" else "ca",
+                           sans=cert_sans(crt) if serving else (), usage="serverAuth" if serving else "clientAuth", days=days)
+        with open(crt, "w") as f:
+            f.write(pem)
+    return True
 
 
 def cmd_upload_certs(a):
@@ -717,6 +781,446 @@ def cmd_kubeconfig_user(a):
     sys.stdout.write(c.kubeconfig(f"https://{endpoint}", ca, a.client_name, cluster.get("clusterName", "kubernetes"), cert, key))
 
 
+# ------------------------------------------------------------------------------------------ upgrade
+# kubeadm upgrade plan / apply / node (cmd/kubeadm/app/cmd/upgrade/*.go, phases/upgrade/*, phases/upgrade/policy.go)
+# for a static-pod control plane with external etcd: version skew policy, cluster health checks, the static
+# pod manifests written again one component at a time with the target image (old ones backed up), the
+# certificates of the upgraded components renewed, kubeadm-config / kubelet-config and the kubelet's config file.
+UPGRADE_TIMEOUT_SECONDS = 300  # kubeadm's UpgradeManifestTimeout (5m0s)
+CERTS_BY_COMPONENT = {  # renewCertsByComponent with external etcd (no apiserver-etcd-client: kubeadm did not issue it)
+    "kube-apiserver": [("apiserver", "apiserver"), ("apiserver-kubelet-client", "apiserver-kubelet-client"), ("front-proxy-client", "front-proxy-client")],
+    "kube-controller-manager": [("controller-manager.conf", "controller-manager.conf")],
+    "kube-scheduler": [("scheduler.conf", "scheduler.conf")],
+}
+ETCD_FOR_MINOR = {35: "3.6.6-0", 36: "3.6.8-0", 37: "3.6.8-0"}  # kubeadm's SupportedEtcdVersion, as far as the lab needs it
+CONFIG_READ_LINES = ('[upgrade] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...\n'
+                     "[upgrade] Use 'kubeadm init phase upload-config kubeadm --config your-config-file' to re-upload it.")
+
+
+def normalize_version(text):
+    v = c.parse_version(text)
+    if not v or not re.fullmatch(r"v?\d+\.\d+\.\d+", text or ""):
+        raise Failure(f'[upgrade/version] FATAL: unable to parse normalized version "{text}" as a semantic version')
+    return "v" + text.lstrip("v")
+
+
+def upgrade_client(path):
+    if not os.path.exists(path):
+        raise Failure(f'couldn\'t create a Kubernetes client from file "{path}": failed to load admin kubeconfig: open {path}: no such file or directory')
+    return c.Client(path, timeout=10)
+
+
+def fetch_cluster_configuration(client, out=say):
+    out(CONFIG_READ_LINES)
+    try:
+        cm = client.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")
+        return yaml.safe_load(cm["data"]["ClusterConfiguration"]) or {}
+    except (c.ApiError, OSError, KeyError, yaml.YAMLError) as e:
+        raise Failure(f"[upgrade/init config] FATAL: unable to fetch the kubeadm-config ConfigMap: failed to get config map: {e}")
+
+
+def root_check(ignored):
+    if os.geteuid() != 0 and not ({"IsPrivilegedUser", "all"} & ignored):
+        raise Failure("[preflight] Some fatal errors occurred:\n\t[ERROR IsPrivilegedUser]: user is not running as root\n"
+                      "[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
+
+
+def node_ready(node):
+    return any(x.get("type") == "Ready" and x.get("status") == "True" for x in (node.get("status") or {}).get("conditions") or [])
+
+
+def health_checks(client, ignored, out=say):
+    """kubeadm's CheckClusterHealth: the control-plane Nodes Ready and this host's static pod manifests present
+    (no CreateJob check: the stand-in runs no pods)."""
+    out("[upgrade] Running cluster health checks")
+    errors = []
+    nodes = client.get("/api/v1/nodes?labelSelector=node-role.kubernetes.io%2Fcontrol-plane")["items"]
+    not_ready = [n["metadata"]["name"] for n in nodes if not node_ready(n)]
+    if not nodes:
+        errors.append(("ControlPlaneNodesReady", "failed to list control-plane nodes: no control-plane nodes found"))
+    elif not_ready:
+        errors.append(("ControlPlaneNodesReady", f"there are NotReady control-planes in the cluster: {go_list(not_ready)}"))
+    missing = [f"{MANIFESTS}/{n}.yaml" for n in COMPONENTS if not os.path.exists(f"{MANIFESTS}/{n}.yaml")]
+    if missing:
+        errors.append(("StaticPodManifest", "The control plane seems to be Static Pod-hosted, but some of the manifests don't seem to exist on disk. "
+                       "This probably means you're running 'kubeadm upgrade' on a remote machine, which is not supported for a Static Pod-hosted cluster. "
+                       f"Manifest files not found: {go_list(missing)}"))
+    fatal = [f"\t[ERROR {name}]: {text}" for name, text in errors if name not in ignored and "all" not in ignored]
+    if fatal:
+        raise Failure("[upgrade/health] FATAL: [preflight] Some fatal errors occurred:\n" + "\n".join(fatal) +
+                      "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
+    return nodes
+
+
+def kubelet_versions(client):
+    return {n["metadata"]["name"]: (n.get("status") or {}).get("nodeInfo", {}).get("kubeletVersion", "")
+            for n in client.get("/api/v1/nodes")["items"]}
+
+
+def version_policies(cluster_version, target, kubeadm_version, kubelets):
+    """phases/upgrade/policy.go EnforceVersionPolicies: (mandatory, skippable) error texts."""
+    mandatory, skippable = [], []
+    cv, nv, kv = c.parse_version(cluster_version), c.parse_version(target), c.parse_version(kubeadm_version)
+    if not cv:
+        return [f"Unable to fetch cluster version: couldn't parse kubernetesVersion {cluster_version!r} of the kubeadm-config ConfigMap"], []
+    minimum = (1, kv[1] - 1, 0)
+    if nv < minimum:
+        mandatory.append(f'Specified version to upgrade to "{target}" is equal to or lower than the minimum supported version "{cluster_version}". '
+                         "Please specify a higher version to upgrade to")
+    if nv[1] > cv[1] + 1:
+        mandatory.append(f'Specified version to upgrade to "{target}" is too high; kubeadm can upgrade only 1 minor version at a time')
+    if nv[1] < cv[1] - 1:
+        mandatory.append(f'Specified version to downgrade to "{target}" is too low; kubeadm can downgrade only 1 minor version at a time')
+    if kv < nv:
+        if nv[1] > kv[1]:
+            mandatory.append(f'Specified version to upgrade to "{target}" is at least one minor release higher than the kubeadm minor release '
+                             f"({nv[1]} > {kv[1]}). Such an upgrade is not supported")
+        else:
+            skippable.append(f'Specified version to upgrade to "{target}" is higher than the kubeadm version "{kubeadm_version}". '
+                             "Upgrade kubeadm first using the tool you used to install kubeadm")
+    if kv[0] > nv[0] or kv[1] > nv[1]:
+        skippable.append(f"Kubeadm version {kubeadm_version} can only be used to upgrade to Kubernetes version {kv[0]}.{kv[1]}")
+    too_old = sorted({v for v in kubelets.values() if c.parse_version(v) and nv[1] > c.parse_version(v)[1] + 1})
+    if too_old:
+        skippable.append(f"There are kubelets in this cluster that are too old that have these versions {go_list(too_old)}")
+    return mandatory, skippable
+
+
+def format_errs(errs):
+    return "".join(f"\t- {e}\n" for e in errs)
+
+
+def enforce_version_policies(cluster_version, target, kubelets, force):
+    say(f'[upgrade/preflight] You have chosen to upgrade the cluster version to "{target}"')
+    say(f"[upgrade/versions] Cluster version: {cluster_version}")
+    say(f"[upgrade/versions] kubeadm version: {c.VERSION}")
+    mandatory, skippable = version_policies(cluster_version, target, c.VERSION, kubelets)
+    if mandatory:
+        raise Failure("[upgrade/version] FATAL: the --version argument is invalid due to these fatal errors:\n\n" + format_errs(mandatory) +
+                      "\nPlease fix the misalignments highlighted above and try upgrading again")
+    if skippable:
+        if not force:
+            raise Failure("[upgrade/version] FATAL: the --version argument is invalid due to these errors:\n\n" + format_errs(skippable) +
+                          "\nCan be bypassed if you pass the --force flag")
+        say(f"[upgrade/version] Found {len(skippable)} potential version compatibility errors but skipping since the --force flag is set: \n\n" + format_errs(skippable))
+
+
+def local_advertise():
+    """This node's advertise address, from its API server manifest (kubeadm reads the node's localAPIEndpoint)."""
+    try:
+        with open(f"{MANIFESTS}/kube-apiserver.yaml") as f:
+            pod = yaml.safe_load(f)
+        for arg in pod["spec"]["containers"][0]["command"]:
+            if arg.startswith("--advertise-address="):
+                return arg.split("=", 1)[1]
+    except (OSError, KeyError, IndexError, TypeError, yaml.YAMLError):
+        pass
+    return socket.gethostbyname(socket.gethostname())
+
+
+def wait_api_server_version(client, version, seconds):
+    """Until this node's API server answers /readyz and reports `version` (the kubelet restarted the static pod)."""
+    deadline, last = time.time() + seconds, "no answer yet"
+    while time.time() < deadline:
+        try:
+            got = client.get("/version").get("gitVersion")
+            if got == version:
+                code, body = client.request("GET", "/readyz", raw=True)
+                if code == 200:
+                    return
+                last = body
+            else:
+                last = f"the API server still reports {got}"
+        except (c.ApiError, OSError) as e:
+            last = str(e)
+        time.sleep(1)
+    raise Failure(f"timed out waiting for the condition ({last})")
+
+
+def upgrade_static_pods(cluster, version, renew_certs, local):
+    """StaticPodControlPlane: each component's manifest written to a temporary directory, compared with the
+    current one, its certificates renewed, the new one moved in (the old one into the backup directory), and
+    the kubelet given time to restart it; on failure every manifest moved so far is put back."""
+    advertise = local_advertise()
+    pods = control_plane_pods(cluster, advertise, version)
+    os.makedirs(f"{K8S}/tmp", exist_ok=True)
+    temp = tempfile.mkdtemp(prefix="kubeadm-upgraded-manifests", dir=f"{K8S}/tmp")
+    backup = f"{K8S}/tmp/kubeadm-backup-manifests-{time.strftime('%Y-%m-%d-%H-%M-%S')}"
+    os.makedirs(backup, exist_ok=True)
+    say(f'[upgrade/staticpods] Writing new Static Pod manifests to "{temp}"')
+    days = validity_days(cluster)
+    moved = []
+    try:
+        for name in COMPONENTS:
+            current_path, new_path, backup_path = f"{MANIFESTS}/{name}.yaml", f"{temp}/{name}.yaml", f"{backup}/{name}.yaml"
+            write_manifest(new_path, pods[name])
+            say(f'[upgrade/staticpods] Preparing for "{name}" upgrade')
+            with open(current_path) as f:
+                current = yaml.safe_load(f)
+            if current == pods[name]:
+                say(f"[upgrade/staticpods] Current and new manifests of {name} are equal, skipping upgrade")
+                continue
+            if renew_certs:
+                for cert, label in CERTS_BY_COMPONENT[name]:
+                    if renew(cert, days):
+                        say(f"[upgrade/staticpods] Renewing {label} certificate")
+            shutil.copy2(current_path, backup_path)
+            say(f'[upgrade/staticpods] Moving new manifest to "{current_path}" and backing up old manifest to "{backup_path}"')
+            os.replace(new_path, current_path)
+            moved.append(name)
+            say("[upgrade/staticpods] Waiting for the kubelet to restart the component")
+            say(f"[upgrade/staticpods] This can take up to {c.go_duration(UPGRADE_TIMEOUT_SECONDS)}")
+            if name == "kube-apiserver":
+                try:
+                    wait_api_server_version(local, version, UPGRADE_TIMEOUT_SECONDS)
+                except Failure as e:
+                    raise Failure(f'static Pod hash for component {name} on Node {socket.gethostname()} did not change after {c.go_duration(UPGRADE_TIMEOUT_SECONDS)}: {e}')
+            say(f"[apiclient] Found 1 Pods for label selector component={name}")
+            say(f'[upgrade/staticpods] Component "{name}" upgraded successfully!')
+    except (Failure, OSError, c.ApiError) as e:
+        for name in moved:  # rollbackOldManifests
+            shutil.copy2(f"{backup}/{name}.yaml", f"{MANIFESTS}/{name}.yaml")
+        raise Failure(f"[upgrade/control-plane] FATAL: couldn't upgrade control plane. kubeadm has tried to recover everything into the earlier state. "
+                      f"Errors faced: {e}")
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    say("[upgrade/control-plane] The control plane instance for this node was successfully upgraded!")
+
+
+def upgrade_kubeconfigs(cluster, renew_certs):
+    """phases/upgrade/.../kubeconfig: admin.conf and super-admin.conf (this node's) renewed with the rest."""
+    if renew_certs:
+        days = validity_days(cluster)
+        for name in ("admin.conf", "super-admin.conf"):
+            renew(name, days)
+    say("[upgrade/kubeconfig] The kubeconfig files for this node were successfully upgraded!")
+
+
+def upgrade_kubelet_config(client):
+    """The kubelet-config ConfigMap written to /var/lib/kubelet/config.yaml, the old file backed up first."""
+    try:
+        kcfg = yaml.safe_load(client.get("/api/v1/namespaces/kube-system/configmaps/kubelet-config")["data"].get("kubelet") or "") or {}
+    except (c.ApiError, OSError, KeyError, yaml.YAMLError) as e:
+        raise Failure(f"error execution phase kubelet-config: failed to download kubelet configuration from ConfigMap \"kubelet-config\": {e}")
+    backup = f"{K8S}/tmp/kubeadm-kubelet-config-{time.strftime('%Y-%m-%d-%H-%M-%S')}"
+    klog_warning("postupgrade.go:105", f"Using temporary directory {backup} for kubelet config. To override it set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR")
+    os.makedirs(backup, exist_ok=True)
+    if os.path.exists(f"{KUBELET_DIR}/config.yaml"):
+        shutil.copy2(f"{KUBELET_DIR}/config.yaml", f"{backup}/config.yaml")
+        say(f"[upgrade] Backing up kubelet config file to {backup}/config.yaml")
+    write_kubelet_config(kcfg)
+    say(f'[kubelet-start] Writing kubelet configuration to file "{KUBELET_DIR}/config.yaml"')
+    say("[upgrade/kubelet-config] The kubelet configuration for this node was successfully upgraded!")
+
+
+def upload_configs(client, cluster, version):
+    stored = dict(cluster)
+    stored["kubernetesVersion"] = version
+    client.create_or_update("/api/v1/namespaces/kube-system/configmaps", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kubeadm-config", "namespace": "kube-system"},
+        "data": {"ClusterConfiguration": yaml.safe_dump(stored, sort_keys=False)}})
+    say('[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace')
+    try:
+        kubelet = client.get("/api/v1/namespaces/kube-system/configmaps/kubelet-config")["data"].get("kubelet", "")
+    except c.ApiError as e:
+        if e.status != 404:
+            raise
+        kubelet = yaml.safe_dump({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration"}, sort_keys=False)
+    client.create_or_update("/api/v1/namespaces/kube-system/configmaps", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kubelet-config", "namespace": "kube-system"}, "data": {"kubelet": kubelet}})
+    say('[kubelet] Creating a ConfigMap "kubelet-config" in namespace kube-system with the configuration for the kubelets in the cluster')
+
+
+def confirm(question):
+    """cmdutil.InteractivelyConfirmAction."""
+    print(f"[upgrade] {question} [y/N]: ", end="", flush=True)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise Failure("won't proceed; the user didn't answer (Y|y) in order to continue")
+
+
+def cmd_upgrade_apply(a):
+    ignored = set(a.ignore_preflight_errors)
+    if not a.version:
+        raise Failure("missing one or more required arguments. Required arguments: [version]")
+    target = normalize_version(a.version)
+    client = upgrade_client(a.kubeconfig)
+    try:
+        cluster = fetch_cluster_configuration(client)
+        say("[upgrade/preflight] Running preflight checks")
+        root_check(ignored)
+        health_checks(client, ignored)
+        enforce_version_policies(cluster.get("kubernetesVersion", ""), target, kubelet_versions(client), a.force)
+        if not (a.yes or a.force):
+            confirm("Are you sure you want to proceed?")
+    except Failure as e:
+        raise Failure(f"error execution phase preflight: {e}")
+    say("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster\n"
+        "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection\n"
+        "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'")
+    say(f'[upgrade/control-plane] Upgrading your static Pod-hosted control plane to version "{target}" (timeout: {c.go_duration(UPGRADE_TIMEOUT_SECONDS)})...')
+    local = c.Client(a.kubeconfig, server=f"https://{local_advertise()}:6443", timeout=5)
+    try:
+        upgrade_static_pods(cluster, target, a.certificate_renewal, local)
+    except Failure as e:
+        raise Failure(f"error execution phase control-plane: {e}")
+    upload_configs(client, cluster, target)
+    upgrade_kubeconfigs(cluster, a.certificate_renewal)
+    upgrade_kubelet_config(client)
+    say(f'\n[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "{target}".\n\n'
+        "[upgrade] Now please proceed with upgrading the rest of the nodes by following the right order.")
+
+
+def cmd_upgrade_node(a):
+    ignored = set(a.ignore_preflight_errors)
+    control_plane = os.path.exists(f"{MANIFESTS}/kube-apiserver.yaml")
+    kubeconfig = a.kubeconfig
+    if not control_plane and not a.kubeconfig_set:  # a worker has no admin.conf: kubeadm uses kubelet.conf
+        kubeconfig = f"{K8S}/kubelet.conf"
+    client = upgrade_client(kubeconfig)
+    cluster = fetch_cluster_configuration(client)
+    say("[upgrade/preflight] Running pre-flight checks")
+    try:
+        root_check(ignored)
+    except Failure as e:
+        raise Failure(f"error execution phase preflight: {e}")
+    if not control_plane:
+        say("[upgrade/preflight] Skipping prepull. Not a control plane node.")
+        say("[upgrade/control-plane] Skipping phase. Not a control plane node.")
+        say("[upgrade/kubeconfig] Skipping phase. Not a control plane node.")
+    else:
+        version = cluster.get("kubernetesVersion", "")
+        nv, kv = c.parse_version(version), c.parse_version(c.VERSION)
+        if not nv:
+            raise Failure(f'error execution phase preflight: unable to parse the kubernetesVersion "{version}" of the kubeadm-config ConfigMap')
+        if nv > kv and not a.force:
+            raise Failure(f'error execution phase preflight: [upgrade/version] FATAL: Specified version to upgrade to "{version}" is higher than the kubeadm version '
+                          f'"{c.VERSION}". Upgrade kubeadm first using the tool you used to install kubeadm')
+        if nv[1] < kv[1] - 1:
+            raise Failure(f"error execution phase preflight: this version of kubeadm only supports deploying clusters with the control plane version >= 1.{kv[1] - 1}.0. "
+                          f"Current version: {version}")
+        say("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster\n"
+            "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection\n"
+            "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'")
+        say(f'[upgrade/control-plane] Upgrading your Static Pod-hosted control plane instance to version "{version}"...')
+        local = c.Client(kubeconfig, server=f"https://{local_advertise()}:6443", timeout=5)
+        try:
+            upgrade_static_pods(cluster, version, a.certificate_renewal, local)
+        except Failure as e:
+            raise Failure(f"error execution phase control-plane: {e}")
+        upgrade_kubeconfigs(cluster, a.certificate_renewal)
+    upgrade_kubelet_config(client)
+    if not control_plane:
+        say("[upgrade/addon] Skipping the addon/coredns phase. Not a control plane node.")
+        say("[upgrade/addon] Skipping the addon/kube-proxy phase. Not a control plane node.")
+    say("[upgrade] The configuration for this node was successfully upgraded!")
+    say("[upgrade] Now you should go ahead and upgrade the kubelet package using your package manager.")
+
+
+def etcd_version(cluster):
+    """The version of the first external etcd endpoint that answers /version (etcd's own HTTP endpoint)."""
+    import ssl
+    import urllib.request
+    external = (cluster.get("etcd") or {}).get("external") or {}
+    ctx = None
+    if external.get("caFile") or external.get("certFile"):  # etcd's client certificate authentication, as the API server's
+        try:
+            ctx = ssl.create_default_context(cafile=external.get("caFile") or None)
+            if external.get("certFile"):
+                ctx.load_cert_chain(external["certFile"], external.get("keyFile"))
+        except (OSError, ssl.SSLError):
+            return ""
+    for endpoint in external.get("endpoints") or []:
+        try:
+            with urllib.request.urlopen(f"{endpoint.rstrip('/')}/version", timeout=3, context=ctx if endpoint.startswith("https") else None) as r:
+                return json.loads(r.read()).get("etcdserver", "")
+        except (OSError, ValueError):
+            continue
+    return ""
+
+
+def cmd_upgrade_plan(a):
+    """kubeadm upgrade plan [version] [-o json]: read-only; the target is the version asked for or, as kubeadm's
+    stable-1.X lookup would find, this kubeadm's own version."""
+    structured = a.output in ("json", "yaml")
+    out = (lambda text: print(text, file=sys.stderr, flush=True)) if structured else say
+    ignored = set(a.ignore_preflight_errors)
+    client = upgrade_client(a.kubeconfig)
+    out("[preflight] Running pre-flight checks.")
+    try:
+        root_check(ignored)
+    except Failure as e:
+        raise Failure(f"error execution phase preflight: {e}")
+    cluster = fetch_cluster_configuration(client, out)
+    cluster_version = cluster.get("kubernetesVersion", "")
+    health_checks(client, ignored, out)
+    out("[upgrade] Fetching available versions to upgrade to")
+    out(f"[upgrade/versions] Cluster version: {cluster_version}")
+    out(f"[upgrade/versions] kubeadm version: {c.VERSION}")
+    target = normalize_version(a.version) if a.version else c.VERSION
+    if not a.version:
+        out(f"[upgrade/versions] Target version: {target} (lab stand-in: this kubeadm's own version; no internet lookup)")
+    mandatory, skippable = version_policies(cluster_version, target, c.VERSION, {})
+    if mandatory:
+        raise Failure("[upgrade/versions] FATAL: " + "; ".join(mandatory))
+    nodes = client.get("/api/v1/nodes")["items"]
+    kubelets = [(n["metadata"]["name"], (n.get("status") or {}).get("nodeInfo", {}).get("kubeletVersion", "")) for n in nodes]
+    cps = sorted(n["metadata"]["name"] for n in nodes if "node-role.kubernetes.io/control-plane" in (n["metadata"].get("labels") or {}))
+    mirror = {}
+    for p in client.get("/api/v1/namespaces/kube-system/pods?labelSelector=component%3Dkube-apiserver")["items"]:
+        mirror[(p.get("spec") or {}).get("nodeName", "")] = c.image_tag(p["spec"]["containers"][0].get("image", ""))
+    components = []
+    for node, current in kubelets:
+        components.append(("kubelet", node, current, target))
+    for comp in COMPONENTS:
+        for node in cps:  # the stand-in's mirror pods are the API server's: its image stands for the node's control plane
+            components.append((comp, node, mirror.get(node) or cluster_version, target))
+    etcd_current = etcd_version(cluster)
+    etcd_target = ETCD_FOR_MINOR.get(c.parse_version(target)[1], "")
+    if structured:
+        plan = {"kind": "UpgradePlan", "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
+                "components": [{"name": n, "currentVersion": cur, "newVersion": new, "nodeName": node} for n, node, cur, new in components],
+                "configVersions": [{"configGroup": "kubeproxy.config.k8s.io", "currentVersion": "v1alpha1", "preferredVersion": "v1alpha1", "manualUpgradeRequired": False},
+                                   {"configGroup": "kubelet.config.k8s.io", "currentVersion": "v1beta1", "preferredVersion": "v1beta1", "manualUpgradeRequired": False}]}
+        print(json.dumps(plan, indent=4) if a.output == "json" else yaml.safe_dump(plan, sort_keys=False), flush=True)
+        return
+    if all(cur == new for _, _, cur, new in components) and cluster_version == target:
+        say("Awesome, you're up-to-date! Enjoy!")
+        return
+
+    def table(rows):
+        widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+        return "\n".join("   ".join(str(x).ljust(widths[i]) for i, x in enumerate(r)).rstrip() for r in rows)
+
+    if etcd_current and etcd_target and etcd_current != etcd_target.split("-")[0]:
+        say("\nExternal components that should be upgraded manually before you upgrade the control plane with 'kubeadm upgrade apply':")
+        say(table([("COMPONENT", "CURRENT", "TARGET"), ("etcd", etcd_current, etcd_target)]))
+    say("\nComponents that must be upgraded manually after you have upgraded the control plane with 'kubeadm upgrade apply':")
+    say(table([("COMPONENT", "NODE", "CURRENT", "TARGET")] + [(n, node, cur, new) for n, node, cur, new in components if n == "kubelet"]))
+    say(f"\nUpgrade to the latest {'version in the v1.' + str(c.parse_version(cluster_version)[1]) + ' series' if c.parse_version(cluster_version) and c.parse_version(cluster_version)[1] == c.parse_version(target)[1] else 'stable version'}:\n")
+    say(table([("COMPONENT", "NODE", "CURRENT", "TARGET")] + [(n, node, cur, new) for n, node, cur, new in components if n != "kubelet"]))
+    say(f"\nYou can now apply the upgrade by executing the following command:\n\n\tkubeadm upgrade apply {target}\n")
+    if c.parse_version(target) > c.parse_version(c.VERSION):
+        say(f"Note: Before you can perform this upgrade, you have to update kubeadm to {target}.\n")
+    say("_____________________________________________________________________\n\n"
+        "The table below shows the current state of component configs as understood by this version of kubeadm.\n"
+        'Configs that have a "yes" mark in the "MANUAL UPGRADE REQUIRED" column require manual config upgrade or\n'
+        'resetting to kubeadm defaults before a successful upgrade can be performed. The version to manually\n'
+        'upgrade to is denoted in the "PREFERRED VERSION" column.\n')
+    say(table([("API GROUP", "CURRENT VERSION", "PREFERRED VERSION", "MANUAL UPGRADE REQUIRED"),
+               ("kubeproxy.config.k8s.io", "v1alpha1", "v1alpha1", "no"), ("kubelet.config.k8s.io", "v1beta1", "v1beta1", "no")]))
+    say("_____________________________________________________________________\n")
+
+
+def pflag_bool(arg):
+    """pflag booleans: --flag=true|false as --flag / --no-flag (argparse's BooleanOptionalAction)."""
+    m = re.fullmatch(r"--([\w-]+)=(true|false|True|False|1|0)", arg)
+    if m and m.group(1) in ("certificate-renewal", "etcd-upgrade", "dry-run", "allow-experimental-upgrades", "allow-release-candidate-upgrades"):
+        return f"--{m.group(1)}" if m.group(2) in ("true", "True", "1") else f"--no-{m.group(1)}"
+    if m and m.group(1) in ("yes", "force") and m.group(2) in ("true", "True", "1"):
+        return f"--{m.group(1)}"
+    return arg
+
+
 def main():
     p = argparse.ArgumentParser(prog="kubeadm", description=f"kubeadm {c.VERSION} ({c.STANDIN_NOTE})")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -760,8 +1264,28 @@ def main():
     r.add_argument("--kubeconfig", default=f"{K8S}/admin.conf")
     r.add_argument("--ignore-preflight-errors", type=lambda s: s.split(","), default=[])
     r.add_argument("--skip-phases", action="append", default=[])
+    boolean = argparse.BooleanOptionalAction
+    up = sub.add_parser("upgrade")
+    up_sub = up.add_subparsers(dest="upgrade_cmd", required=True)
+    for name in ("plan", "apply", "node"):
+        u = up_sub.add_parser(name)
+        if name != "node":
+            u.add_argument("version", nargs="?")
+        u.add_argument("--kubeconfig", default=None)
+        u.add_argument("--ignore-preflight-errors", type=lambda s: s.split(","), default=[])
+        u.add_argument("--allow-experimental-upgrades", action=boolean, default=False)
+        u.add_argument("--allow-release-candidate-upgrades", action=boolean, default=False)
+        if name == "plan":
+            u.add_argument("-o", "--output", default="text")
+            continue
+        u.add_argument("--certificate-renewal", action=boolean, default=True)
+        u.add_argument("--etcd-upgrade", action=boolean, default=True)
+        u.add_argument("--dry-run", action=boolean, default=False)
+        u.add_argument("-f", "--force", action="store_true")
+        if name == "apply":
+            u.add_argument("-y", "--yes", action="store_true")
     # `kubeadm init phase upload-certs --upload-certs --config F`: argparse needs the subcommand first.
-    argv = sys.argv[1:]
+    argv = [pflag_bool(x) for x in sys.argv[1:]]
     if argv[:3] == ["init", "phase", "upload-certs"]:
         a = uc.parse_args(argv[3:])
         a.cmd = "upload-certs"
@@ -777,18 +1301,33 @@ def main():
             a.token = a.tokens[0] if a.tokens else None
         if a.cmd == "reset":
             a.cert_dir_set, a.cert_dir = a.cert_dir is not None, a.cert_dir or PKI
+        if a.cmd == "upgrade":
+            a.kubeconfig_set, a.kubeconfig = a.kubeconfig is not None, a.kubeconfig or f"{K8S}/admin.conf"
+            if getattr(a, "dry_run", False):
+                raise SystemExit(print("lab stand-in: kubeadm upgrade --dry-run is not imitated", file=sys.stderr) or 1)
+            if a.upgrade_cmd == "plan" and a.output not in ("text", "json", "yaml"):
+                raise SystemExit(print(f'error: output format "{a.output}" not recognized', file=sys.stderr) or 1)
+            a.cmd = f"upgrade-{a.upgrade_cmd}"
     try:
         if a.cmd == "version":
-            say(c.VERSION if a.output == "short" else f'kubeadm version: &version.Info{{Major:"1", GitVersion:"{c.VERSION}-labstandin", Platform:"linux/amd64"}}')
+            v = c.parse_version(c.VERSION)
+            say(c.VERSION if a.output == "short" else
+                f'kubeadm version: &version.Info{{Major:"{v[0]}", Minor:"{v[1]}", GitVersion:"{c.VERSION}", GitCommit:"lab-standin", GitTreeState:"clean", '
+                f'BuildDate:"1970-01-01T00:00:00Z", GoVersion:"python", Compiler:"lab-standin", Platform:"linux/amd64"}}')
         else:
             {"init": cmd_init, "init-phase": cmd_init_phase, "join": cmd_join, "token": cmd_token, "upload-certs": cmd_upload_certs, "reset": cmd_reset,
-             "kubeconfig": cmd_kubeconfig_user, "certs": cmd_certs_renew}[a.cmd](a)
+             "kubeconfig": cmd_kubeconfig_user, "certs": cmd_certs_renew, "upgrade-plan": cmd_upgrade_plan, "upgrade-apply": cmd_upgrade_apply,
+             "upgrade-node": cmd_upgrade_node}[a.cmd](a)
     except (Failure, kc.ConfigError, ValueError) as e:
         print(str(e), file=sys.stderr)
         print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)
         sys.exit(1)
     except c.ApiError as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        print("To see the stack trace of this error execute with --v=5 or higher", file=sys.stderr)
         sys.exit(1)
 
 

@@ -761,6 +761,43 @@ def normalize_argv(argv):
     return out
 
 
+KUSTOMIZE_VERSION = "v5.7.1"
+
+
+def version_info(git_version):
+    major, minor, _ = c.parse_version(git_version) or (1, 0, 0)
+    return {"major": str(major), "minor": str(minor), "gitVersion": git_version, "gitCommit": "lab-standin", "gitTreeState": "clean",
+            "buildDate": "1970-01-01T00:00:00Z", "goVersion": "python", "compiler": "lab-standin", "platform": "linux/amd64"}
+
+
+def version(a):
+    """kubectl version [--client] [-o json|yaml]: this package's version, kustomize's, and the server's /version
+    (the connection error after the client lines when it does not answer, exit 1, as kubectl does)."""
+    out = {"clientVersion": version_info(c.VERSION), "kustomizeVersion": KUSTOMIZE_VERSION}
+    error = None
+    if not a.client:
+        try:
+            out["serverVersion"] = c.Client(a.kubeconfig, server=a.server, timeout=a.request_timeout).get("/version")
+        except (c.ApiError, OSError, KeyError, ValueError, TypeError) as e:
+            error = str(e)
+    if a.output == "json":
+        print(json.dumps(out, indent=2))
+    elif a.output == "yaml":
+        print(yaml.safe_dump(out, sort_keys=False), end="")
+    else:
+        print(f"Client Version: {c.VERSION}\nKustomize Version: {KUSTOMIZE_VERSION}")
+        server = (out.get("serverVersion") or {}).get("gitVersion")
+        if server:
+            print(f"Server Version: {server}")
+            cv, sv = c.parse_version(c.VERSION), c.parse_version(server)
+            if cv and sv and abs(cv[1] - sv[1]) > 1:
+                print(f"WARNING: version difference between client ({cv[0]}.{cv[1]}) and server ({sv[0]}.{sv[1]}) exceeds the supported minor version skew of +/-1",
+                      file=sys.stderr)
+    if error:
+        print(f"Unable to connect to the server: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
 def main():
     p = argparse.ArgumentParser(prog="kubectl", description=f"kubectl {c.VERSION} ({c.STANDIN_NOTE})", allow_abbrev=False)
     boolean = argparse.BooleanOptionalAction
@@ -797,7 +834,7 @@ def main():
     a = p.parse_intermixed_args(normalize_argv(sys.argv[1:]))
     try:
         if a.command == "version":
-            print(f"Client Version: {c.VERSION}-labstandin")
+            version(a)
             return
         k = Kubectl(a)
         if a.command == "get":

@@ -3,8 +3,11 @@
 # bootstrap-kubelet.conf (key + CSR, signed certificate, kubelet.conf written); node registration and a
 # Lease heartbeat every 10 s sent to the `server:` of /etc/kubernetes/kubelet.conf read at start (so on a
 # worker switched by hakube, through haproxy at 127.0.0.1:6443); static pods: while
-# /etc/kubernetes/manifests/kube-apiserver.yaml exists the API server stand-in unit runs, and it stops
-# when the manifest is removed.
+# /etc/kubernetes/manifests/kube-apiserver.yaml exists the API server stand-in unit runs, it stops
+# when the manifest is removed and restarts when the manifest changes (e.g. a new image tag written by
+# kubeadm upgrade); the image is reported on the Node for the mirror pod. The version it reports
+# (nodeInfo.kubeletVersion) is its package's, read at start: a new one after a package upgrade and a restart.
+import hashlib
 import os
 import re
 import shlex
@@ -27,6 +30,8 @@ FLAGS = "/var/lib/kubelet/kubeadm-flags.env"
 CERT_DIR = "/var/lib/kubelet/pki"
 APISERVER_MANIFEST = f"{K8S}/manifests/kube-apiserver.yaml"
 APISERVER_UNIT = "kube-apiserver-standin"
+LOADED_MANIFEST = "/run/kube-standin/kube-apiserver.loaded"  # written by the API server stand-in at start
+APISERVER_IMAGE_ANNOTATION = "lab-standin/kube-apiserver-image"
 LEASE_SECONDS = 40
 RENEW_SECONDS = 10
 
@@ -134,14 +139,49 @@ def renew_lease(client, node):
                        {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": node, "namespace": "kube-node-lease"}, "spec": spec})
 
 
+def manifest_state():
+    """(sha256, image) of the API server's static pod manifest, (None, None) when there is none."""
+    try:
+        with open(APISERVER_MANIFEST, "rb") as f:
+            data = f.read()
+        pod = yaml.safe_load(data) or {}
+        image = ((pod.get("spec") or {}).get("containers") or [{}])[0].get("image", "")
+        return hashlib.sha256(data).hexdigest(), image
+    except (OSError, yaml.YAMLError, AttributeError, IndexError):
+        return None, None
+
+
 def sync_static_pods():
     active = subprocess.run(["systemctl", "is-active", "--quiet", APISERVER_UNIT]).returncode == 0
-    if os.path.exists(APISERVER_MANIFEST) and not active:
+    digest, _ = manifest_state()
+    if digest and not active:
         log(f"I kubelet: static pod kube-apiserver: starting {APISERVER_UNIT}")
         subprocess.run(["systemctl", "start", APISERVER_UNIT])
-    elif not os.path.exists(APISERVER_MANIFEST) and active:
+    elif not digest and active and not os.path.exists(APISERVER_MANIFEST):
         log(f"I kubelet: static pod manifest {APISERVER_MANIFEST} removed: stopping {APISERVER_UNIT}")
         subprocess.run(["systemctl", "stop", APISERVER_UNIT])
+    elif digest and active:
+        # The pod runs the spec it was started from: a changed manifest (new image, new flags) means a new pod.
+        try:
+            with open(LOADED_MANIFEST) as f:
+                loaded = f.read().strip()
+            settled = time.time() - os.path.getmtime(LOADED_MANIFEST) > 3
+        except OSError:
+            return
+        if loaded and loaded != digest and settled:
+            log(f"I kubelet: static pod manifest {APISERVER_MANIFEST} changed: restarting {APISERVER_UNIT}")
+            subprocess.run(["systemctl", "restart", APISERVER_UNIT])
+
+
+def report_static_pod_image(client, node, published):
+    """The image of the API server static pod, on the Node (the API server stand-in shows it on the mirror
+    pod, as the real kubelet's mirror pod carries the manifest's image). Returns what is published."""
+    _, image = manifest_state()
+    if image and image != published:
+        client.request("PATCH", f"/api/v1/nodes/{node}", {"metadata": {"annotations": {APISERVER_IMAGE_ANNOTATION: image}}},
+                       content_type="application/merge-patch+json")
+        return image
+    return published
 
 
 def main():
@@ -155,7 +195,7 @@ def main():
         tls_bootstrap(node)
     client = c.Client(KUBELET_CONF, timeout=8)
     log(f"I kubelet {c.VERSION} ({c.STANDIN_NOTE}): node {node}, API server {client.server} (from {KUBELET_CONF})")
-    registered, last_error = False, ""
+    registered, last_error, image = False, "", ""
     while True:
         sync_static_pods()
         try:
@@ -163,6 +203,7 @@ def main():
                 register(client, node, f)
                 registered = True
             renew_lease(client, node)
+            image = report_static_pod_image(client, node, image)
             if last_error:
                 log(f"I kubelet: heartbeats resumed through {client.server}")
             last_error = ""
@@ -171,6 +212,7 @@ def main():
             for _ in range(RENEW_SECONDS):
                 time.sleep(1)
                 sync_static_pods()
+                image = report_static_pod_image(client, node, image)
         except (c.ApiError, OSError) as e:
             if str(e) != last_error:
                 log(f'E kubelet: "failed to update lease" err="{e}" server="{client.server}"')

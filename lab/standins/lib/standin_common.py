@@ -10,13 +10,45 @@ import os
 import re
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
 
 import yaml
 
-VERSION = "v1.37.1"
+DEFAULT_VERSION = "v1.37.1"  # the newest version the lab repository publishes
+
+
+def package_version(program):
+    """The version of the stand-in package that ships `program` (kubeadm, kubelet, kubectl): each package
+    installs /usr/lib/kube-standin/version.<program> (e.g. "v1.36.5"), so a host can hold kubeadm 1.36.5
+    next to kubelet 1.36.4 during an upgrade, as with the real packages. DEFAULT_VERSION when run from a
+    checkout (no version file)."""
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), f"version.{program}")) as f:
+            text = f.read().strip()
+    except OSError:
+        return DEFAULT_VERSION
+    return text if text.startswith("v") else "v" + text
+
+
+def parse_version(text):
+    """(major, minor, patch) of v1.36.5 / 1.36.5 (a -suffix ignored); None when it is not one."""
+    m = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?", (text or "").strip())
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def image_tag(image):
+    """The tag of an image reference (lab-standin.invalid/kube-apiserver:v1.36.5 -> v1.36.5)."""
+    name = (image or "").rsplit("/", 1)[-1]
+    return name.split(":", 1)[1] if ":" in name else ""
+
+
+# The program's own version: kubeadm/kubelet/kubectl read their package's version file; the API server
+# stand-in replaces it with the image tag of its static pod manifest (apiserver.main).
+PROGRAM = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else ""))[0]
+VERSION = package_version(PROGRAM) if PROGRAM in ("kubeadm", "kubelet", "kubectl") else DEFAULT_VERSION
 STANDIN_NOTE = "lab stand-in, not Kubernetes"
 
 

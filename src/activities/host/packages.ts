@@ -48,3 +48,36 @@ export async function rebootRequiredBy(s: HostSession): Promise<{ required: bool
   const pkgs = r.stdout.trim();
   return { required: true, reason: `/run/reboot-required${pkgs ? ` by ${pkgs}` : ''}` };
 }
+
+/**
+ * Packages brought to the version `pin` matches (apt's `pkg=1.37.1-*`), held again afterwards: only
+ * those not already there are unheld and installed (an upgrade, never a downgrade: apt refuses one
+ * without --allow-downgrades). True when any was installed.
+ */
+export async function ensurePackagesAt(
+  s: HostSession,
+  packages: string[],
+  pin: string,
+  matches: (installed: string) => boolean,
+): Promise<boolean> {
+  const stale: string[] = [];
+  // Only a fully installed package counts: a dpkg run killed between unpacking and configuring has
+  // already recorded the new version, with the status "unpacked" or "half-configured".
+  for (const p of packages) {
+    const [status, version] = (await s.sh(`dpkg-query -W -f='\${db:Status-Abbrev} \${Version}' ${shq(p)} 2>/dev/null || true`))
+      .trim()
+      .split(/\s+/);
+    if (!/^[ih]i$/.test(status ?? '') || !matches(version ?? '')) stale.push(p);
+  }
+  if (stale.length) {
+    await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
+    await s.sh('dpkg --configure -a', { timeoutMs: 10 * 60_000 });
+    await s.sh(`apt-mark unhold ${stale.map(shq).join(' ')}`);
+    await s.sh(
+      `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${stale.map((p) => shq(`${p}=${pin}`)).join(' ')}`,
+      { timeoutMs: 20 * 60_000 },
+    );
+  }
+  await ensureHeld(s, packages);
+  return stale.length > 0;
+}

@@ -14,13 +14,13 @@ import { etcdctlFor } from './etcd';
 /** Default for `--drain-timeout`: evictions a PodDisruptionBudget holds back are retried this long. */
 export const DRAIN_TIMEOUT_SECONDS = 300;
 
-interface NodeState {
+export interface NodeState {
   unschedulable: boolean;
   cordonedBy?: string;
 }
 
 /** The Node of this name (undefined when there is none), read through the first master. */
-async function nodeState(s: HostSession, node: string): Promise<NodeState | undefined> {
+export async function nodeState(s: HostSession, node: string): Promise<NodeState | undefined> {
   const out = await firstMaster(s).probe(`${KUBECTL} get node ${shq(node)} -o json`, { timeoutMs: 60_000 });
   if (out.code !== 0) {
     if (/\(NotFound\)/.test(out.stderr)) return undefined; // the API's answer, not "command not found"
@@ -78,20 +78,28 @@ async function drainNode(s: HostSession, req: HostRequest): Promise<StepResult> 
     s.log(`${node} is unreachable (--unreachable): not drained; its pods go when its Node is deleted`);
     return result(false);
   }
+  return result(await cordonAndDrain(s, state, Math.trunc(Number(req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS)))); // checked by request-check too
+}
+
+/**
+ * Cordons the host's Node (marked with this run's tag first, so an undo after a cordon that died
+ * halfway still finds it; a Node cordoned by someone else stays theirs) and drains it from the first
+ * master; evictions respect PodDisruptionBudgets. True when anything was cordoned or evicted.
+ */
+export async function cordonAndDrain(s: HostSession, state: NodeState, timeoutSeconds: number): Promise<boolean> {
+  const node = s.host.name;
   let changed = false;
   if (!state.unschedulable) {
-    // The mark first: an undo after a cordon that died halfway still finds it.
     await kubectl(s, `annotate node ${shq(node)} --overwrite ${CORDONED_BY_ANNOTATION}=${shq(s.backupTag)}`, 60_000);
     await kubectl(s, `cordon ${shq(node)}`, 60_000);
     changed = true;
   } else if (state.cordonedBy !== s.backupTag) s.log(`${node} was already cordoned (not by this run): an undo leaves it cordoned`);
-  const timeout = Math.trunc(Number(req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS)); // checked by request-check too
   const out = await kubectl(
     s,
-    `drain ${shq(node)} --ignore-daemonsets --delete-emptydir-data --timeout=${timeout}s`,
-    (timeout + 120) * 1000,
+    `drain ${shq(node)} --ignore-daemonsets --delete-emptydir-data --timeout=${timeoutSeconds}s`,
+    (timeoutSeconds + 120) * 1000,
   );
-  return result(changed || /evicted|deleted/.test(out));
+  return changed || /evicted|deleted/.test(out);
 }
 
 /** The undo of drainNode: uncordons the Node only if this run's mark is on it. */

@@ -18,7 +18,7 @@ import type { OperationOptions } from '../../contracts/activity-request';
 import { compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
-import type { PhaseDeclaration } from '../phase-model';
+import { batchesOf, type PhaseDeclaration } from '../phase-model';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
 import { undo, undoSummary } from '../activity-options';
@@ -155,14 +155,27 @@ export class OperationRun {
     this.refreshStatus();
     const hosts = this.hostsOf(phase);
     const outcomes: PromiseSettledResult<HostPhaseResult>[] = [];
-    if (phase.fanout === 'parallel') outcomes.push(...(await Promise.allSettled(hosts.map((h) => this.runOnHost(phase, h, quiet)))));
-    else
-      for (const h of hosts) {
-        const [outcome] = await Promise.allSettled([this.runOnHost(phase, h, quiet)]);
-        outcomes.push(outcome);
-        if (outcome.status === 'rejected') break;
-      }
+    // Groups that run at once, one group after the other; a failed group ends the phase.
+    const groups =
+      phase.fanout === 'parallel'
+        ? [hosts]
+        : phase.fanout === 'batches'
+          ? batchesOf(hosts, this.input.options?.upgradeBatch)
+          : hosts.map((h) => [h]);
+    for (const group of groups) {
+      // An abort between two groups (batches, or hosts one at a time) starts no further group; runs
+      // recorded before this check replay as they ran.
+      if (this.aborting && patched('abort-between-groups')) break;
+      const settled = await Promise.allSettled(group.map((h) => this.runOnHost(phase, h, quiet)));
+      outcomes.push(...settled);
+      if (settled.some((o) => o.status === 'rejected')) break;
+    }
     const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (!rejected && outcomes.length < hosts.length) {
+      // Stopped between groups by an abort: the hosts not started stay pending, the run undoes.
+      p.state = 'failed';
+      return { failure: new Error(`aborted before ${hosts.slice(outcomes.length).join(', ')}`) };
+    }
     if (rejected) {
       p.state = 'failed';
       hosts.forEach((h, i) => {
