@@ -25,6 +25,7 @@ export function writePlanFiles(spec: ClusterSpec, outDir: string): string[] {
 
 function fanoutText(phase: PhaseDeclaration, hosts: string[]): string {
   if (hosts.length === 1) return `on ${hosts[0]}`;
+  if (phase.fanout === 'batches') return `in batches of --batch (one at a time by default): ${hosts.join(', ')}`;
   return phase.fanout === 'parallel' ? `in parallel on ${hosts.join(', ')}` : `one at a time: ${hosts.join(' -> ')}`;
 }
 
