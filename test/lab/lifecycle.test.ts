@@ -3,7 +3,7 @@
 // the lab and editing nothing but the inventory (5 etcd members, 5 haproxy backends, new SANs served)
 // → those two masters and the worker removed → an abort during a drain leaves no Node cordoned by
 // hakube → a master removed (--force: 2 left) → a removal without quorum refused → reset → install
-// again at 1.36.4 (HA check included) → every Node Ready, 3 etcd members → upgraded to 1.36.5, then
+// again at 1.36.4 → every Node Ready, 3 etcd members → upgraded to 1.36.5, then
 // 1.37.1 → backup, a ConfigMap deleted, restore:
 // the ConfigMap is back → certificates aged by hand renewed within 30 days, then all of them renewed
 // while the API answers through haproxy.
@@ -288,7 +288,8 @@ describe(
           assert.equal(await sh(m, `test -e /var/lib/etcd/${spec.name} && echo kept || echo erased`), 'erased', m);
         // An older version than the lab's default, so that the upgrade test after this one has somewhere to go.
         spec = specAtVersion(spec, '1.36.4');
-        await run('install', spec);
+        // The HA check ran twice already in this file (the first install, the grown cluster): a third adds a minute.
+        await run('install', { ...spec, verify: { ...spec.verify, ha: false } });
         assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
         assert.deepEqual([...new Set(Object.values(await kubeletVersions()))], ['v1.36.4']);
         await assertEtcdHealthy(lab, 'master01');
