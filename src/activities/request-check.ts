@@ -11,7 +11,7 @@ import { crossFieldProblems } from '../inventory/checks';
 import { normalize } from '../inventory/normalize';
 import { fieldPath, formatProblem, valueAt, type Problem } from '../inventory/problems';
 import type { ClusterSpec } from '../inventory/spec';
-import { MAX_DRAIN_TIMEOUT_SECONDS } from '../contracts/activity-request';
+import { isBatchSize, MAX_DRAIN_TIMEOUT_SECONDS } from '../contracts/activity-request';
 
 /** A backup tag names a directory under /var/lib/hakube/backups: one plain name, never "." or "..". */
 export const BACKUP_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -63,9 +63,7 @@ function optionsProblem(spec: ClusterSpec, options: unknown): Problem | undefine
       if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 3650)
         return { field, value, message: 'must be whole days from 1 to 3650' };
     } else if (key === 'upgradeBatch') {
-      const m = typeof value === 'string' ? /^(\d{1,4})(%?)$/.exec(value) : null;
-      if (!m || Number(m[1]) < 1 || (m[2] && Number(m[1]) > 100))
-        return { field, value, message: 'must be a number of workers ("3") or a share of them ("20%")' };
+      if (!isBatchSize(value)) return { field, value, message: 'must be a number of workers ("3") or a share of them ("20%")' };
     } else if (key === 'snapshotSha256') {
       if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) return { field, value, message: 'must be a sha256 in hex' };
     } else return { field, value, message: 'is not an option hakube sends' };

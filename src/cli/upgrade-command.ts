@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { loadInventory } from '../inventory/load';
 import type { ClusterSpec } from '../inventory/spec';
 import { specAtVersion, upgradeTarget } from '../inventory/kubernetes-version';
-import { DEFAULT_SNAPSHOTS_KEPT, type OperationOptions } from '../contracts/activity-request';
+import { DEFAULT_SNAPSHOTS_KEPT, isBatchSize, type OperationOptions } from '../contracts/activity-request';
 import { recordedSpec } from '../temporal/client';
 import { runOperation } from './operation-runner';
 import { resultSummary } from './progress-view';
@@ -26,9 +26,7 @@ export interface UpgradeOptions extends ClusterRef {
 
 /** --batch: "1", a count of workers ("3") or a share of them ("20%", rounded up), as Kubespray's serial. */
 export function parseBatch(batch = '1'): string {
-  const m = /^(\d{1,4})(%?)$/.exec(batch);
-  const n = m ? Number(m[1]) : NaN;
-  if (!m || n < 1 || (m[2] && n > 100)) throw new Error(`--batch ${batch}: a number of workers (1, 3) or a share of them (20%)`);
+  if (!isBatchSize(batch)) throw new Error(`--batch ${batch}: a number of workers (1, 3) or a share of them (20%)`);
   return batch;
 }
 

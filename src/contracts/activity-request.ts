@@ -54,6 +54,12 @@ export interface OperationOptions {
   approveBatches?: boolean;
 }
 
+/** An upgrade batch as the operator writes it: a number of workers ("3") or a share of them ("20%"). */
+export function isBatchSize(value: unknown): value is string {
+  const m = typeof value === 'string' ? /^(\d{1,4})(%?)$/.exec(value) : null;
+  return !!m && Number(m[1]) >= 1 && !(m[2] && Number(m[1]) > 100);
+}
+
 /** backup's default retention (RKE2 keeps 5 too). */
 export const DEFAULT_SNAPSHOTS_KEPT = 5;
 

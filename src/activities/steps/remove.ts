@@ -17,6 +17,9 @@ export const DRAIN_TIMEOUT_SECONDS = 300;
 export interface NodeState {
   unschedulable: boolean;
   cordonedBy?: string;
+  /** What the Node reports: its kubelet's version ('' when none yet) and its Ready condition. */
+  kubeletVersion: string;
+  ready: string;
 }
 
 /** The Node of this name (undefined when there is none), read through the first master. */
@@ -27,8 +30,17 @@ export async function nodeState(s: HostSession, node: string): Promise<NodeState
 
     throw new Error(`kubectl get node ${node}: ${out.stderr.trim()}`);
   }
-  const obj = JSON.parse(out.stdout) as { spec?: { unschedulable?: boolean }; metadata?: { annotations?: Record<string, string> } };
-  return { unschedulable: !!obj.spec?.unschedulable, cordonedBy: obj.metadata?.annotations?.[CORDONED_BY_ANNOTATION] };
+  const obj = JSON.parse(out.stdout) as {
+    spec?: { unschedulable?: boolean };
+    metadata?: { annotations?: Record<string, string> };
+    status?: { nodeInfo?: { kubeletVersion?: string }; conditions?: { type: string; status: string }[] };
+  };
+  return {
+    unschedulable: !!obj.spec?.unschedulable,
+    cordonedBy: obj.metadata?.annotations?.[CORDONED_BY_ANNOTATION],
+    kubeletVersion: obj.status?.nodeInfo?.kubeletVersion ?? '',
+    ready: obj.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'unknown',
+  };
 }
 
 /**
@@ -78,7 +90,7 @@ async function drainNode(s: HostSession, req: HostRequest): Promise<StepResult> 
     s.log(`${node} is unreachable (--unreachable): not drained; its pods go when its Node is deleted`);
     return result(false);
   }
-  return result(await cordonAndDrain(s, state, Math.trunc(Number(req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS)))); // checked by request-check too
+  return result(await cordonAndDrain(s, state, req));
 }
 
 /**
@@ -86,8 +98,9 @@ async function drainNode(s: HostSession, req: HostRequest): Promise<StepResult> 
  * halfway still finds it; a Node cordoned by someone else stays theirs) and drains it from the first
  * master; evictions respect PodDisruptionBudgets. True when anything was cordoned or evicted.
  */
-export async function cordonAndDrain(s: HostSession, state: NodeState, timeoutSeconds: number): Promise<boolean> {
+export async function cordonAndDrain(s: HostSession, state: NodeState, req: HostRequest): Promise<boolean> {
   const node = s.host.name;
+  const timeoutSeconds = Math.trunc(Number(req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS)); // checked by request-check too
   let changed = false;
   if (!state.unschedulable) {
     await kubectl(s, `annotate node ${shq(node)} --overwrite ${CORDONED_BY_ANNOTATION}=${shq(s.backupTag)}`, 60_000);

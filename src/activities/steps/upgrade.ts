@@ -6,13 +6,13 @@ import type { HostRequest, StepResult } from '../../contracts/activity-request';
 import { API_SERVER_PORT, HOST_PATHS } from '../../contracts/remote-files';
 import { compareVersions, kubernetesPackagePin, packageMatchesPin, upgradeRefusal, versionParts } from '../../inventory/kubernetes-version';
 import { result, type HostSession } from '../host/session';
-import { ensurePackagesAt } from '../host/packages';
+import { ensurePackagesAt, installedVersion } from '../host/packages';
 import { ensureRepoKey } from '../host/repo-keys';
 import { writeOwingApply } from '../host/owed-apply';
 import { versionAtLeast } from '../host/versions';
 import { shq } from '../ssh/shell';
 import { kubectl } from './kubectl';
-import { cordonAndDrain, DRAIN_TIMEOUT_SECONDS, nodeState, uncordonIfCordonedBy } from './remove';
+import { cordonAndDrain, nodeState, uncordonIfCordonedBy } from './remove';
 import { etcdSteps } from './etcd';
 
 /** The target as Kubernetes writes it in versions it reports ("v1.37.1"). */
@@ -25,11 +25,6 @@ const atTarget = (s: HostSession) => (installed: string) => packageMatchesPin(in
 interface NodeJson {
   metadata: { name: string };
   status?: { nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string }; conditions?: { type: string; status: string }[] };
-}
-
-/** The kubelet version this host's Node reports ('' when it has no Node). */
-async function kubeletVersionOf(s: HostSession, node = s.host.name): Promise<string> {
-  return (await kubectl(s, `get node ${shq(node)} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`, 60_000)).trim();
 }
 
 /** The version of the kube-apiserver image this master's static pod manifest names (what the kubelet runs). */
@@ -85,6 +80,7 @@ async function checkUpgrade(s: HostSession): Promise<StepResult> {
     node: n.metadata.name,
     kubelet: n.status?.nodeInfo?.kubeletVersion ?? '',
     ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'unknown',
+    runtime: n.status?.nodeInfo?.containerRuntimeVersion ?? '',
   }));
   const [, toMinor] = versionParts(target);
   const problems = nodes.flatMap(({ node, kubelet, ready }) => {
@@ -100,12 +96,10 @@ async function checkUpgrade(s: HostSession): Promise<StepResult> {
   await etcdSteps.etcdHealthy(s);
   const done = running === target && nodes.every((n) => n.kubelet === target);
   // The runtime the target needs (containerd 2.2+ for 1.36+): warned, as the install's preflight does.
-  const runtimes = list.items
-    .map((n) => ({ node: n.metadata.name, runtime: n.status?.nodeInfo?.containerRuntimeVersion ?? '' }))
-    .filter(
-      ({ runtime }) =>
-        /^containerd:\/\/\d/.test(runtime) && !versionAtLeast(runtime.slice('containerd://'.length), s.spec.packages.minimumContainerd),
-    );
+  const runtimes = nodes.filter(
+    ({ runtime }) =>
+      /^containerd:\/\/\d/.test(runtime) && !versionAtLeast(runtime.slice('containerd://'.length), s.spec.packages.minimumContainerd),
+  );
   const warnings = [
     done ? `the cluster already runs ${target} on every node: nothing to upgrade` : '',
     runtimes.length
@@ -119,12 +113,11 @@ async function checkUpgrade(s: HostSession): Promise<StepResult> {
 async function drainForUpgrade(s: HostSession, req: HostRequest): Promise<StepResult> {
   const state = await nodeState(s, s.host.name);
   if (!state) s.refuse(`there is no Node ${s.host.name} in the cluster: join it with \`hakube up\` before upgrading it`, 'NodeMissing');
-  if ((await kubeletVersionOf(s)) === targetOf(s)) {
+  if (state.kubeletVersion === targetOf(s)) {
     s.log(`${s.host.name} already runs ${targetOf(s)}: not drained`);
     return result(false);
   }
-  const timeout = Math.trunc(Number(req.options?.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS));
-  return result(await cordonAndDrain(s, state, timeout));
+  return result(await cordonAndDrain(s, state, req));
 }
 
 /** The apt source for the target's minor (and its key), then kubeadm at the target, held. */
@@ -132,10 +125,10 @@ async function upgradeKubeadm(s: HostSession): Promise<StepResult> {
   const { packages } = s.spec;
   const key = await ensureRepoKey(s, packages.kubernetesRepoKey, HOST_PATHS['kubernetes-apt-key']);
   const source = await writeOwingApply(s, 'apt-update', async () => [await s.writeRendered('apt-kubernetes')]);
-  // ensurePackagesAt updates apt's lists itself when it installs; a source that changed alone settles here.
-  if (source.mustApply) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
-  await source.settled();
   const installed = await ensurePackagesAt(s, ['kubeadm'], pinOf(s), atTarget(s));
+  // An install updated apt's lists after the source was written; a source that changed alone is updated here.
+  if (source.mustApply && !installed) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
+  await source.settled();
   const version = (await s.sh('kubeadm version -o short')).trim();
   if (version !== targetOf(s)) throw new Error(`kubeadm reports ${version} after installing ${pinOf(s)}, not ${targetOf(s)}`);
   return result(key || source.changed || installed);
@@ -166,7 +159,7 @@ async function kubeadmUpgradeNode(s: HostSession): Promise<StepResult> {
   const done = isMaster
     ? (await apiServerManifestVersion(s)) === target
     : // A worker's kubelet is upgraded after this step: at the target, this step ran before.
-      atTarget(s)(await s.sh(`dpkg-query -W -f='\${Version}' kubelet 2>/dev/null || true`));
+      atTarget(s)(await installedVersion(s, 'kubelet'));
   const kubeadm = await writeOwingApply(s, 'kubeadm-upgrade', async () => [{ changed: !done }]);
   if (!kubeadm.mustApply) {
     s.log(`${s.host.name}: kubeadm upgrade node already ran for ${target}`);
@@ -186,8 +179,8 @@ async function upgradeKubelet(s: HostSession): Promise<StepResult> {
   ]);
   if (kubelet.mustApply) await s.sh('systemctl daemon-reload && systemctl restart kubelet');
   await kubelet.settled();
-  const kubectl = await ensurePackagesAt(s, ['kubectl'], pinOf(s), atTarget(s));
-  return result(kubelet.mustApply || kubectl);
+  const kubectlInstalled = await ensurePackagesAt(s, ['kubectl'], pinOf(s), atTarget(s));
+  return result(kubelet.mustApply || kubectlInstalled);
 }
 
 async function uncordonAfterUpgrade(s: HostSession): Promise<StepResult> {
@@ -197,18 +190,18 @@ async function uncordonAfterUpgrade(s: HostSession): Promise<StepResult> {
 /** Gate: the Node is Ready on the target kubelet (a master's API server answers the target too). */
 async function nodeUpgraded(s: HostSession): Promise<StepResult> {
   const node = s.host.name;
-  const ready = (await kubectl(s, `get node ${shq(node)} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'`, 30_000)).trim();
-  const kubelet = await kubeletVersionOf(s);
+  const { ready = 'unknown', kubeletVersion: kubelet = '' } = (await nodeState(s, node)) ?? {};
   if (ready !== 'True' || kubelet !== targetOf(s))
-    throw new Error(`Node ${node}: Ready=${ready || 'unknown'}, kubelet ${kubelet || 'unknown'} (waiting for Ready on ${targetOf(s)})`);
+    throw new Error(`Node ${node}: Ready=${ready}, kubelet ${kubelet || 'unknown'} (waiting for Ready on ${targetOf(s)})`);
   if (s.spec.masters.includes(node)) await waitForApiServerVersion(s, targetOf(s), 5);
   return result(false);
 }
 
 /** With --approve-batches a worker not at the target waits for `hakube approve` (its whole batch does). */
 async function workerUpgradeDue(s: HostSession, req: HostRequest): Promise<StepResult> {
-  const kubelet = await kubeletVersionOf(s);
-  if (kubelet === targetOf(s) || !req.options?.approveBatches) return result(false);
+  if (!req.options?.approveBatches) return result(false);
+  const kubelet = (await nodeState(s, s.host.name))?.kubeletVersion ?? '';
+  if (kubelet === targetOf(s)) return result(false);
   return {
     changed: false,
     approvalNeeded: `upgrade ${s.host.name} from ${kubelet} to ${targetOf(s)} (cordon, drain, kubeadm, kubelet restart)`,
