@@ -31,3 +31,10 @@ export function runningWorkflowsQuery(cluster: string): string {
   if (!CLUSTER_NAME.test(cluster)) throw new Error(`cluster name ${JSON.stringify(cluster)} is not a DNS label`);
   return `WorkflowId STARTS_WITH '${installWorkflowId(cluster)}' AND ExecutionStatus = 'Running'`;
 }
+
+/**
+ * A run's tag on the hosts (its backups, its "done" markers): the cluster and the whole run id. Temporal's
+ * run ids are UUIDv7, whose first characters are a timestamp: a prefix was shared by runs started within
+ * a minute of each other, and the second then found the first's backups and markers as its own.
+ */
+export const runTag = (cluster: string, runId: string) => `${cluster}-${runId}`;

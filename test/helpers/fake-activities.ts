@@ -24,6 +24,8 @@ export interface Call {
   quiet?: boolean;
   /** The request's operation options (reset's --wipe-etcd, --purge). */
   options?: HostRequest['options'];
+  /** The run's tag on the hosts (its backups and markers). */
+  backupTag?: string;
 }
 
 export interface FakeOptions {
@@ -63,6 +65,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
         writes: 'writes' in req ? req.writes : undefined,
         quiet: 'quiet' in req ? req.quiet : undefined,
         options: 'options' in req ? req.options : undefined,
+        backupTag: 'backupTag' in req ? req.backupTag : req.compensation.backupTag,
       };
       calls.push(call);
       const expected = options.rendezvous?.[name];

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
 import { STEP_LOCK_DIR } from '../../src/activities/ssh/shell';
 import { BACKUP_ROOT } from '../../src/contracts/remote-files';
+import { runTag } from '../../src/contracts/workflow-ids';
 import { filesForHost } from '../../src/render/host-files';
 import { KUBECTL, NODE_READY_COLUMNS } from '../../src/activities/steps/kubectl';
 import { parseNodeReady } from '../../src/activities/host/facts';
@@ -221,7 +222,7 @@ describe(
 
       // A backup (or an "absent" marker) for every rendered file this run wrote (every install writes them
       // all but those only written in a case of their own).
-      const backupTag = `${spec.name}-${(await handle.describe()).runId.slice(0, 8)}`;
+      const backupTag = runTag(spec.name, (await handle.describe()).runId);
       for (const h of spec.hosts)
         for (const f of filesForHost(spec, h.name).filter((x) => !x.onlyWhen)) {
           const b = `${BACKUP_ROOT}/${backupTag}${f.path}`;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { approve, progressOf, startOrAttach } from '../../src/temporal/client';
 import { BOOT_MARKER_COMMAND } from '../../src/activities/host/container-host';
 import { waitFor } from '../helpers/temporal';
+import { runTag } from '../../src/contracts/workflow-ids';
 import { canRunLab } from '../helpers/lab';
 import { assertEtcdHealthy, logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
@@ -57,7 +58,7 @@ describe(
         assert.notEqual(await sh('worknode02', MARKER), bootBefore, 'worknode02 did not reboot after approval');
         assert.equal(await sh('worknode02', 'test -f /run/reboot-required || echo gone'), 'gone');
         assert.match(await sh('master01', 'cat /etc/fstab'), /^# \/swapfile none swap sw 0 0 {2}# disabled by hakube/m);
-        const backupTag = `${spec.name}-${(await handle.describe()).runId.slice(0, 8)}`;
+        const backupTag = runTag(spec.name, (await handle.describe()).runId);
         assert.equal(
           await sh('master01', `cat /var/lib/hakube/backups/${backupTag}/etc/fstab`),
           fstabBefore,

@@ -74,6 +74,21 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
     });
   });
 
+  test('two runs started within a minute have tags of their own on the hosts (backups, "renewed by this run" markers)', async () => {
+    await t.withWorker({}, async (calls, taskQueue) => {
+      const spec = specFor();
+      const runIds: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { handle } = await startOrAttach(t.client, spec, { taskQueue, operation: 'renew-certs' });
+        await handle.result();
+        runIds.push((await handle.describe()).runId);
+      }
+      const tags = [...new Set(calls.map((c) => c.backupTag))];
+      // Temporal's run ids start with a timestamp: two runs a few seconds apart share their first characters.
+      assert.deepEqual(tags, runIds.map((id) => `${spec.name}-${id}`));
+    });
+  });
+
   test('with --approve a master with certificates due waits for `hakube approve`; nothing on it is renewed before', async () => {
     await t.withWorker({ approvalOn: new Set(['certificatesDue@master02']) }, async (calls, taskQueue) => {
       const spec = specFor();

@@ -17,6 +17,7 @@ import type { ClusterSpec } from '../../inventory/spec';
 import type { OperationOptions } from '../../contracts/activity-request';
 import { compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
+import { runTag } from '../../contracts/workflow-ids';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
 import { batchesOf, type PhaseDeclaration } from '../phase-model';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
@@ -58,7 +59,9 @@ export class OperationRun {
     private readonly input: OperationInput,
   ) {
     const { spec } = input;
-    this.backupTag = `${spec.name}-${workflowInfo().runId.slice(0, 8)}`;
+    // Runs started before the whole run id was the tag keep their 8-character tag (their backups are there).
+    const { runId } = workflowInfo();
+    this.backupTag = patched('run-tag-whole-run-id') ? runTag(spec.name, runId) : `${spec.name}-${runId.slice(0, 8)}`;
     // A phase none of the selected hosts take part in is left out (e.g. `reset worknode01`: no etcd).
     this.toRun = phasesToRun(operation, spec, input.onlyPhases).filter(
       (p) => (!p.patchId || patched(p.patchId)) && this.hostsOf(p).length > 0,
