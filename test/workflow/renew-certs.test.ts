@@ -85,7 +85,10 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
       }
       const tags = [...new Set(calls.map((c) => c.backupTag))];
       // Temporal's run ids start with a timestamp: two runs a few seconds apart share their first characters.
-      assert.deepEqual(tags, runIds.map((id) => `${spec.name}-${id}`));
+      assert.deepEqual(
+        tags,
+        runIds.map((id) => `${spec.name}-${id}`),
+      );
     });
   });
 
