@@ -10,6 +10,7 @@ import { parseExpiries } from '../../src/activities/host/cert-expiry';
 import { compensationFor, describeUndo } from '../../src/contracts/compensation';
 import { RENDERED_FILES, remotePath } from '../../src/contracts/remote-files';
 import { OPERATIONS } from '../../src/workflows/operations';
+import { leaseRenewTimes } from '../../src/activities/steps/verify-ha';
 import { filesOf, undosOf } from '../../src/workflows/phase-model';
 import { HOST_STEPS } from '../../src/activities/registry';
 
@@ -165,4 +166,14 @@ test('certificate expiries are read from "path|notAfter" lines, days left rounde
       ['master01', '/etc/etcd/pki/ca.crt', 3651],
     ],
   );
+});
+
+test('leaseRenewTimes: each node Lease with its renewTime', () => {
+  const json = JSON.stringify({
+    items: [
+      { metadata: { name: 'worknode01' }, spec: { renewTime: '2026-11-27T21:00:00.000000Z' } },
+      { metadata: { name: 'master01' }, spec: {} },
+    ],
+  });
+  assert.deepEqual(leaseRenewTimes(json), { worknode01: '2026-11-27T21:00:00.000000Z', master01: '' });
 });
