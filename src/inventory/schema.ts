@@ -193,7 +193,12 @@ export const clusterInputSchema = z.strictObject({
     .prefault({}),
   verify: z
     .strictObject({
-      ha: z.boolean().default(true).describe('after the install, stop kubelet on the first master and check workers stay Ready'),
+      ha: z
+        .boolean()
+        .default(true)
+        .describe(
+          "after the install, stop the first master's API server and check every worker's kubelet reaches another one through haproxy (its node Lease renewed)",
+        ),
     })
     .prefault({}),
 });
