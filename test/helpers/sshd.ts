@@ -70,7 +70,7 @@ export async function startSshd(): Promise<TestSshd> {
       'UsePAM no',
       'PermitRootLogin prohibit-password',
       'Subsystem sftp internal-sftp',
-      'MaxSessions 50',
+      // MaxSessions stays OpenSSH's default (10), as on the hosts: the pool must keep below it.
       'MaxStartups 50',
       'LogLevel ERROR',
       '',

@@ -163,6 +163,39 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
     assert.notEqual(await pool.get(sshd.root), client, 'a new connection was opened');
   });
 
+  test('more commands at once than sshd allows channels (MaxSessions 10) wait their turn on one connection', async () => {
+    const own = new SshPool();
+    try {
+      const n = 30;
+      const outputs = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          Promise.all([run(own, sshd.root, `sleep 0.3; echo ${i}`), own.withSftp(sshd.root, async () => i)]),
+        ),
+      );
+      assert.deepEqual(
+        outputs.map(([r, i]) => `${r.stdout.trim()}/${i}`),
+        Array.from({ length: n }, (_, i) => `${i}/${i}`),
+      );
+      assert.equal(own.openConnections, 1, 'one connection, never dropped for a refused channel');
+    } finally {
+      await own.closeAll();
+    }
+  });
+
+  test('closeAll ends every connection the pool opened, dropped ones and ones still connecting too', async () => {
+    const own = new SshPool();
+    await run(own, sshd.root, 'true');
+    // A drop while the replacement connects: the old connection's close must not orphan the new one.
+    own.forget(sshd.root);
+    const replacement = own.get(sshd.root);
+    own.forget(sshd.root);
+    const third = own.get(sshd.root);
+    await Promise.all([replacement, third]);
+    await own.closeAll();
+    for (let i = 0; i < 50 && own.openConnections > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(own.openConnections, 0, 'no socket left to keep the process alive');
+  });
+
   test('a cancelled long command is killed on the host, with its children', async () => {
     const marker = `${Date.now() % 100000}`;
     const controller = new AbortController();

@@ -67,6 +67,16 @@ function openExec(client: Client, command: string): Promise<ClientChannel> {
 }
 
 export async function exec(pool: SshPool, conn: HostConnection, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+  // One channel from the connection's slots for the command's whole life (see pool.ts).
+  const release = await pool.channelSlot(conn);
+  try {
+    return await execOnChannel(pool, conn, command, options);
+  } finally {
+    release();
+  }
+}
+
+async function execOnChannel(pool: SshPool, conn: HostConnection, command: string, options: ExecOptions): Promise<ExecResult> {
   const redact = redactor(options.redact);
   const shown = redact(command);
   const wrapped = wrapCommand(command, options.sudo ?? conn.sudo, options.lockOwner);

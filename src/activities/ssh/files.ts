@@ -27,10 +27,6 @@ export interface WriteOptions {
 
 export const backupPathOf = (tag: string, path: string) => `${BACKUP_ROOT}/${tag}${path}`;
 
-function sftp(pool: SshPool, conn: HostConnection): Promise<SFTPWrapper> {
-  return pool.get(conn).then((c) => new Promise((resolve, reject) => c.sftp((err, s) => (err ? reject(err) : resolve(s)))));
-}
-
 function sftpWrite(s: SFTPWrapper, remote: string, content: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => s.writeFile(remote, content, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())));
 }
@@ -85,12 +81,7 @@ export async function writeFile(
   const backup = backupPathOf(options.backupTag, path);
   let stdout: string;
   try {
-    const s = await sftp(pool, conn);
-    try {
-      await sftpWrite(s, tmp, content);
-    } finally {
-      s.end();
-    }
+    await pool.withSftp(conn, (s) => sftpWrite(s, tmp, content));
     ({ stdout } = await run(
       pool,
       conn,

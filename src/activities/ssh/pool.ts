@@ -1,6 +1,9 @@
 // One SSH connection per host per worker process, opened on first use and reopened after a drop.
+// Channels (commands, SFTP sessions) on a connection are limited below OpenSSH's MaxSessions (10): one
+// more is refused with "open failed", which looked like a dead connection, so the live one was dropped
+// with every command on it (30 workers' joins all run commands on the first master at once).
 import * as fs from 'node:fs';
-import { Client } from 'ssh2';
+import { Client, type SFTPWrapper } from 'ssh2';
 import type { HostConnection } from '../../inventory/spec';
 import { checkHostKey, hostKeyAlgorithms, recordedTypes } from './known-hosts';
 
@@ -16,8 +19,34 @@ export class SshConnectError extends Error {
 
 export const connectionKey = (c: HostConnection) => `${c.user}@${c.address}:${c.port}`;
 
+/** Channels open at once on one connection: OpenSSH's MaxSessions default (10) less room for the kill of a cancelled command. */
+export const MAX_CHANNELS = 8;
+
+/** Waiters for a connection's channels, first come first served. */
+class ChannelSlots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async acquire(): Promise<() => void> {
+    if (this.used >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    else this.used++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the slot passes on
+      else this.used--;
+    };
+  }
+}
+
 export class SshPool {
   private readonly clients = new Map<string, Promise<Client>>();
+  /** Every client opened and not yet closed, the dropped ones too: closeAll ends them all, so no socket keeps the process alive. */
+  private readonly open = new Set<Client>();
+  private readonly slots = new Map<string, ChannelSlots>();
 
   constructor(private readonly options: { readyTimeoutMs?: number; keepaliveIntervalMs?: number } = {}) {}
 
@@ -26,11 +55,41 @@ export class SshPool {
     const key = connectionKey(conn);
     let client = this.clients.get(key);
     if (!client) {
-      client = this.connect(conn);
-      this.clients.set(key, client);
-      client.catch(() => this.clients.delete(key));
+      const connecting = this.connect(conn);
+      this.clients.set(key, connecting);
+      connecting.catch(() => this.dropEntry(key, connecting));
+      client = connecting;
     }
     return client;
+  }
+
+  /** Waits for a free channel on the host's connection; call the returned function when the channel closed. */
+  channelSlot(conn: HostConnection): Promise<() => void> {
+    const key = connectionKey(conn);
+    let slots = this.slots.get(key);
+    if (!slots) this.slots.set(key, (slots = new ChannelSlots(MAX_CHANNELS)));
+    return slots.acquire();
+  }
+
+  /** An SFTP session on the host (one channel), ended after use. */
+  async withSftp<T>(conn: HostConnection, use: (s: SFTPWrapper) => Promise<T>): Promise<T> {
+    const release = await this.channelSlot(conn);
+    try {
+      const client = await this.get(conn);
+      const s = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, w) => (err ? reject(err) : resolve(w))));
+      try {
+        return await use(s);
+      } finally {
+        s.end();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Removes the map's entry only if it is still this connection (a newer one may have replaced it). */
+  private dropEntry(key: string, entry: Promise<Client>): void {
+    if (this.clients.get(key) === entry) this.clients.delete(key);
   }
 
   /** Drops the cached connection (after an error that suggests it is dead). */
@@ -41,10 +100,17 @@ export class SshPool {
     client?.then((c) => c.end()).catch(() => {});
   }
 
+  /** Ends every connection, the ones still connecting too (they end once connected). */
   async closeAll(): Promise<void> {
-    const all = [...this.clients.values()];
+    const connecting = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(all.map((p) => p.then((c) => c.end()).catch(() => {})));
+    for (const c of this.open) c.end();
+    await Promise.all(connecting.map((p) => p.then((c) => c.end()).catch(() => {})));
+  }
+
+  /** Connections open now (dropped ones until their socket closed): for tests and leak checks. */
+  get openConnections(): number {
+    return this.open.size;
   }
 
   private connect(conn: HostConnection): Promise<Client> {
@@ -61,11 +127,15 @@ export class SshPool {
       }
       // Only the key types recorded for the host may prove its identity (none recorded: any, then recorded).
       const types = recordedTypes(conn.knownHostsFile, conn.address, conn.port);
+      this.open.add(client);
       client
         .on('ready', () => resolve(client))
         .on('error', (err) => reject(new SshConnectError(key, keyError ?? err)))
         .on('close', () => {
-          if (this.clients.get(key)) this.clients.delete(key);
+          this.open.delete(client);
+          // Only this connection's entry: after a drop the key may already hold a newer connection.
+          const entry = this.clients.get(key);
+          void entry?.then((c) => c === client && this.dropEntry(key, entry)).catch(() => {});
         })
         .connect({
           host: conn.address,

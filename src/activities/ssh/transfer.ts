@@ -6,18 +6,7 @@ import type { SFTPWrapper } from 'ssh2';
 import type { HostConnection } from '../../inventory/spec';
 import type { SshPool } from './pool';
 
-function sftp(pool: SshPool, conn: HostConnection): Promise<SFTPWrapper> {
-  return pool.get(conn).then((c) => new Promise((resolve, reject) => c.sftp((err, s) => (err ? reject(err) : resolve(s)))));
-}
-
-async function withSftp<T>(pool: SshPool, conn: HostConnection, use: (s: SFTPWrapper) => Promise<T>): Promise<T> {
-  const s = await sftp(pool, conn);
-  try {
-    return await use(s);
-  } finally {
-    s.end();
-  }
-}
+const withSftp = <T>(pool: SshPool, conn: HostConnection, use: (s: SFTPWrapper) => Promise<T>) => pool.withSftp(conn, use);
 
 /** A fresh private path under /tmp on the host for a transfer. */
 export const remoteTransferPath = (suffix: string) => `/tmp/hakube-transfer-${randomBytes(6).toString('hex')}${suffix}`;
