@@ -7,7 +7,8 @@ import { OPERATION_NOUNS, startOrAttach, progressOf, type StartOptions } from '.
 import { createWorker } from '../worker';
 import { temporalSettings } from '../temporal/settings';
 import { openSession, type Session, workflowLink } from './session';
-import { progressChanges } from './progress-view';
+import { progressChanges, progressNotices } from './progress-view';
+import { LiveView } from './live-view';
 
 export interface RunOptions extends Omit<StartOptions, 'taskQueue'> {
   /** Start (or attach) and return without running a worker or waiting. */
@@ -42,24 +43,37 @@ export async function runOperation(spec: ClusterSpec | ((session: Session) => Pr
     if (link) console.log(`Web UI: ${link}`);
     if (detach) return 0;
     let previous: Progress | undefined;
+    // On a terminal a table redrawn in place; in a pipe or a CI log one line per change.
+    const live = liveViewWanted() ? new LiveView(process.stdout) : undefined;
+    const print = (current: Progress) => {
+      if (live) live.render(current, progressNotices(previous, current));
+      else for (const line of progressChanges(previous, current)) console.log(line);
+      previous = current;
+    };
+    let ended = false;
     const show = async () => {
       try {
         const current = await progressOf(handle);
-        for (const line of progressChanges(previous, current)) console.log(line);
-        previous = current;
+        if (!ended) print(current); // a poll answered after the end would draw the table again
       } catch {
         /* the run may be between tasks; the next poll shows it */
       }
     };
     const poll = setInterval(() => void show(), 1000);
+    const last = async () => {
+      ended = true;
+      clearInterval(poll);
+      const final = await progressOf(handle).catch(() => previous);
+      if (final) print(final);
+      live?.finish();
+    };
     try {
       const result = await handle.result();
-      clearInterval(poll);
-      for (const line of progressChanges(previous, await progressOf(handle).catch(() => previous!))) console.log(line);
+      await last();
       onCompleted(result, link);
       return 0;
     } catch (err) {
-      clearInterval(poll);
+      await last();
       if (err instanceof WorkflowFailedError) {
         console.error(`\n${noun[0].toUpperCase()}${noun.slice(1)} of ${cluster.name} ended: ${err.cause?.message ?? err.message}`);
         return 1;
@@ -75,3 +89,6 @@ export async function runOperation(spec: ClusterSpec | ((session: Session) => Pr
     await session.close();
   }
 }
+
+/** The live table on a terminal, unless TERM=dumb or HAKUBE_PLAIN is set (then the line log, as in a pipe). */
+const liveViewWanted = () => Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !process.env.HAKUBE_PLAIN;

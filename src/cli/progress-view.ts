@@ -1,6 +1,6 @@
 // Turns progress snapshots into lines for the terminal: one line per change, hints when the
 // operator is needed, warnings the steps found, and a final summary of what changed.
-import type { OperationResult, Progress } from '../contracts/progress';
+import type { HostProgress, OperationResult, Progress } from '../contracts/progress';
 
 const PAD = ''.padEnd(14);
 
@@ -12,23 +12,53 @@ export function progressChanges(previous: Progress | undefined, current: Progres
       lines.push(`== ${phase.title}: ${phase.state}`);
     for (const [host, hp] of Object.entries(phase.hosts)) {
       const old = before?.hosts[host];
-      for (const w of hp.warnings ?? []) if (!old?.warnings?.includes(w)) lines.push(`   ${host.padEnd(14)} WARNING: ${w}`);
+      lines.push(...newWarnings(host, hp, old));
       if (old && old.state === hp.state && old.step === hp.step) continue;
       if (hp.state === 'pending') continue;
-      const step = hp.step ? ` — ${hp.step}` : '';
-      lines.push(`   ${host.padEnd(14)} ${hp.state}${step}`);
-      if (hp.state === 'paused')
-        lines.push(
-          `   ${PAD} error: ${hp.error}`,
-          `   ${PAD} fix the host, then \`hakube retry ${host} -c ${current.cluster}\` (or \`hakube abort -c ${current.cluster}\`)`,
-        );
-      if (hp.state === 'waiting-approval') lines.push(`   ${PAD} approve with \`hakube approve ${host} -c ${current.cluster}\` (or --all)`);
+      lines.push(hostLine(host, hp), ...operatorHint(host, hp, current.cluster));
     }
   }
-  if (current.status !== previous?.status && current.status.startsWith('abort'))
-    lines.push(`== ${current.operation ?? 'install'} ${current.status}`);
-  return lines;
+  return [...lines, ...abortLine(previous, current)];
 }
+
+/**
+ * What must stay in the scrollback above the live table (live-view.ts): warnings, and a host that just
+ * paused or started waiting for approval with the command that answers it.
+ */
+export function progressNotices(previous: Progress | undefined, current: Progress): string[] {
+  const lines: string[] = [];
+  for (const phase of current.phases) {
+    const before = previous?.phases.find((p) => p.id === phase.id);
+    for (const [host, hp] of Object.entries(phase.hosts)) {
+      const old = before?.hosts[host];
+      lines.push(...newWarnings(host, hp, old));
+      const hint = operatorHint(host, hp, current.cluster);
+      if (hint.length && (old?.state !== hp.state || old?.step !== hp.step)) lines.push(hostLine(host, hp), ...hint);
+    }
+  }
+  return [...lines, ...abortLine(previous, current)];
+}
+
+const hostLine = (host: string, hp: HostProgress) => `   ${host.padEnd(14)} ${hp.state}${hp.step ? ` — ${hp.step}` : ''}`;
+
+const newWarnings = (host: string, hp: HostProgress, old: HostProgress | undefined) =>
+  (hp.warnings ?? []).filter((w) => !old?.warnings?.includes(w)).map((w) => `   ${host.padEnd(14)} WARNING: ${w}`);
+
+/** What the operator does about a paused host or one waiting for approval. */
+function operatorHint(host: string, hp: HostProgress, cluster: string): string[] {
+  if (hp.state === 'paused')
+    return [
+      `   ${PAD} error: ${hp.error}`,
+      `   ${PAD} fix the host, then \`hakube retry ${host} -c ${cluster}\` (or \`hakube abort -c ${cluster}\`)`,
+    ];
+  if (hp.state === 'waiting-approval') return [`   ${PAD} approve with \`hakube approve ${host} -c ${cluster}\` (or --all)`];
+  return [];
+}
+
+const abortLine = (previous: Progress | undefined, current: Progress) =>
+  current.status !== previous?.status && current.status.startsWith('abort')
+    ? [`== ${current.operation ?? 'install'} ${current.status}`]
+    : [];
 
 export function statusTable(p: Progress): string {
   const lines = [`cluster ${p.cluster}: ${p.status}`];
