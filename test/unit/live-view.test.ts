@@ -47,7 +47,7 @@ test("the live table: one line per phase with hosts done, the running phase's bu
     narrow.join('\n'),
   );
   assert.match(liveTable(p, clock, 81_000, { width: 200, color: false })[3]!, /running +1s +kubelet started$/);
-  assert.match(narrow[4]!, /^\u001b\[1;33m {5}worknode02/, 'a host waiting for approval stands out');
+  assert.ok(narrow[4]!.startsWith('\u001b[1;33m     worknode02'), 'a host waiting for approval stands out');
 });
 
 test('the live view redraws in place: the old table erased, notices kept above the new one', () => {
