@@ -1,6 +1,8 @@
 // Starting, attaching to and talking to a cluster's operations (install, reset, ...). Used by the
 // CLI; no workflow logic here.
 import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { operationAttributes } from '../contracts/search-attributes';
+import { searchAttributesUsable } from './search-attributes';
 
 const GRPC_NOT_FOUND = 5;
 import type { Payload } from '@temporalio/common';
@@ -94,6 +96,8 @@ export async function startOrAttach(client: Client, spec: ClusterSpec, options: 
     args: [{ spec, ...input }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: operationSummary(spec, operation),
+    // The host workflows carry them too (with phase and host) when the run has them.
+    ...((await searchAttributesUsable(client)) && { typedSearchAttributes: operationAttributes(spec.name, operation) }),
   });
   return { handle, started: true };
 }

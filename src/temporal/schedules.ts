@@ -3,6 +3,8 @@
 // operator, makes the next one skip its turn) and a catch-up window, so a worker that was down runs one
 // missed run, not a burst of them.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { operationAttributes } from '../contracts/search-attributes';
+import { searchAttributesUsable } from './search-attributes';
 import type { ClusterSpec } from '../inventory/spec';
 import type { OperationOptions } from '../contracts/activity-request';
 import type { OperationInput } from '../workflows/engine/operation-run';
@@ -52,6 +54,7 @@ export async function scheduleOperation(
     taskQueue: options.taskQueue,
     args: [input],
     staticSummary: `scheduled ${operationSummary(spec, options.operation)}`,
+    ...((await searchAttributesUsable(client)) && { typedSearchAttributes: operationAttributes(spec.name, options.operation) }),
   };
   const when = { intervals: [{ every: options.everyMs }] };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: UNIT_MS.h };

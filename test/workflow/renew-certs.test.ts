@@ -71,6 +71,31 @@ describe('renewCertificates on a real Temporal dev server, activities faked', ()
         summaries.push(payloadConverter.fromPayload<string>(p as Payload));
       }
       assert.deepEqual(summaries, [`etcd certificates renewed on ${m2}`, `etcd cluster healthy on ${m2}`]);
+
+      // The workflow list filters to one cluster, operation, phase or host (the Web UI's query box).
+      const listed = async (query: string) => {
+        const ids: string[] = [];
+        for await (const w of t.client.workflow.list({ query })) ids.push(w.workflowId);
+        return ids.sort();
+      };
+      const hostRuns = spec.masters.flatMap((m) => [
+        `${handle.workflowId}/control-plane-certs/${m}`,
+        `${handle.workflowId}/etcd-certs/${m}`,
+      ]);
+      // Visibility is eventually consistent: the list catches up within a second or so.
+      await waitFor(
+        'every run listed under the cluster',
+        async () => (await listed(`HakubeCluster = '${spec.name}'`)).length === 1 + hostRuns.length + spec.masters.length,
+      );
+      assert.deepEqual(await listed(`HakubeCluster = '${spec.name}' AND HakubeOperation = 'renew-certs' AND HakubeHost = '${m2}'`), [
+        `${handle.workflowId}/certs-due/${m2}`,
+        `${handle.workflowId}/control-plane-certs/${m2}`,
+        `${handle.workflowId}/etcd-certs/${m2}`,
+      ]);
+      assert.deepEqual(
+        await listed(`HakubeCluster = '${spec.name}' AND HakubePhase = 'etcd-certs'`),
+        spec.masters.map((m) => `${handle.workflowId}/etcd-certs/${m}`).sort(),
+      );
     });
   });
 

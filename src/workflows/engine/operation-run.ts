@@ -18,6 +18,8 @@ import type { OperationOptions } from '../../contracts/activity-request';
 import { compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
 import { runTag } from '../../contracts/workflow-ids';
+import { CLUSTER_ATTRIBUTE, hostAttributes, operationAttributes } from '../../contracts/search-attributes';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
 import { batchesOf, type PhaseDeclaration } from '../phase-model';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
@@ -190,6 +192,15 @@ export class OperationRun {
     return { hosts: Object.fromEntries(hosts.map((h, i) => [h, (outcomes[i] as PromiseFulfilledResult<HostPhaseResult>).value])) };
   }
 
+  /** A host workflow's search attributes: the run's (cluster, operation; when it has them), its phase and host. */
+  private searchAttributesFor(phase: string, host: string): { typedSearchAttributes?: SearchAttributePair[] } {
+    const cluster = workflowInfo().typedSearchAttributes.get(CLUSTER_ATTRIBUTE);
+    if (cluster === undefined || !patched('host-search-attributes')) return {};
+    return {
+      typedSearchAttributes: hostAttributes(operationAttributes(cluster, this.operation), phase, host),
+    };
+  }
+
   /** The phase's hosts, narrowed to the operator's selection when there is one. */
   private hostsOf(phase: PhaseDeclaration): string[] {
     const all = phase.hosts(this.input.spec, this.input.options);
@@ -204,6 +215,7 @@ export class OperationRun {
       // What the Web UI lists for the child: "join-workers on worknode02", and the phase's title.
       staticSummary: `${phase.id} on ${host}`,
       staticDetails: phase.title,
+      ...this.searchAttributesFor(phase.id, host),
       args: [
         {
           spec,
