@@ -10,6 +10,7 @@ import { installWorkflowId, progressOf, startOrAttach } from '../../src/temporal
 import { ENCRYPTED_ENCODING, METADATA_KEY_ID } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codec-server';
 import { writeInventory } from '../helpers/inventory';
+import { INSTALL } from '../../src/workflows/operations';
 import { codecClient, startTestEnvironment, testCodec, waitFor, withFakeWorker } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -70,8 +71,17 @@ test('no payload in the stored history holds the inventory in plain text; the co
     assert.ok(payloads.length > 0, `${id} has payloads`);
     all.push(...payloads);
   }
+  // hakube's search attributes: the server indexes them in plain text, so they hold only what the
+  // workflow ids already show (cluster name, operation, phase id, host name), never an address or a path.
+  const inWorkflowIds = new Set([spec.name, 'install', ...INSTALL.map((ph) => ph.id), ...spec.hosts.map((h) => h.name)]);
+  let hakubeAttributes = 0;
   for (const { where: w, payload: p } of all) {
     const stored = Buffer.from(p.data ?? []).toString('latin1') + JSON.stringify(p.metadata);
+    if (/\.searchAttributes\.indexedFields\.Hakube[A-Za-z]+$/.test(w)) {
+      hakubeAttributes++;
+      assert.ok(inWorkflowIds.has(JSON.parse(Buffer.from(p.data ?? []).toString()) as string), `${w}: ${stored}`);
+      continue;
+    }
     for (const s of secrets) assert.ok(!stored.includes(s), `"${s}" in a stored payload at ${w}`);
     // Past any codec by design, and checked above to hold no inventory: the patch marker the SDK core
     // writes itself (the patch id), and search attributes (the server indexes them: TemporalChangeVersion).
@@ -82,6 +92,8 @@ test('no payload in the stored history holds the inventory in plain text; the co
     assert.equal(meta(p, 'encoding'), ENCRYPTED_ENCODING, `the payload at ${w} stored as ${meta(p, 'encoding')}`);
     assert.ok(meta(p, METADATA_KEY_ID), 'the key id travels with the payload');
   }
+
+  assert.ok(hakubeAttributes > workflowIds.length, 'the run and its host workflows carry their search attributes');
 
   // The workflow's input (the whole inventory) through the codec server, as the Web UI asks for it.
   const started = (await rawHistory(installWorkflowId(spec.name)))[0].workflowExecutionStartedEventAttributes!;
