@@ -5,7 +5,7 @@
 // workflow tasks, signals, child workflow starts), read from Temporal by `hakube status --timing -o json`.
 // Prints Markdown tables and writes them, with the machine's description, to docs/bench.md.
 // Timing goals live here, never in tests.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,16 +26,38 @@ function run(cmd: string, args: string[]): void {
 interface Measured {
   name: string;
   commandSeconds: number;
+  /** The `hakube up` process's peak resident memory (VmHWM), MB. */
+  peakRssMb: number;
   timing: OperationTiming;
 }
 
-/** `hakube up` on the lab's inventory, timed as a whole, then its timings read back from Temporal. */
-function up(name: string): Measured {
+/** Runs a command to its end (at most 30 min: a command that does not exit fails the bench), sampling its peak RSS. */
+async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMb: number }> {
   const started = Date.now();
-  run(HAKUBE, ['up', '-f', 'lab/cluster.yaml', '--auto-approve-reboots']);
-  const commandSeconds = (Date.now() - started) / 1000;
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  let peakKb = 0;
+  const sample = () => {
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      /* exited */
+    }
+  };
+  const sampler = setInterval(sample, 250);
+  const limit = setTimeout(() => child.kill('SIGTERM'), 30 * 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearInterval(sampler);
+  clearTimeout(limit);
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code} (killed after 30 min if it did not exit)`);
+  return { seconds: (Date.now() - started) / 1000, peakRssMb: peakKb / 1024 };
+}
+
+/** `hakube up` on the lab's inventory, timed as a whole, then its timings read back from Temporal. */
+async function up(name: string): Promise<Measured> {
+  const { seconds: commandSeconds, peakRssMb } = await timed(HAKUBE, ['up', '-f', 'lab/cluster.yaml', '--auto-approve-reboots']);
   const json = execFileSync(HAKUBE, ['status', '-f', 'lab/cluster.yaml', '--timing', '-o', 'json'], { cwd: ROOT, encoding: 'utf8' });
-  return { name, commandSeconds, timing: JSON.parse(json) as OperationTiming };
+  return { name, commandSeconds, peakRssMb, timing: JSON.parse(json) as OperationTiming };
 }
 
 /** Per phase: wall, inside activities on the critical path, orchestration (the difference). */
@@ -54,6 +76,10 @@ function table(m: Measured): string {
   return [
     `### ${m.name}: command ${f(m.commandSeconds)} s, workflow ${f(wall)} s, orchestration ${f(wall - inside)} s (${((100 * (wall - inside)) / wall).toFixed(0)} %)`,
     '',
+    `hakube's peak RSS ${m.peakRssMb.toFixed(0)} MB; largest history ${(m.timing.largestHistory.bytes / 2 ** 20).toFixed(2)} MB ` +
+      `(${m.timing.largestHistory.events} events, ${m.timing.largestHistory.workflowId}); the command ended ` +
+      `${f(m.commandSeconds - wall)} s after the workflow's own time (start-up, worker, exit).`,
+    '',
     '| phase | hosts | wall (s) | inside activities (s) | orchestration (s) |',
     '|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.id} | ${r.hosts} | ${f(r.wall)} | ${f(r.inside)} | ${f(r.wall - r.inside)} |`),
@@ -67,16 +93,16 @@ function table(m: Measured): string {
   ].join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const measured: Measured[] = [];
   run('bash', ['scripts/setup.sh']);
   run(HAKUBE, ['server', 'start']);
   run('bash', ['lab/lab.sh', 'up', '--fresh']);
-  measured.push(up('fresh 3+3 install'));
-  measured.push(up('no-op re-run on the installed 3+3'));
+  measured.push(await up('fresh 3+3 install'));
+  measured.push(await up('no-op re-run on the installed 3+3'));
   if (bigWorkers) {
     run('bash', ['lab/lab.sh', 'up', '--fresh', '--workers', String(bigWorkers)]);
-    measured.push(up(`fresh 3+${bigWorkers} install`));
+    measured.push(await up(`fresh 3+${bigWorkers} install`));
     run('bash', ['lab/lab.sh', 'up', '--fresh']);
   }
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
@@ -93,4 +119,7 @@ function main(): void {
   fs.writeFileSync(path.join(ROOT, 'docs/bench.md'), report);
 }
 
-main();
+void main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

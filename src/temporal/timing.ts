@@ -3,7 +3,7 @@
 // step (activity) with its time from scheduled to closed, retries included. Read after the fact from
 // visibility and the host workflows' histories; nothing is recorded for it beforehand.
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { activitySteps } from '../workflows/phase-model';
 import { OPERATIONS, type OperationId } from '../workflows/operations';
 
@@ -30,7 +30,15 @@ export interface OperationTiming {
   phases: PhaseTiming[];
   /** Slowest first. */
   steps: StepTiming[];
+  /** The largest history of the run and its host workflows (Temporal warns at 10 MB and stops a workflow at 50 MB). */
+  largestHistory: { workflowId: string; bytes: number; events: number };
 }
+
+const historySize = (workflowId: string, h: temporal.api.history.v1.IHistory) => ({
+  workflowId,
+  bytes: temporal.api.history.v1.History.encode(h).finish().length,
+  events: h.events?.length ?? 0,
+});
 
 const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
 const eventTime = (e: temporal.api.history.v1.IHistoryEvent) => {
@@ -90,10 +98,13 @@ export async function operationTiming(client: Client, operation: OperationId, ha
     p.wallSeconds = Math.max(p.wallSeconds, seconds(p.start, end));
     byPhase.set(c.phase, p);
   }
+  let largestHistory = historySize(handle.workflowId, await handle.fetchHistory());
   const steps = (
     await Promise.all(
       children.map(async (c) => {
         const history = await client.workflow.getHandle(c.id).fetchHistory();
+        const size = historySize(c.id, history);
+        if (size.bytes > largestHistory.bytes) largestHistory = size;
         return activityTimes(history.events ?? []).map((a) => ({
           phase: c.phase,
           host: c.host,
@@ -109,6 +120,7 @@ export async function operationTiming(client: Client, operation: OperationId, ha
     wallSeconds,
     phases: [...byPhase.values()].map(({ id, wallSeconds: w, hosts }) => ({ id, wallSeconds: w, hosts })),
     steps: steps.sort((a, b) => b.seconds - a.seconds),
+    largestHistory,
   };
 }
 
@@ -121,6 +133,8 @@ export function timingReport(t: OperationTiming, top = 15): string {
     const [host, s] = Object.entries(p.hosts).sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
     lines.push(`${p.id.padEnd(22)} ${f(p.wallSeconds)}  ${String(Object.keys(p.hosts).length).padStart(5)}  ${host} (${s.toFixed(1)} s)`);
   }
+  const h = t.largestHistory;
+  lines.push('', `Largest history: ${h.workflowId}, ${(h.bytes / 1024).toFixed(0)} KiB, ${h.events} events`);
   lines.push('', `Slowest steps (of ${t.steps.length}):`);
   for (const s of t.steps.slice(0, top))
     lines.push(`${f(s.seconds)}  ${s.phase.padEnd(22)} ${s.host.padEnd(12)} ${s.step}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`);

@@ -90,11 +90,15 @@ test('hakube status --timing says where the time went; -o json for scripts', { t
     const joins = t.steps.filter((s) => s.phase === 'join-workers' && s.step === 'kubeadm join').map((s) => s.host);
     assert.deepEqual(joins.sort(), [...spec.workers].sort(), 'steps carry the titles the plan prints');
     assert.ok(t.wallSeconds! >= Math.max(...t.phases.map((p) => p.wallSeconds)));
+    // The install's own history is the largest: it holds every host workflow's start and end.
+    assert.equal(t.largestHistory.workflowId, handle.workflowId);
+    assert.ok(t.largestHistory.events > 100 && t.largestHistory.bytes > 10_000, JSON.stringify(t.largestHistory));
 
     const text = await hakube(taskQueue, 'status', '-c', spec.name, '--timing');
     assert.match(text.stdout, new RegExp(`install ${handle.workflowId}: [0-9.]+ s wall`));
     assert.match(text.stdout, /^join-workers\s+[0-9.]+ s\s+3 {2}worknode0\d \([0-9.]+ s\)$/m);
     assert.match(text.stdout, /Slowest steps \(of \d+\):/);
+    assert.match(text.stdout, new RegExp(`Largest history: ${handle.workflowId}, \\d+ KiB, \\d+ events`));
 
     const json = await hakube(taskQueue, 'status', '-c', spec.name, '-o', 'json');
     const status = JSON.parse(json.stdout) as { status: string; result: { phases: unknown[] } };
