@@ -4,7 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from './activities';
 import { SshPool } from './activities/ssh/pool';
 import { connectionOptions, type TemporalSettings } from './temporal/settings';
-import { WORKFLOWS_PATH } from './temporal/worker-paths';
+import { workflowBundle } from './temporal/workflow-bundle';
 import { hakubeDataConverter } from './temporal/codec';
 
 let runtimeInstalled = false;
@@ -21,7 +21,8 @@ export async function createWorker(settings: TemporalSettings): Promise<{ worker
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    // Built once per version of the sources (workflow-bundle.ts), not on every command.
+    workflowBundle: await workflowBundle(),
     // Same key file as the client: activity inputs and results, queries, updates and failure messages are encrypted in history.
     dataConverter: hakubeDataConverter(settings.codecKeys),
     activities: createActivities({ pool }),
