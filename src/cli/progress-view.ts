@@ -18,7 +18,7 @@ export function progressChanges(previous: Progress | undefined, current: Progres
       lines.push(hostLine(host, hp), ...operatorHint(host, hp, current.cluster));
     }
   }
-  return [...lines, ...abortLine(previous, current)];
+  return [...lines, ...runLines(previous, current)];
 }
 
 /**
@@ -36,7 +36,7 @@ export function progressNotices(previous: Progress | undefined, current: Progres
       if (hint.length && (old?.state !== hp.state || old?.step !== hp.step)) lines.push(hostLine(host, hp), ...hint);
     }
   }
-  return [...lines, ...abortLine(previous, current)];
+  return [...lines, ...runLines(previous, current)];
 }
 
 const hostLine = (host: string, hp: HostProgress) => `   ${host.padEnd(14)} ${hp.state}${hp.step ? ` — ${hp.step}` : ''}`;
@@ -55,10 +55,13 @@ function operatorHint(host: string, hp: HostProgress, cluster: string): string[]
   return [];
 }
 
-const abortLine = (previous: Progress | undefined, current: Progress) =>
-  current.status !== previous?.status && current.status.startsWith('abort')
+/** The run's own news: an abort under way, an operator Signal refused (sent from the Web UI, it has no other answer). */
+const runLines = (previous: Progress | undefined, current: Progress) => [
+  ...(current.status !== previous?.status && current.status.startsWith('abort')
     ? [`== ${current.operation ?? 'install'} ${current.status}`]
-    : [];
+    : []),
+  ...(current.refusedSignals ?? []).filter((r) => !previous?.refusedSignals?.includes(r)).map((r) => `== ${r}`),
+];
 
 export function statusTable(p: Progress): string {
   const lines = [`cluster ${p.cluster}: ${p.status}`];
@@ -71,6 +74,7 @@ export function statusTable(p: Progress): string {
       for (const w of hp.warnings ?? []) lines.push(`             ${PAD} WARNING: ${w}`);
     }
   }
+  for (const r of p.refusedSignals ?? []) lines.push(`  ${r}`);
   if (p.compensationsRun.length) lines.push('  compensations run:', ...p.compensationsRun.map((c) => `    ${c}`));
   if (p.compensationsFailed?.length)
     lines.push('  compensations FAILED (finish them by hand):', ...p.compensationsFailed.map((c) => `    ${c}`));

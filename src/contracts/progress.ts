@@ -35,6 +35,8 @@ export interface Progress {
   compensationsRun: string[];
   /** Undo steps that failed, each with the command that finishes it by hand. */
   compensationsFailed?: string[];
+  /** The last operator Signals refused (a Signal has no answer: the reason is shown here). */
+  refusedSignals?: string[];
 }
 
 /** Host workflow -> parent. */

@@ -15,6 +15,16 @@ export const approveRebootUpdate = defineUpdate<string[], [HostSelection]>('appr
 export const retryUpdate = defineUpdate<string[], [HostSelection]>('retry');
 export const abortUpdate = defineUpdate<string, [{ reason?: string }]>('abort');
 
+// Operator -> parent as Signals, for the Web UI's "Send a Signal" and `temporal workflow signal` (named
+// after the CLI's commands; input {"hosts": ["worknode02"]} or {"all": true}): the same handlers as the
+// updates above. A Signal has no answer, so a refused one is recorded in the progress and the run's details.
+export const operatorSignals = {
+  approve: defineSignal<[HostSelection?]>('approve'),
+  retry: defineSignal<[HostSelection?]>('retry'),
+  abort: defineSignal<[{ reason?: string }?]>('abort'),
+} as const;
+export type OperatorSignal = keyof typeof operatorSignals;
+
 // Host workflow -> parent.
 export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
 export const registerCompensationSignal = defineSignal<[Compensation]>('registerCompensation');

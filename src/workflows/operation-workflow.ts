@@ -6,7 +6,15 @@ import { OperationRun, type OperationInput } from './engine/operation-run';
 import type { OperationId } from './operations';
 import { byPolicy } from './activity-options';
 import { operationWorkflowId } from '../contracts/workflow-ids';
-import { abortUpdate, approveRebootUpdate, hostReportSignal, progressQuery, registerCompensationSignal, retryUpdate } from './messages';
+import {
+  abortUpdate,
+  approveRebootUpdate,
+  hostReportSignal,
+  operatorSignals,
+  progressQuery,
+  registerCompensationSignal,
+  retryUpdate,
+} from './messages';
 
 export async function runOperationWorkflow(operation: OperationId, input: OperationInput): Promise<OperationResult> {
   const run = new OperationRun(operation, input);
@@ -16,6 +24,9 @@ export async function runOperationWorkflow(operation: OperationId, input: Operat
   setHandler(approveRebootUpdate, run.approve, { validator: run.validateApprove });
   setHandler(retryUpdate, run.retry, { validator: run.validateRetry });
   setHandler(abortUpdate, (_request) => run.abort(), { validator: (_request) => run.validateAbort() });
+  setHandler(operatorSignals.approve, (sel) => run.onOperatorSignal('approve', sel));
+  setHandler(operatorSignals.retry, (sel) => run.onOperatorSignal('retry', sel));
+  setHandler(operatorSignals.abort, () => run.onOperatorSignal('abort'));
   try {
     await waitBehindOthers(operation, input);
     return await run.execute();

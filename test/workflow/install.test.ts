@@ -147,6 +147,24 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
     });
   });
 
+  test('approve as a Signal (the Web UI, `temporal workflow signal`): the same check; a refused one is shown in the progress', async () => {
+    await withWorker({ rebootRequiredOn: new Set(['worknode02']) }, async (calls, taskQueue) => {
+      const { handle } = await startOrAttach(client, specFor(), { taskQueue });
+      await waitFor('worknode02 waiting for approval', async () => (await progressOf(handle)).status === 'waiting-approval');
+      await handle.signal('approve', { hosts: ['worknode01'] });
+      const refused = await waitFor('the refusal in the progress', async () => (await progressOf(handle)).refusedSignals);
+      assert.deepEqual(refused, ['signal approve {"hosts":["worknode01"]} refused: worknode01 is not waiting for an approval']);
+      assert.match(statusTable(await progressOf(handle)), /signal approve .* refused: worknode01 is not waiting/);
+      assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0, 'a refused signal approves nothing');
+      await handle.signal('approve', { all: true });
+      await handle.result();
+      assert.deepEqual(
+        calls.filter((c) => c.name === 'rebootHost').map((c) => c.host),
+        ['worknode02'],
+      );
+    });
+  });
+
   test('a haproxy failure runs the kubelet.conf compensation and pauses; retry after the fix completes', async () => {
     const failing = new Set(['installHaproxy@worknode02']);
     await withWorker({ failing }, async (calls, taskQueue) => {

@@ -26,7 +26,7 @@ import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
 import { undo, undoSummary } from '../activity-options';
 import { failureMessage } from '../failure-message';
-import { abortSignal, approveSignal, retrySignal, type HostSelection } from '../messages';
+import { abortSignal, approveSignal, retrySignal, type HostSelection, type OperatorSignal } from '../messages';
 
 export interface OperationInput {
   spec: ClusterSpec;
@@ -117,6 +117,25 @@ export class OperationRun {
   validateAbort(): void {
     if (this.aborting) throw new Error(`the ${this.operation} is already aborting`);
     if (this.progress.status === 'completed') throw new Error(`the ${this.operation} has completed: nothing to abort`);
+  }
+
+  /**
+   * approve, retry or abort sent as a Signal (the Web UI, `temporal workflow signal`): checked and done as
+   * the Update would; refused, the reason goes into the progress (`hakube status`, `up`) and the run's details.
+   */
+  async onOperatorSignal(kind: OperatorSignal, sel: HostSelection = {}): Promise<void> {
+    try {
+      if (kind === 'abort') {
+        this.validateAbort();
+        await this.abort();
+      } else if (kind === 'approve') await this.approve(sel);
+      else await this.retry(sel);
+    } catch (err) {
+      const refusals = (this.progress.refusedSignals ??= []);
+      refusals.push(`signal ${kind} ${JSON.stringify(sel)} refused: ${failureMessage(err)}`);
+      refusals.splice(0, refusals.length - 5); // the last few are enough
+      setCurrentDetails(this.currentDetails());
+    }
   }
 
   // --- the run ---
@@ -297,6 +316,8 @@ export class OperationRun {
     const paused = this.hostsIn('paused').map((t) => t.host);
     if (waiting.length) lines.push(`waiting for \`hakube approve\`: ${waiting.join(', ')}`);
     if (paused.length) lines.push(`paused (\`hakube retry\` or \`hakube abort\`): ${paused.join(', ')}`);
+    const refused = this.progress.refusedSignals?.at(-1);
+    if (refused) lines.push(refused);
     return lines.join('\n');
   }
 
