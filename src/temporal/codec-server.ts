@@ -78,7 +78,9 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       res.setHeader('vary', 'Origin');
     }
     if (req.method === 'OPTIONS') return reply(204);
-    if (req.method !== 'POST' || (req.url !== '/decode' && req.url !== '/encode')) return reply(404, { error: 'POST /decode or /encode' });
+    // The path without its query: the Web UI 2.54 posts to /decode?preserveStorageRefs=true.
+    const route = (req.url ?? '').split('?')[0];
+    if (req.method !== 'POST' || (route !== '/decode' && route !== '/encode')) return reply(404, { error: 'POST /decode or /encode' });
     const ns = req.headers['x-namespace'];
     if (ns !== undefined && ns !== options.namespace)
       return reply(403, { error: `this codec server serves namespace ${options.namespace}, not ${String(ns)}` });
@@ -99,12 +101,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       } catch (err) {
         return reply(400, { error: (err as Error).message });
       }
-      const op = req.url === '/decode' ? options.codec.decode(payloads) : options.codec.encode(payloads);
+      const op = route === '/decode' ? options.codec.decode(payloads) : options.codec.encode(payloads);
       op.then(
         (out) => reply(200, { payloads: out.map(toJson) }),
         (err: Error) => {
           // The reason (unknown key id, altered payload, key file mode) names files, never key material.
-          options.log?.(`codec server: ${req.url}: ${err.message}`);
+          options.log?.(`codec server: ${route}: ${err.message}`);
           reply(422, { error: err.message });
         },
       );
