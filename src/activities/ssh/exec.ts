@@ -2,7 +2,7 @@
 // remote process group, and redaction of secrets from everything it reports.
 import type { Client, ClientChannel } from 'ssh2';
 import type { HostConnection } from '../../inventory/spec';
-import type { SshPool } from './pool';
+import { openChannel, type SshPool } from './pool';
 import { PGID_MARKER, wrapCommand } from './shell';
 
 export interface ExecOptions {
@@ -83,12 +83,12 @@ async function execOnChannel(pool: SshPool, conn: HostConnection, command: strin
   let client = await pool.get(conn);
   let stream: ClientChannel;
   try {
-    stream = await openExec(client, wrapped);
+    stream = await openChannel(() => openExec(client, wrapped));
   } catch {
     // The pooled connection may have died since it was last used: one fresh attempt.
     pool.forget(conn);
     client = await pool.get(conn);
-    stream = await openExec(client, wrapped);
+    stream = await openChannel(() => openExec(client, wrapped));
   }
 
   return new Promise<ExecResult>((resolve, reject) => {

@@ -19,8 +19,27 @@ export class SshConnectError extends Error {
 
 export const connectionKey = (c: HostConnection) => `${c.user}@${c.address}:${c.port}`;
 
-/** Channels open at once on one connection: OpenSSH's MaxSessions default (10) less room for the kill of a cancelled command. */
-export const MAX_CHANNELS = 8;
+/** Channels open at once on one connection: below OpenSSH's MaxSessions default (10), leaving room for the
+ * kill of a cancelled command and for sessions sshd still counts for a moment after their channel closed. */
+export const MAX_CHANNELS = 6;
+
+/** sshd refused a channel ("open failed"): its session limit, not a dead connection. */
+const isChannelRefused = (err: unknown) => err instanceof Error && err.message.startsWith('(SSH) Channel open failure: open failed');
+
+/**
+ * Opens a channel, waiting a little and trying again while sshd refuses it for its session limit (a session
+ * closed on our side is freed on sshd's a moment later); any other failure is thrown at once.
+ */
+export async function openChannel<T>(open: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open();
+    } catch (err) {
+      if (!isChannelRefused(err) || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
 
 /** Waiters for a connection's channels, first come first served. */
 class ChannelSlots {
@@ -76,11 +95,18 @@ export class SshPool {
     const release = await this.channelSlot(conn);
     try {
       const client = await this.get(conn);
-      const s = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, w) => (err ? reject(err) : resolve(w))));
+      const s = await openChannel(
+        () => new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, w) => (err ? reject(err) : resolve(w)))),
+      );
       try {
         return await use(s);
       } finally {
-        s.end();
+        // The slot is free once the channel is closed, not when asked to close (at most 5 s).
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5000);
+          s.once('close', () => (clearTimeout(timer), resolve()));
+          s.end();
+        });
       }
     } finally {
       release();
