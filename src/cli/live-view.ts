@@ -68,6 +68,10 @@ export class LiveView {
   render(progress: Progress, above: string[]): void {
     const width = Math.max(40, (this.out.columns || 100) - 1);
     const table = liveTable(progress, this.clock, Date.now(), { width, color: this.out.hasColors?.() ?? false });
+    // Never taller than the screen: the cursor cannot go up past its top, and each redraw would leave a copy.
+    const rows = Math.max(5, (this.out.rows || 40) - 2);
+    if (table.length > rows)
+      table.splice(rows - 1, table.length, `   … ${table.length - rows + 1} more lines (hakube status -c ${progress.cluster})`);
     this.out.write(this.erase() + above.map((l) => `${l}\n`).join('') + table.map((l) => `${l}\n`).join(''));
     this.drawn = table.length;
   }

@@ -24,9 +24,12 @@ export async function runOperationWorkflow(operation: OperationId, input: Operat
   setHandler(approveRebootUpdate, run.approve, { validator: run.validateApprove });
   setHandler(retryUpdate, run.retry, { validator: run.validateRetry });
   setHandler(abortUpdate, (_request) => run.abort(), { validator: (_request) => run.validateAbort() });
-  setHandler(operatorSignals.approve, (sel) => run.onOperatorSignal('approve', sel));
-  setHandler(operatorSignals.retry, (sel) => run.onOperatorSignal('retry', sel));
-  setHandler(operatorSignals.abort, () => run.onOperatorSignal('abort'));
+  // Behind a patch: a run started before would replay a Signal it once ignored as commands its history lacks.
+  if (patched('operator-signals')) {
+    setHandler(operatorSignals.approve, (sel) => run.onOperatorSignal('approve', sel));
+    setHandler(operatorSignals.retry, (sel) => run.onOperatorSignal('retry', sel));
+    setHandler(operatorSignals.abort, () => run.onOperatorSignal('abort'));
+  }
   try {
     await waitBehindOthers(operation, input);
     return await run.execute();

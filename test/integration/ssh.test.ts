@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { SshPool } from '../../src/activities/ssh/pool';
+import { MAX_CHANNELS, SshPool } from '../../src/activities/ssh/pool';
 import { exec, run, CommandCancelledError, CommandTimeoutError, CommandError } from '../../src/activities/ssh/exec';
 import { BACKUP_RUNS_KEPT, readFile, restoreFile, writeFile } from '../../src/activities/ssh/files';
 import { BACKUP_ROOT } from '../../src/contracts/remote-files';
@@ -194,6 +194,29 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
     await own.closeAll();
     for (let i = 0; i < 50 && own.openConnections > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(own.openConnections, 0, 'no socket left to keep the process alive');
+  });
+
+  test('a late drop of a dead connection leaves its replacement; a command cancelled while waiting for a channel never starts', async () => {
+    const own = new SshPool();
+    try {
+      const first = await own.get(sshd.root);
+      own.forget(sshd.root, first);
+      const second = await own.get(sshd.root);
+      own.forget(sshd.root, first); // another command that failed on the first connection, later
+      assert.equal(await own.get(sshd.root), second, 'the replacement stays');
+      assert.equal((await run(own, sshd.root, 'echo ok')).stdout, 'ok\n');
+
+      const marker = `/tmp/hakube-never-${process.pid}`;
+      const busy = Array.from({ length: MAX_CHANNELS }, () => run(own, sshd.root, 'sleep 1'));
+      const cancel = new AbortController();
+      const waiting = exec(own, sshd.root, `touch ${marker}`, { signal: cancel.signal });
+      cancel.abort();
+      await assert.rejects(waiting, CommandCancelledError);
+      await Promise.all(busy);
+      assert.equal((await run(own, sshd.root, `test -e ${marker} && echo started || echo never`)).stdout, 'never\n');
+    } finally {
+      await own.closeAll();
+    }
   });
 
   test('a cancelled long command is killed on the host, with its children', async () => {

@@ -68,6 +68,17 @@ test('the live view redraws in place: the old table erased, notices kept above t
   written = '';
   view.render(p, []);
   assert.ok(!written.startsWith('\u001b['), 'after finish the table is left in the scrollback');
+
+  // Never taller than the screen (the cursor cannot go up past its top).
+  out.rows = 8;
+  const many = snapshot(
+    Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`worknode${i}`, { state: 'running' as const, step: 'x' }])),
+  );
+  written = '';
+  new LiveView(out).render(many, []);
+  const drawn = written.split('\n').slice(0, -1);
+  assert.equal(drawn.length, 6, written);
+  assert.match(drawn.at(-1)!, /… \d+ more lines \(hakube status -c lab\)/);
 });
 
 test('notices: a pause with its error and the retry command, an approval asked, a new warning; nothing for plain steps', () => {

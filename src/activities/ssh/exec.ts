@@ -2,7 +2,7 @@
 // remote process group, and redaction of secrets from everything it reports.
 import type { Client, ClientChannel } from 'ssh2';
 import type { HostConnection } from '../../inventory/spec';
-import { openChannel, type SshPool } from './pool';
+import { isChannelRefused, openChannel, type SshPool } from './pool';
 import { PGID_MARKER, wrapCommand } from './shell';
 
 export interface ExecOptions {
@@ -67,8 +67,11 @@ function openExec(client: Client, command: string): Promise<ClientChannel> {
 }
 
 export async function exec(pool: SshPool, conn: HostConnection, command: string, options: ExecOptions = {}): Promise<ExecResult> {
-  // One channel from the connection's slots for the command's whole life (see pool.ts).
-  const release = await pool.channelSlot(conn);
+  // One channel from the connection's slots for the command's whole life (see pool.ts); a command
+  // cancelled while it waits for one never starts.
+  const release = await pool.channelSlot(conn, options.signal).catch((err: unknown) => {
+    throw options.signal?.aborted ? new CommandCancelledError(conn.address, redactor(options.redact)(command)) : err;
+  });
   try {
     return await execOnChannel(pool, conn, command, options);
   } finally {
@@ -84,9 +87,12 @@ async function execOnChannel(pool: SshPool, conn: HostConnection, command: strin
   let stream: ClientChannel;
   try {
     stream = await openChannel(() => openExec(client, wrapped));
-  } catch {
+  } catch (err) {
+    // Refused for sshd's session limit even after waiting: the connection is alive and busy; dropping it
+    // would kill every command on it.
+    if (isChannelRefused(err)) throw err;
     // The pooled connection may have died since it was last used: one fresh attempt.
-    pool.forget(conn);
+    pool.forget(conn, client);
     client = await pool.get(conn);
     stream = await openChannel(() => openExec(client, wrapped));
   }
@@ -108,7 +114,11 @@ async function execOnChannel(pool: SshPool, conn: HostConnection, command: strin
           `kill -TERM -${pgid} 2>/dev/null; sleep 2; kill -KILL -${pgid} 2>/dev/null; true`,
           options.sudo ?? conn.sudo,
         );
-        client.exec(kill, (err, s) => (err ? undefined : s.resume().stderr.resume()));
+        // Through openChannel: many commands cancelled at once must not have their kills refused by sshd.
+        openChannel(() => openExec(client, kill)).then(
+          (s) => s.resume().stderr.resume(),
+          () => undefined,
+        );
       }
       try {
         stream.signal('KILL');
@@ -128,7 +138,7 @@ async function execOnChannel(pool: SshPool, conn: HostConnection, command: strin
         settled = true;
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        pool.forget(conn);
+        pool.forget(conn, client);
         reject(err);
       }, 10_000).unref();
     };

@@ -24,7 +24,7 @@ export const connectionKey = (c: HostConnection) => `${c.user}@${c.address}:${c.
 export const MAX_CHANNELS = 6;
 
 /** sshd refused a channel ("open failed"): its session limit, not a dead connection. */
-const isChannelRefused = (err: unknown) => err instanceof Error && err.message.startsWith('(SSH) Channel open failure: open failed');
+export const isChannelRefused = (err: unknown) => err instanceof Error && err.message.startsWith('(SSH) Channel open failure: open failed');
 
 /**
  * Opens a channel, waiting a little and trying again while sshd refuses it for its session limit (a session
@@ -46,8 +46,23 @@ class ChannelSlots {
   private used = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly max: number) {}
-  async acquire(): Promise<() => void> {
-    if (this.used >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+  /** A slot, or the signal's reason when it aborts first (a cancelled activity leaves the queue). */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.used >= this.max)
+      await new Promise<void>((resolve, reject) => {
+        const take = () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        };
+        const leave = () => {
+          const i = this.waiting.indexOf(take);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        this.waiting.push(take);
+        signal?.addEventListener('abort', leave, { once: true });
+      });
     else this.used++;
     let released = false;
     return () => {
@@ -66,6 +81,8 @@ export class SshPool {
   /** Every client opened and not yet closed, the dropped ones too: closeAll ends them all, so no socket keeps the process alive. */
   private readonly open = new Set<Client>();
   private readonly slots = new Map<string, ChannelSlots>();
+  /** Which client each connected entry of `clients` holds (to drop an entry only if it is a given client). */
+  private readonly resolved = new WeakMap<Promise<Client>, Client>();
 
   constructor(private readonly options: { readyTimeoutMs?: number; keepaliveIntervalMs?: number } = {}) {}
 
@@ -76,18 +93,21 @@ export class SshPool {
     if (!client) {
       const connecting = this.connect(conn);
       this.clients.set(key, connecting);
-      connecting.catch(() => this.dropEntry(key, connecting));
+      connecting.then(
+        (c) => this.resolved.set(connecting, c),
+        () => this.dropEntry(key, connecting),
+      );
       client = connecting;
     }
     return client;
   }
 
   /** Waits for a free channel on the host's connection; call the returned function when the channel closed. */
-  channelSlot(conn: HostConnection): Promise<() => void> {
+  channelSlot(conn: HostConnection, signal?: AbortSignal): Promise<() => void> {
     const key = connectionKey(conn);
     let slots = this.slots.get(key);
     if (!slots) this.slots.set(key, (slots = new ChannelSlots(MAX_CHANNELS)));
-    return slots.acquire();
+    return slots.acquire(signal);
   }
 
   /** An SFTP session on the host (one channel), ended after use. */
@@ -119,11 +139,21 @@ export class SshPool {
   }
 
   /** Drops the cached connection (after an error that suggests it is dead). */
-  forget(conn: HostConnection): void {
+  /**
+   * Drops the host's connection; with `dead`, only if it is still that one: commands failing together on
+   * a dead connection must not each drop the fresh one the first of them opened.
+   */
+  forget(conn: HostConnection, dead?: Client): void {
     const key = connectionKey(conn);
-    const client = this.clients.get(key);
-    this.clients.delete(key);
-    client?.then((c) => c.end()).catch(() => {});
+    const entry = this.clients.get(key);
+    if (!entry) return;
+    if (!dead) {
+      this.clients.delete(key);
+      entry.then((c) => c.end()).catch(() => {});
+      return;
+    }
+    if (this.resolved.get(entry) === dead) this.clients.delete(key);
+    dead.end();
   }
 
   /** Ends every connection, the ones still connecting too (they end once connected). */
@@ -161,7 +191,7 @@ export class SshPool {
           this.open.delete(client);
           // Only this connection's entry: after a drop the key may already hold a newer connection.
           const entry = this.clients.get(key);
-          void entry?.then((c) => c === client && this.dropEntry(key, entry)).catch(() => {});
+          if (entry && this.resolved.get(entry) === client) this.clients.delete(key);
         })
         .connect({
           host: conn.address,

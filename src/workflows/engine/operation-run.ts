@@ -132,7 +132,7 @@ export class OperationRun {
       else await this.retry(sel);
     } catch (err) {
       const refusals = (this.progress.refusedSignals ??= []);
-      refusals.push(`signal ${kind} ${JSON.stringify(sel)} refused: ${failureMessage(err)}`);
+      refusals.push(`signal ${kind} ${JSON.stringify(sel).slice(0, 200)} refused: ${failureMessage(err)}`);
       refusals.splice(0, refusals.length - 5); // the last few are enough
       setCurrentDetails(this.currentDetails());
     }
