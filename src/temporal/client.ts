@@ -90,14 +90,23 @@ export async function startOrAttach(client: Client, spec: ClusterSpec, options: 
     return { handle: running.handle, started: false };
   }
   // USE_EXISTING also covers two commands racing: the second gets the first one's run.
-  const handle = await client.workflow.start<typeof installCluster>(OPERATION_WORKFLOW_TYPES[operation], {
-    workflowId: operationWorkflowId(spec.name, operation),
-    taskQueue,
-    args: [{ spec, ...input }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: operationSummary(spec, operation),
-    // The host workflows carry them too (with phase and host) when the run has them.
-    ...((await searchAttributesUsable(client)) && { typedSearchAttributes: operationAttributes(spec.name, operation) }),
+  const start = (withAttributes: boolean) =>
+    client.workflow.start<typeof installCluster>(OPERATION_WORKFLOW_TYPES[operation], {
+      workflowId: operationWorkflowId(spec.name, operation),
+      taskQueue,
+      args: [{ spec, ...input }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: operationSummary(spec, operation),
+      // The host workflows carry them too (with phase and host) when the run has them.
+      ...(withAttributes && { typedSearchAttributes: operationAttributes(spec.name, operation) }),
+    });
+  const withAttributes = await searchAttributesUsable(client);
+  const handle = await start(withAttributes).catch((err: Error) => {
+    // Just registered on a server whose nodes have not all seen them yet (Elasticsearch visibility): the
+    // run goes without them rather than not at all.
+    if (!withAttributes || !/search attribute/i.test(err.message)) throw err;
+    console.error(`hakube: started without search attributes (${err.message})`);
+    return start(false);
   });
   return { handle, started: true };
 }
