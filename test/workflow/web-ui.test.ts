@@ -2,52 +2,23 @@
 // rendered by headless Chromium. The run's input is encrypted in history, so finding it readable in the
 // page proves the browser went through hakube's codec server; the list filtered by hakube's search
 // attributes shows the host workflows of one phase.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { ensureDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { hakubeDataConverter } from '../../src/temporal/codec';
 import { startOrAttach } from '../../src/temporal/client';
 import { loadInventory } from '../../src/inventory/load';
 import { fakeActivities } from '../helpers/fake-activities';
 import { workflowBundle } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
+import { embeddedServerFixture } from '../helpers/embedded-server';
 
 const CHROMIUM = '/usr/bin/chromium';
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-let server: DevServer;
-let ports: { frontend: number; ui: number; codec: number };
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-webui-'));
-const saved = { home: process.env.HAKUBE_HOME, codec: process.env.HAKUBE_CODEC_PORT };
-const keys = path.join(home, 'codec-keys.json');
-
-before(async () => {
-  ports = { frontend: await freePort(), ui: await freePort(), codec: await freePort() };
-  process.env.HAKUBE_HOME = home;
-  process.env.HAKUBE_CODEC_PORT = String(ports.codec);
-  server = await ensureDevServer(`127.0.0.1:${ports.frontend}`, { uiPort: ports.ui, codecKeys: keys });
-});
-after(async () => {
-  await server?.stop();
-  process.env.HAKUBE_HOME = saved.home;
-  process.env.HAKUBE_CODEC_PORT = saved.codec;
-  if (saved.home === undefined) delete process.env.HAKUBE_HOME;
-  if (saved.codec === undefined) delete process.env.HAKUBE_CODEC_PORT;
-});
+const fixture = embeddedServerFixture('hakube-webui-');
 
 /** The page's text as Chromium renders it once its scripts ran (the UI fetches the workflow, then decodes through the codec server). */
 async function renderedText(url: string): Promise<string> {
@@ -70,8 +41,8 @@ test(
   "the install's page in the Web UI: its input decrypted through the codec server; the list filtered by cluster and phase",
   { skip: !fs.existsSync(CHROMIUM) && `needs Debian's chromium (${CHROMIUM})`, timeout: 300_000 },
   async () => {
-    const dataConverter = hakubeDataConverter(keys);
-    const address = `127.0.0.1:${ports.frontend}`;
+    const dataConverter = hakubeDataConverter(fixture.keys);
+    const address = `127.0.0.1:${fixture.ports.frontend}`;
     const connection = await Connection.connect({ address });
     const nativeConnection = await NativeConnection.connect({ address });
     const client = new Client({ connection, dataConverter });
@@ -90,7 +61,7 @@ test(
         await handle.result();
       });
       const id = `hakube-${spec.name}`;
-      const ui = `http://127.0.0.1:${ports.ui}/namespaces/default`;
+      const ui = `http://127.0.0.1:${fixture.ports.ui}/namespaces/default`;
       const page = await renderedText(`${ui}/workflows/${encodeURIComponent(id)}`);
       assert.ok(page.includes(`Workflow Type installCluster`), 'the page is the run');
       assert.ok(!page.includes('Codec Server could not connect'), 'the Web UI reached the codec server');
