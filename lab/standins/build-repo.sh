@@ -13,13 +13,13 @@ mirror=$1
 export GNUPGHOME=$2
 KUBE_VERSIONS=(1.36.4 1.36.5 1.37.1)  # the highest is what an unpinned install gets
 # Above the 1.37.1-labstandin every package used to depend on exactly, so a host that has that one upgrades.
-common_version=2.0-labstandin
+common_version=2.1-labstandin  # 2.1: the API server for the real kubectl and Helm
 apt_dir=$mirror/apt
 work=$(mktemp -d /var/tmp/hakube-standin-repo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 real=$(bash "$here/../real-clients/fetch.sh")  # the real kubectl and helm, pinned
 REAL_KUBECTL_VERSION=$("$real/kubectl" version --client -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["gitVersion"])')
 REAL_HELM_VERSION=$("$real/helm" version --template '{{.Version}}' | sed 's/^v//')
-trap 'rm -rf "$work"' EXIT
 
 package() { # name version depends description; files staged by the caller under $work/$name
   local name=$1 version=$2 depends=$3 description=$4 root=$work/$1

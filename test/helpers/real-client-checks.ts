@@ -107,6 +107,14 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
   assert.match(await ok(`${K} -n ${NS} patch configmap settings --type merge -p '{"data":{"extra":"x"}}'`), /configmap\/settings patched/);
   assert.equal(await ok(`${K} -n ${NS} get configmap settings -o jsonpath='{.data.extra}'`), 'x');
 
+  // Optimistic concurrency: a replace from a stale read is refused (409), from a fresh one accepted.
+  await ok(`${K} -n ${NS} get configmap settings -o json > /tmp/real-clients-stale.json`);
+  await ok(`${K} -n ${NS} patch configmap settings --type merge -p '{"data":{"extra":"y"}}'`);
+  const stale = await sh(`${K} replace -f /tmp/real-clients-stale.json`);
+  assert.equal(stale.code, 1, stale.out);
+  assert.match(stale.out, /Operation cannot be fulfilled on configmaps "settings": the object has been modified/);
+  assert.match(await ok(`${K} -n ${NS} get configmap settings -o json | ${K} replace -f -`), /configmap\/settings replaced/);
+
   // Server-side apply: applied, a second manager's conflicting value refused.
   await ok(`sed 's/mode: "one"/mode: "ssa"/' /tmp/real-clients.yaml > /tmp/real-clients-ssa.yaml`);
   assert.match(await ok(`${K} apply --server-side -f /tmp/real-clients-ssa.yaml`), /configmap\/settings serverside-applied/);
@@ -174,9 +182,11 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
     assert.equal(d.code, 0, `${name}.yaml, installed by hakube, differs from the cluster:\n${d.out}`);
   }
   for (const name of ['contour', 'headlamp']) {
-    const created = (await ok(`${K} apply -f /tmp/upstream-${name}.yaml`)).split('\n');
+    // (kubectl's "Warning: …" lines, on stderr, are not about what it applied)
+    const lines = async () => (await ok(`${K} apply -f /tmp/upstream-${name}.yaml`)).split('\n').filter((l) => !l.startsWith('Warning: '));
+    const created = await lines();
     assert.ok(created.length > 1 && created.every((l) => / created$/.test(l)), `${name}: ${created.join('\n')}`);
-    const again = (await ok(`${K} apply -f /tmp/upstream-${name}.yaml`)).split('\n');
+    const again = await lines();
     assert.deepEqual(
       again.filter((l) => !/ unchanged$/.test(l)),
       [],
@@ -190,5 +200,5 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
   // Deletion: the namespace and everything in it.
   assert.match(await ok(`${K} delete namespace ${NS}`), /namespace "real-clients" deleted/);
   assert.match((await sh(`${K} -n ${NS} get deployment web`)).out, /NotFound/);
-  await ok('rm -rf /tmp/real-clients*.yaml /tmp/hello-chart');
+  await ok('rm -rf /tmp/real-clients*.yaml /tmp/real-clients-stale.json /tmp/hello-chart');
 }

@@ -2,7 +2,7 @@
 // printed for patches the server found empty, see apply() in src/activities/steps/kubectl.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changedObjects, objectVersions } from '../../src/activities/steps/kubectl';
+import { appliedObjects, changedObjects, kindAndName, objectVersions } from '../../src/activities/steps/kubectl';
 
 const BEFORE = `PodDisruptionBudget        kube-system   calico-kube-controllers   17
 ClusterRoleBinding         <none>        calico-node               51
@@ -26,4 +26,23 @@ test('changedObjects: nothing when every resourceVersion stayed; a new or re-ver
   const after = objectVersions(BEFORE.replace(' 56', ' 60') + 'ConfigMap   kube-system   calico-config   61\n');
   assert.deepEqual(changedObjects(before, after), ['DaemonSet/kube-system/calico-node', 'ConfigMap/kube-system/calico-config']);
   assert.deepEqual(changedObjects(new Map(), objectVersions(BEFORE)).length, 3, 'a first apply: everything is new');
+});
+
+test('appliedObjects: what kubectl apply says it created or configured, as kind/name; kindAndName matches it', () => {
+  const said = appliedObjects(
+    [
+      'customresourcedefinition.apiextensions.k8s.io/ippools.crd.projectcalico.org created',
+      'poddisruptionbudget.policy/calico-kube-controllers configured',
+      'daemonset.apps/calico-node unchanged',
+      'configmap/calico-config created',
+      'Warning: resource configmaps/x is missing the kubectl.kubernetes.io/last-applied-configuration annotation',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    [...said],
+    ['customresourcedefinition/ippools.crd.projectcalico.org', 'poddisruptionbudget/calico-kube-controllers', 'configmap/calico-config'],
+  );
+  assert.ok(said.has(kindAndName('PodDisruptionBudget/kube-system/calico-kube-controllers')));
+  assert.ok(said.has(kindAndName('CustomResourceDefinition//ippools.crd.projectcalico.org')));
+  assert.ok(!said.has(kindAndName('DaemonSet/kube-system/calico-node')), 'unchanged: not counted even if its resourceVersion moved');
 });

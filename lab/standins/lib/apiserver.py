@@ -6,12 +6,14 @@
 # lifecycle controller's job), CSR signing for kubelet TLS bootstrap, TokenRequest/TokenReview, PATCH,
 # label/field selectors, the pods the controllers would make (bound to nodes, rescheduled after an
 # eviction), the eviction subresource with PodDisruptionBudgets, a deleted Node's Lease and pods removed.
+import contextlib
 import hashlib
 import ipaddress
 import json
 import os
 import random
 import re
+import select
 import socketserver
 import ssl
 import sys
@@ -35,6 +37,7 @@ import tables  # noqa: E402
 
 NODE_MONITOR_GRACE_SECONDS = 50  # kube-controller-manager --node-monitor-grace-period default since 1.32
 TAINT_TOLERATION_SECONDS = 300  # DefaultTolerationSeconds: pods leave a not-ready/unreachable node after 5 min
+PROTECTED_NAMESPACES = {"default", "kube-system", "kube-public"}
 NAMESPACE_FINALIZE_SECONDS = 5  # a deleted namespace stays Terminating this long before its contents go
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024  # apimachinery's ValidateAnnotations
 STARTUP_SECONDS = 5  # a newly bound pod turns Ready this long after binding (its containers starting)
@@ -118,6 +121,19 @@ def version_priority(version):
     return (stage, -int(m.group(1)), -int(m.group(3) or 0), version)
 
 
+class RaceLost(Exception):
+    """Another write got in between a PATCH's read and its write: the patch is applied again."""
+
+    def __init__(self, status):
+        super().__init__(status.message)
+        self.status = status
+
+
+def conflict(plural, group, name):
+    return Status(409, "Conflict", f'Operation cannot be fulfilled on {plural}{"." + group if group else ""} "{name}": the object has been modified; '
+                  "please apply your changes to the latest version and try again", {"name": name, "kind": plural})
+
+
 def not_found(plural, group, name):
     return Status(404, "NotFound", f'{plural}{"." + group if group else ""} "{name}" not found', {"name": name, "kind": plural})
 
@@ -134,10 +150,17 @@ class Api:
         lo, hi = flags.get("service-node-port-range", "30000-32767").split("-")
         self.node_ports = (int(lo), int(hi))
         self.lock = threading.Lock()  # allocations (cluster IPs, node ports) within this server
+        self.read_cache = threading.local()  # per request thread: what one list computes once (pods_for_status)
 
     # ------------------------------------------------------------------ kinds
     def crds(self):
         return [crd for crd, _ in self.store.list(storage_key("apiextensions.k8s.io", "customresourcedefinitions", None))]
+
+    @staticmethod
+    def computed(group, plural):
+        """Kinds whose served state is partly computed when read (not only what is stored)."""
+        return (group, plural) in {("", "nodes"), ("", "pods"), ("apps", "deployments"), ("apps", "daemonsets"), ("apps", "replicasets"),
+                                   ("policy", "poddisruptionbudgets")}
 
     def printer_columns(self, group, version, plural):
         """A custom resource's additionalPrinterColumns (None for the built-in kinds, printed by their kind)."""
@@ -271,6 +294,10 @@ class Api:
 
     # ------------------------------------------------------------------ objects
     def get(self, group, plural, namespace, name):
+        with self.one_read():
+            return self.get_once(group, plural, namespace, name)
+
+    def get_once(self, group, plural, namespace, name):
         obj, rev = self.store.get(storage_key(group, plural, namespace, name))
         if obj is None:
             made = self.workload_pods(namespace) if (group, plural) == ("", "pods") and namespace else \
@@ -281,7 +308,23 @@ class Api:
             raise not_found(plural, group, name)
         return self.present(group, plural, obj, rev)
 
+    @contextlib.contextmanager
+    def one_read(self):
+        """One read's scope for pods_for_status' cache (nested reads share the outer one)."""
+        outer = getattr(self.read_cache, "pods", None) is not None
+        if not outer:
+            self.read_cache.pods = {}
+        try:
+            yield
+        finally:
+            if not outer:
+                self.read_cache.pods = None
+
     def list(self, group, version, plural, kind, namespace, label_selector="", field_selector=""):
+        with self.one_read():
+            return self.list_once(group, version, plural, kind, namespace, label_selector, field_selector)
+
+    def list_once(self, group, version, plural, kind, namespace, label_selector, field_selector):
         labels = c.parse_label_selector(label_selector) if label_selector else []
         fields = parse_field_selector(plural, field_selector)
         stored, revision = self.store.list_at(storage_key(group, plural, namespace))
@@ -327,13 +370,23 @@ class Api:
                                    **({"readyReplicas": status["readyReplicas"], "availableReplicas": status["availableReplicas"]} if status.get("readyReplicas") else {})}})
         return sorted(out, key=lambda r: (r["metadata"]["namespace"], r["metadata"]["name"]))
 
+    def pods_for_status(self, namespace):
+        """The namespace's controller pods, computed once per read (a list of N Deployments would otherwise
+        compute them N times, each time with several etcd round trips)."""
+        cache = getattr(self.read_cache, "pods", None)
+        if cache is None:
+            return self.workload_pods(namespace)
+        if namespace not in cache:
+            cache[namespace] = self.workload_pods(namespace)
+        return cache[namespace]
+
     def workload_status(self, plural, obj):
         """The Deployment and DaemonSet controllers' status, from the pods the stand-in lists for them (what
         kubectl rollout status, kubectl wait and Helm's --wait read)."""
         meta = obj["metadata"]
         kind = "ReplicaSet" if plural == "deployments" else "DaemonSet"
         owner = f"{meta['name']}-{short_hash(meta['uid'], 10)}" if plural == "deployments" else meta["name"]
-        pods = [p for p in self.workload_pods(meta["namespace"]) if any(o["kind"] == kind and o["name"] == owner for o in p["metadata"]["ownerReferences"])]
+        pods = [p for p in self.pods_for_status(meta["namespace"]) if any(o["kind"] == kind and o["name"] == owner for o in p["metadata"]["ownerReferences"])]
         scheduled = [p for p in pods if p["spec"].get("nodeName")]
         ready = sum(1 for p in scheduled if pod_ready(p))
         generation = meta.get("generation", 1)
@@ -767,22 +820,41 @@ class Api:
         self.store.create(storage_key("", "serviceaccounts", namespace, "default"),
                           self.new_meta({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}))
 
-    def update(self, group, plural, namespaced, namespace, name, obj, dry_run=False):
+    def update(self, group, plural, namespaced, namespace, name, obj, dry_run=False, read_at=None):
+        """PUT (and the write of a PATCH read at revision read_at): optimistic concurrency as kube's — a
+        resourceVersion in the body that is not the stored one, or a write that lost a race, is a 409."""
         key = storage_key(group, plural, namespace if namespaced else None, name)
         old, rev = self.store.get(key)
         if old is None:
             raise not_found(plural, group, name)
+        wanted = obj["metadata"].pop("resourceVersion", None)
+        if wanted not in (None, "") and wanted != str(rev):
+            raise conflict(plural, group, name)
+        if read_at is not None and read_at != rev:
+            raise RaceLost(conflict(plural, group, name))
         obj["metadata"]["uid"], obj["metadata"]["creationTimestamp"] = old["metadata"]["uid"], old["metadata"]["creationTimestamp"]
         if namespaced:
             obj["metadata"]["namespace"] = namespace
-        obj["metadata"].pop("resourceVersion", None)
-        # metadata.generation counts changes of the spec (what status.observedGeneration is compared with)
-        obj["metadata"]["generation"] = old["metadata"].get("generation", 1) + (obj.get("spec") != old.get("spec"))
         self.admit(group, plural, obj, old)
-        return self.present(group, plural, obj, rev if dry_run else self.store.put(key, obj))
+        # metadata.generation counts changes of the spec, defaults included (what observedGeneration is compared with)
+        obj["metadata"]["generation"] = old["metadata"].get("generation", 1) + (obj.get("spec") != old.get("spec"))
+        if dry_run:
+            return self.present(group, plural, obj, rev)
+        written = self.store.cas(key, obj, rev)
+        if not written:
+            raise RaceLost(conflict(plural, group, name)) if read_at is not None else conflict(plural, group, name)
+        return self.present(group, plural, obj, written)
 
-    def delete(self, group, plural, namespaced, namespace, name, dry_run=False):
+    def delete(self, group, plural, namespaced, namespace, name, dry_run=False, preconditions=None):
         obj = self.get(group, plural, namespace if namespaced else None, name)
+        for field in ("uid", "resourceVersion"):
+            wanted = (preconditions or {}).get(field)
+            if wanted and wanted != obj["metadata"].get(field):
+                raise Status(409, "Conflict", f'Operation cannot be fulfilled on {plural}{"." + group if group else ""} "{name}": Precondition failed: '
+                             f"{field.replace('resourceVersion', 'ResourceVersion').replace('uid', 'UID')} in precondition: {wanted}, "
+                             f"{field.replace('resourceVersion', 'ResourceVersion').replace('uid', 'UID')} in object meta: {obj['metadata'].get(field)}")
+        if group == "" and plural == "namespaces" and name in PROTECTED_NAMESPACES:
+            raise Status(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be deleted')
         if dry_run:
             return obj
         if group == "" and plural == "pods" and "lab-standin" in (obj["metadata"].get("annotations") or {}):
@@ -806,7 +878,8 @@ class Api:
             ns["status"] = {**ns.get("status", {}), "phase": "Terminating"}
             ns["metadata"].pop("resourceVersion", None)
             self.store.put(storage_key("", "namespaces", None, name), ns)
-            threading.Timer(NAMESPACE_FINALIZE_SECONDS, self.finalize_namespace, args=(name,)).start()
+        # (again on a DELETE of a Terminating namespace: its first finalizer may have died with its API server)
+        threading.Timer(NAMESPACE_FINALIZE_SECONDS, self.finalize_namespace, args=(name,)).start()
         return self.get("", "namespaces", None, name)
 
     def finalize_namespace(self, name):
@@ -820,6 +893,16 @@ class Api:
             print(f"namespace {name}: not finalized: {e}", file=sys.stderr)
 
     def patch(self, group, plural, namespaced, namespace, name, content_type, raw, params=None):
+        """A PATCH applied to the object as stored; when another write got in between its read and its write,
+        applied again to the new one (kube's GuaranteedUpdate), unless the patch itself names a resourceVersion."""
+        for attempt in range(5):
+            try:
+                return self.patch_once(group, plural, namespaced, namespace, name, content_type, raw, params)
+            except RaceLost as lost:
+                if attempt == 4:
+                    raise lost.status
+
+    def patch_once(self, group, plural, namespaced, namespace, name, content_type, raw, params=None):
         """PATCH: strategic merge (built-in kinds), JSON merge, JSON patch and server-side apply, applied to
         the stored object; a patch that changes nothing is not written (the resourceVersion stays), as in
         kube-apiserver."""
@@ -838,7 +921,7 @@ class Api:
         except ValueError as e:
             raise Status(400, "BadRequest", f"error decoding patch: {e}")
         key = storage_key(group, plural, namespace if namespaced else None, name)
-        live, _ = self.store.get(key)
+        live, live_rev = self.store.get(key)
         if live is None:
             raise not_found(plural, group, name)
         before = json.loads(json.dumps(live))
@@ -858,7 +941,7 @@ class Api:
         strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
         if strip(merged) == strip(before):
             return self.get(group, plural, namespace if namespaced else None, name)
-        return self.update(group, plural, namespaced, namespace, name, merged, dry_run)
+        return self.update(group, plural, namespaced, namespace, name, merged, dry_run, read_at=live_rev)
 
     def server_side_apply(self, group, plural, namespaced, namespace, name, raw, params):
         manager = params.get("fieldManager", "")
@@ -873,7 +956,7 @@ class Api:
                          f"does not match the name on the URL ({name})")
         dry_run = params.get("dryRun") == "All"
         key = storage_key(group, plural, namespace if namespaced else None, name)
-        live, _ = self.store.get(key)
+        live, live_rev = self.store.get(key)
         try:
             merged = ssa.apply(live, applied, manager, params.get("force") == "true", applied.get("apiVersion", ""))
         except ssa.Conflict as e:
@@ -884,7 +967,7 @@ class Api:
         strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
         if strip(merged) == strip(live):
             return self.get(group, plural, namespace if namespaced else None, name)
-        return self.update(group, plural, namespaced, namespace, name, merged, dry_run)
+        return self.update(group, plural, namespaced, namespace, name, merged, dry_run, read_at=live_rev)
 
     # ------------------------------------------------------------------ admission
     def admit(self, group, plural, obj, old):
@@ -1012,29 +1095,56 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def send_watch(self, list_now, params):
-        """A watch stream: chunked JSON events until the timeout or the client goes away."""
-        events = watch.events(list_now, params)  # the first list happens here: its errors are answered as usual
-        first = next(events, None)
+    def send_watch(self, list_now, params, computed, as_table=None):
+        """A watch stream: chunked JSON events until the timeout or the client goes away. The first list
+        happens before the headers, so its errors are answered as usual."""
+        first = list_now()
         self.send_response(200)
         self.send_header("Content-Type", "application/json;stream=watch")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        self.close_connection = True  # a stream ends the connection (no keep-alive after it)
         try:
-            if first:
-                self.write_chunk(json.dumps({"type": first[0], "object": first[1]}).encode() + b"\n")
-            for kind, obj in events:
+            def send(kind, obj):
+                if as_table and kind != "BOOKMARK":
+                    obj = as_table(obj)
                 self.write_chunk(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+            for kind, obj in watch.initial_events(first, params, computed):
+                send(kind, obj)
+            for kind, obj in watch.later_events(first, list_now, params, self.client_gone):
+                send(kind, obj)
             self.write_chunk(b"")
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
-            self.close_connection = True
-        except (Status, EtcdUnavailable) as e:  # mid-stream: kube sends an ERROR event, then ends the stream
-            status = e.body() if isinstance(e, Status) else Status(503, "ServiceUnavailable", "etcdserver: request timed out").body()
+            pass
+        except Exception as e:  # noqa: BLE001 — mid-stream: kube sends an ERROR event, then ends the stream
+            status = e.body() if isinstance(e, Status) else Status(503, "ServiceUnavailable", f"watch ended: {e}").body()
             try:
                 self.write_chunk(json.dumps({"type": "ERROR", "object": status}).encode() + b"\n")
                 self.write_chunk(b"")
             except OSError:
-                self.close_connection = True
+                pass
+
+    def client_gone(self):
+        """True when the client closed its end, so a watch nobody reads stops polling. A watch client sends
+        nothing: the socket turning readable means EOF or TLS close_notify (or a byte we may drop)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        if not readable:
+            return False
+        try:
+            self.connection.setblocking(False)
+            return self.connection.recv(1) == b""
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return False
+        except (ssl.SSLError, OSError):
+            return True
+        finally:
+            try:
+                self.connection.setblocking(True)
+            except OSError:
+                pass
 
     def write_chunk(self, data):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -1056,8 +1166,8 @@ class Handler(BaseHTTPRequestHandler):
         if (self.headers.get("Content-Type") or "").split(";")[0].strip() == "application/vnd.kubernetes.protobuf":
             try:  # kubectl's typed commands (create token, create namespace, auth can-i) send protobuf
                 return k8s_protobuf.decode_body(raw)
-            except ValueError as e:
-                raise Status(415, "UnsupportedMediaType", str(e))
+            except Exception as e:  # noqa: BLE001 — any malformed body is the client's error, never a dropped connection
+                raise Status(415, "UnsupportedMediaType", f"the body could not be decoded as protobuf: {e}")
         return json.loads(raw) if raw else {}
 
     def do_GET(self):
@@ -1142,8 +1252,12 @@ class Handler(BaseHTTPRequestHandler):
             if (group, plural) == ("apps", "replicasets") and method != "GET":
                 raise Status(405, "MethodNotAllowed", "the lab stand-in's ReplicaSets are the Deployment controller's (read-only): change the Deployment")
             if method == "GET" and params.get("watch") in ("true", "1"):
+                as_table = None
+                if tables.wants_table(self.headers.get("Accept", "")):  # kubectl get -w: each event's object a one-row Table
+                    columns = api.printer_columns(group, version, plural)
+                    as_table = lambda o: tables.to_table(o, params.get("includeObject", "Metadata"), printer_columns=columns)  # noqa: E731
                 return self.send_watch(lambda: api.list(group, version, plural, kind, namespace, params.get("labelSelector", ""),
-                                                        params.get("fieldSelector", "")), params)
+                                                        params.get("fieldSelector", "")), params, api.computed(group, plural), as_table)
             if method == "GET":
                 out = api.get(group, plural, namespace, name) if name else \
                     api.list(group, version, plural, kind, namespace, params.get("labelSelector", ""), params.get("fieldSelector", ""))
@@ -1159,7 +1273,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(201, api.create(group, plural, namespaced, namespace, obj, dry_run))
             if method == "PUT":
                 return self.send_json(200, api.update(group, plural, namespaced, namespace, name, self.body(), dry_run))
-            return self.send_json(200, api.delete(group, plural, namespaced, namespace, name, dry_run))
+            options = self.body() if self.raw_body() else {}  # DeleteOptions: kubectl sends dryRun there, not in the query
+            dry_run = dry_run or "All" in (options.get("dryRun") or [])
+            return self.send_json(200, api.delete(group, plural, namespaced, namespace, name, dry_run, options.get("preconditions") or {}))
         except Status as s:
             self.send_json(s.code, s.body(), s.headers)
         except EtcdUnavailable as e:

@@ -78,14 +78,14 @@ class EtcdStore:
         return int(out["header"]["revision"]) if out.get("succeeded") else None
 
     def cas(self, key, value, mod_revision):
-        """Puts only when the key's mod revision is still mod_revision (0: the key must not exist); True when
-        written. What kube-apiserver's GuaranteedUpdate does, so concurrent writers (several API servers
+        """Puts only when the key's mod revision is still mod_revision (0: the key must not exist); the new
+        revision when written, else False. What kube-apiserver's GuaranteedUpdate does, so concurrent writers (several API servers
         behind haproxy, kubectl drain's parallel evictions) do not overwrite each other."""
         out = self._call("kv/txn", {
             "compare": [{"key": _b64(key), "target": "MOD", "mod_revision": str(mod_revision)}],
             "success": [{"request_put": {"key": _b64(key), "value": _b64(json.dumps(value))}}],
         })
-        return bool(out.get("succeeded"))
+        return int(out["header"]["revision"]) if out.get("succeeded") else False
 
     def cas_delete(self, key, mod_revision):
         out = self._call("kv/txn", {

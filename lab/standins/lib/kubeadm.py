@@ -248,15 +248,17 @@ def mark_control_plane(client, node_name, seconds=240):
     deadline = time.time() + seconds
     while True:
         try:
-            node = client.get(f"/api/v1/nodes/{node_name}")
+            client.get(f"/api/v1/nodes/{node_name}")  # registered by the kubelet yet?
             break
         except (c.ApiError, OSError) as e:
             if time.time() > deadline:
                 raise Failure(f"error execution phase mark-control-plane: timed out waiting for the kubelet to register node {node_name}: {e}")
             time.sleep(1)
-    node["metadata"].setdefault("labels", {}).update({"node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": ""})
-    node.setdefault("spec", {})["taints"] = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
-    client.request("PUT", f"/api/v1/nodes/{node_name}", node)
+    # a patch, as kubeadm's PatchNode: no lost update against the kubelet's own writes of the Node
+    client.request("PATCH", f"/api/v1/nodes/{node_name}",
+                   {"metadata": {"labels": {"node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": ""}},
+                    "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}},
+                   content_type="application/merge-patch+json")
     say(f"[mark-control-plane] Marking the node {node_name} as control-plane by adding the labels and taints")
 
 

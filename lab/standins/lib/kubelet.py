@@ -118,11 +118,11 @@ def register(client, node, f):
     except c.ApiError as e:
         if e.status != 409:
             raise
-        live = client.get(f"/api/v1/nodes/{node}")
+        # already registered: its labels and status brought up to date by a merge patch (no lost update
+        # against kubeadm's own patch of the Node)
         fresh = node_object(node, f)
-        live["status"] = {**live.get("status", {}), **fresh["status"]}
-        live["metadata"].setdefault("labels", {}).update(fresh["metadata"]["labels"])
-        client.request("PUT", f"/api/v1/nodes/{node}", live)
+        client.request("PATCH", f"/api/v1/nodes/{node}", {"metadata": {"labels": fresh["metadata"]["labels"]}, "status": fresh["status"]},
+                       content_type="application/merge-patch+json")
 
 
 def renew_lease(client, node):

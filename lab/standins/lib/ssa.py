@@ -48,9 +48,18 @@ def to_fields_v1(paths):
 
 
 def from_fields_v1(tree, prefix=()):
+    """The leaf paths of a FieldsV1 tree; keys this model does not have (".", v:, k: without a name) skipped."""
     paths = set()
     for key, sub in (tree or {}).items():
-        part = f"k:name={json.loads(key[2:])['name']}" if key.startswith("k:") else key[2:]
+        if key.startswith("k:"):
+            try:
+                part = f"k:name={json.loads(key[2:])['name']}"
+            except (ValueError, KeyError, TypeError):
+                continue
+        elif key.startswith("f:"):
+            part = key[2:]
+        else:
+            continue
         paths |= from_fields_v1(sub, prefix + (part,)) if sub else {prefix + (part,)}
     return paths
 
@@ -67,12 +76,15 @@ def _get(obj, path):
 
 
 def _remove(obj, path):
+    """Removes a field, then the maps and list items it leaves empty (kube's SSA removes them with it)."""
     parent = _get(obj, path[:-1]) if len(path) > 1 else obj
     last = path[-1]
     if isinstance(parent, list) and last.startswith("k:name="):
         parent[:] = [x for x in parent if not (isinstance(x, dict) and x.get("name") == last[7:])]
     elif isinstance(parent, dict):
         parent.pop(last, None)
+    if len(path) > 1 and parent in ({}, []) and path[:-1] not in IDENTITY and path[:-1] != ("metadata",):
+        _remove(obj, path[:-1])
 
 
 def apply(live, applied, manager, force, api_version):
@@ -103,5 +115,8 @@ def apply(live, applied, manager, force, api_version):
     entry = {"manager": manager, "operation": "Apply", "apiVersion": api_version, "time": stamp, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(now)}
     if mine and from_fields_v1(mine.get("fieldsV1")) == now:
         entry["time"] = mine.get("time", stamp)
-    merged.setdefault("metadata", {})["managedFields"] = [entry] + kept
+    # this manager's entry where it was (a no-op apply leaves managedFields as they were), new ones first
+    at = entries.index(mine) if mine else 0
+    kept.insert(min(at, len(kept)), entry)
+    merged.setdefault("metadata", {})["managedFields"] = kept
     return merged

@@ -23,26 +23,44 @@ export function kubectl(s: HostSession, args: string, timeoutMs = 5 * 60_000): P
  * fetched there and applied only when its sha256 matches (never straight from its URL, so what runs is
  * what was checked). True when it created or changed something.
  *
- * What changed is read from the objects' resourceVersions before and after, not from kubectl's
- * "created/configured/unchanged": the real kubectl says "configured" whenever it sent a patch, even one the
- * server found empty (a PodDisruptionBudget's selector, replaced as a whole; a container's env order after
- * hakube's own patch), and a server-side apply says "serverside-applied" whether or not anything changed.
+ * kubectl's own words are not enough: the real kubectl says "configured" whenever it sent a patch, even one
+ * the server found empty (a PodDisruptionBudget's selector, replaced as a whole; a container's env order
+ * after hakube's own patch), and "serverside-applied" whether or not anything changed. So an object counts
+ * when its resourceVersion moved during the apply — and, for a client-side apply, kubectl also said it
+ * created or configured it (a controller's status write in the meantime moves a resourceVersion too).
  */
 export async function apply(s: HostSession, target: string | PinnedDownload, options: { serverSide?: boolean } = {}): Promise<boolean> {
   const host = firstMaster(s);
   if (typeof target !== 'string') return withVerifiedDownload(host, target, (file) => apply(host, file, options));
   if (/^[a-z]+:\/\//i.test(target)) throw new Error(`${target}: a manifest URL must come pinned (a PinnedDownload), a bug in hakube`);
   // Every object of the file that exists, before and after (a kind whose CRD is not there yet fails the
-  // whole get: then nothing is known before, and the apply counts as a change).
+  // whole get: then nothing is known, and the apply counts as a change).
   const read = `${KUBECTL} get -f ${shq(target)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_COLUMNS}`)}`;
   const before = await host.probe(read, { timeoutMs: 5 * 60_000 });
-  await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
-  if (before.code !== 0) return true;
-  return changedObjects(objectVersions(before.stdout), objectVersions(await host.sh(read, { timeoutMs: 5 * 60_000 }))).length > 0;
+  const out = await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
+  const after = before.code === 0 ? await host.probe(read, { timeoutMs: 5 * 60_000 }) : before;
+  if (after.code !== 0) return true;
+  const moved = changedObjects(objectVersions(before.stdout), objectVersions(after.stdout));
+  if (options.serverSide) return moved.length > 0;
+  const said = appliedObjects(out);
+  return moved.some((key) => said.has(kindAndName(key)));
 }
 
 // kind, namespace (`<none>` for a cluster-wide object), name and resourceVersion of each object
 const OBJECT_COLUMNS = 'K:.kind,NS:.metadata.namespace,N:.metadata.name,RV:.metadata.resourceVersion';
+
+/** "kind/name" (kind in lower case) of the objects kubectl apply says it created or configured. */
+export function appliedObjects(out: string): Set<string> {
+  const said = new Set<string>();
+  for (const m of out.matchAll(/^([\w-]+)(?:\.[\w.-]+)?\/(\S+) (?:created|configured)$/gm)) said.add(`${m[1]!.toLowerCase()}/${m[2]}`);
+  return said;
+}
+
+/** "kind/name" of an objectVersions key (kind/namespace/name), as appliedObjects writes it. */
+export function kindAndName(key: string): string {
+  const [kind, , name] = key.split('/');
+  return `${kind!.toLowerCase()}/${name}`;
+}
 
 /** kind/namespace/name → resourceVersion, from the lines of OBJECT_COLUMNS. */
 export function objectVersions(text: string): Map<string, string> {
