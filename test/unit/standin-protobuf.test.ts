@@ -331,11 +331,12 @@ test('types with their own JSON form, and the errors: a hand-built ConfigMap, an
     [1, 0],
     [4, 'Foreground'],
   ]);
-  const [decodedConfigMap, decodedDelete, unknown, noMagic] = decode([
+  const [decodedConfigMap, decodedDelete, unknown, noMagic, unknownField] = decode([
     body('v1', 'ConfigMap', configMap),
     body('v1', 'DeleteOptions', deleteOptions),
     body('example.com/v1', 'Widget', Buffer.alloc(0)),
     Buffer.from('{"kind":"Namespace"}'),
+    body('v1', 'ConfigMap', pb([[9, 'a field this schema lacks']])),
   ]);
   const stamp = '2026-01-01T00:00:00Z';
   assert.deepEqual(decodedConfigMap, {
@@ -354,6 +355,11 @@ test('types with their own JSON form, and the errors: a hand-built ConfigMap, an
   assert.deepEqual(decodedDelete, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, propagationPolicy: 'Foreground' });
   assert.match((unknown as Json).error as string, /decodes no protobuf body of kind Widget \(example.com\/v1\)/);
   assert.match((noMagic as Json).error as string, /does not start with the magic/);
+  assert.match(
+    (unknownField as Json).error as string,
+    /field 9 of core\.v1\.ConfigMap is not in the lab stand-in's protobuf schema/,
+    'never dropped',
+  );
 });
 
 test('a typed create of a kind the stand-in does not read (a Deployment) is refused with the kind named', async (t) => {

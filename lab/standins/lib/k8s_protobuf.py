@@ -232,8 +232,8 @@ def message_to_json(registry: Registry, fqn: str, buf: bytes):
     values: dict[int, object] = {}
     for number, wire, raw in wire_fields(buf):
         f = message.fields.get(number)
-        if f is None:
-            continue  # an unknown field: Go's generated Unmarshal skips it too
+        if f is None:  # not silently dropped: the schema is the stand-in's own, a field it lacks would be lost
+            raise ValueError(f"field {number} of {message.fqn} is not in the lab stand-in's protobuf schema (k8s_proto_schema.py)")
         if f.label == "map":
             entry = _fields(raw)
             vfield = Field("value", 2, "optional", f.type, type_fqn=f.type_fqn)
