@@ -173,6 +173,19 @@ const WITH_DRY_RUN: string[][] = [
   ['create', 'secret', 'generic', 's1', '--from-literal=k=v'],
   ['create', 'secret', 'docker-registry', 'reg1', '--docker-server=r.example', '--docker-username=u', '--docker-password=p'],
   ['create', 'serviceaccount', 'sa1'],
+  ['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2', '--port=80'],
+  ['create', 'service', 'nodeport', 'svc1', '--tcp=80:8080'],
+  ['create', 'service', 'clusterip', 'cip1', '--tcp=5678:8080'],
+  ['create', 'job', 'j1', '--image=busybox'],
+  ['create', 'cronjob', 'cj1', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'],
+  ['create', 'priorityclass', 'p1', '--value=1000', '--description=important'],
+  ['create', 'role', 'r1', '--verb=get', '--verb=list', '--resource=pods'],
+  ['create', 'clusterrole', 'cr1', '--verb=get', '--resource=deployments.apps'],
+  ['create', 'rolebinding', 'rb1', '--role=r1', '--user=u1'],
+  ['create', 'clusterrolebinding', 'crb1', '--clusterrole=view', '--group=g1', '--serviceaccount=default:sa1'],
+  ['create', 'pdb', 'pdb1', '--selector=app=web', '--min-available=50%'],
+  ['create', 'quota', 'q1', '--hard=cpu=1,memory=1G,pods=2'],
+  ['create', 'ingress', 'ing1', '--class=nginx', '--rule=foo.com/bar=svc1:8080,tls=my-cert'],
 ];
 
 test('the typed creates the stand-in reads: the protobuf body kubectl sends decodes to the JSON of its client dry run', async (t) => {
@@ -362,13 +375,16 @@ test('types with their own JSON form, and the errors: a hand-built ConfigMap, an
   );
 });
 
-test('a typed create of a kind the stand-in does not read (a Deployment) is refused with the kind named', async (t) => {
+test('a typed create of a kind the stand-in does not read (auth whoami: a SelfSubjectReview) is refused with the kind named', async (t) => {
   if (missing) return t.skip(missing);
   const api = await fakeApiServer();
   try {
-    const post = await posted(api, ['create', 'deployment', 'web', '--image=nginx:1.27'], '/deployments');
+    const post = await posted(api, ['auth', 'whoami'], '/selfsubjectreviews');
     assert.equal(post.contentType, PROTOBUF);
-    assert.match((decode([post.body])[0] as Json).error as string, /decodes no protobuf body of kind Deployment \(apps\/v1\)/);
+    assert.match(
+      (decode([post.body])[0] as Json).error as string,
+      /decodes no protobuf body of kind SelfSubjectReview \(authentication.k8s.io\/v1\)/,
+    );
   } finally {
     await api.close();
   }

@@ -33,7 +33,7 @@ class Field:
     number: int
     label: str  # optional | repeated | map
     type: str  # a scalar name, or the message's name in k8s_proto_schema
-    flags: str = ""  # Go JSON: o omitempty, z omitzero, n nil when absent, p pointer
+    flags: str = ""  # Go JSON: o omitempty, z omitzero, n nil when absent, p pointer, i embedded
     key_type: str = ""  # for maps
     type_fqn: str = ""  # the message name, "" for scalars
 
@@ -48,7 +48,7 @@ SCALARS = {
     "double", "float", "int32", "int64", "uint32", "uint64", "sint32", "sint64",
     "fixed32", "fixed64", "sfixed32", "sfixed64", "bool", "string", "bytes",
 }
-SPECIAL = {"meta.v1.Time", "meta.v1.MicroTime", "meta.v1.FieldsV1"}
+SPECIAL = {"meta.v1.Time", "meta.v1.MicroTime", "meta.v1.FieldsV1", "resource.Quantity", "intstr.IntOrString"}
 
 
 def _field(number: int, name: str, typ: str, flags: str) -> Field:
@@ -207,6 +207,11 @@ def _special(fqn: str, buf: bytes):
         return _micro_time(buf)
     if fqn == f"{META}.FieldsV1":
         return _raw_json(_fields(buf).get(1))
+    if fqn == "resource.Quantity":  # its canonical string; the zero Quantity is "0"
+        return _fields(buf).get(1, b"0").decode("utf-8") or "0"
+    if fqn == "intstr.IntOrString":  # type=1 (0 Int, 1 String), intVal=2, strVal=3 → a JSON number or string
+        f = _fields(buf)
+        return f.get(3, b"").decode("utf-8") if f.get(1, 0) == 1 else _signed(f.get(2, 0), 64)
     return NotImplemented
 
 
@@ -274,6 +279,9 @@ def _apply_json_rules(registry: Registry, message: Message, values: dict[int, ob
         if "o" in flags and _omitempty_drops(f, flags, value):
             continue
         if "z" in flags and _is_zero(value):
+            continue
+        if "i" in flags:  # an embedded struct: Go's JSON shows its fields as the parent's
+            out.update(value)
             continue
         out[f.name] = value
     return out
