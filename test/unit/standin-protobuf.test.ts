@@ -5,17 +5,15 @@
 // no dry run (create token, drain's eviction), the JSON Go's encoding/json writes for that object.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { noPython, noRealKubectl, REAL_KUBECTL, runStandinPython } from '../helpers/standin-lib';
 
-const ROOT = path.resolve(__dirname, '../..');
-const KUBECTL = path.join(ROOT, 'lab/.state/real-clients/kubectl');
-const LIB = path.join(ROOT, 'lab/standins/lib');
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const run = promisify(execFile);
 
@@ -27,11 +25,7 @@ interface Recorded {
   body: Buffer;
 }
 
-const missing = !fs.existsSync(KUBECTL)
-  ? `no real kubectl at ${KUBECTL} (run bash lab/real-clients/fetch.sh)`
-  : spawnSync('python3', ['--version']).status !== 0
-    ? 'no python3'
-    : undefined;
+const missing = noRealKubectl;
 
 const json = (res: http.ServerResponse, code: number, body: unknown) => {
   res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -132,7 +126,7 @@ async function fakeApiServer() {
 async function kubectl(server: string, args: string[]) {
   const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-pb-')), 'config');
   fs.writeFileSync(kubeconfig, '');
-  const { stdout } = await run(KUBECTL, ['--kubeconfig', kubeconfig, '--server', server, ...args], { timeout: 60_000 });
+  const { stdout } = await run(REAL_KUBECTL, ['--kubeconfig', kubeconfig, '--server', server, ...args], { timeout: 60_000 });
   return stdout;
 }
 
@@ -148,8 +142,7 @@ async function posted(api: Awaited<ReturnType<typeof fakeApiServer>>, args: stri
 /** Every body through the decoder in one python3 run (the registry is parsed once). */
 function decode(bodies: Buffer[]): unknown[] {
   const script = [
-    'import base64, json, sys',
-    `sys.path.insert(0, ${JSON.stringify(LIB)})`,
+    'import base64',
     'import k8s_protobuf',
     'out = []',
     'for line in sys.stdin.read().split():',
@@ -157,9 +150,7 @@ function decode(bodies: Buffer[]): unknown[] {
     '    except ValueError as err: out.append({"error": str(err)})',
     'print(json.dumps(out))',
   ].join('\n');
-  const r = spawnSync('python3', ['-c', script], { input: bodies.map((b) => b.toString('base64')).join('\n'), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as unknown[];
+  return JSON.parse(runStandinPython(script, bodies.map((b) => b.toString('base64')).join('\n'))) as unknown[];
 }
 
 // Commands with a client dry run: their --dry-run=client -o json is the reference. No normalization turned
@@ -308,7 +299,7 @@ const body = (apiVersion: string, kind: string, raw: Buffer) =>
   ]);
 
 test('types with their own JSON form, and the errors: a hand-built ConfigMap, an unknown kind, no magic', (t) => {
-  if (spawnSync('python3', ['--version']).status !== 0) return t.skip('no python3');
+  if (noPython) return t.skip(noPython);
   // core/v1 ConfigMap: metadata=1 {name=1, namespace=3, creationTimestamp=8 (Time: seconds=1),
   // managedFields=17 {manager=1, operation=2, time=4, fieldsType=6, fieldsV1=7 (raw JSON=1)}}, data=2 (map entries).
   const time = pb([[1, 1767225600]]);

@@ -5,16 +5,12 @@
 // the real kubectl and read what it prints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
+import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { noPython, noRealKubectl, REAL_KUBECTL, runStandinPython } from '../helpers/standin-lib';
 
-const ROOT = path.resolve(__dirname, '../..');
-const KUBECTL = path.join(ROOT, 'lab/.state/real-clients/kubectl');
-const LIB = path.join(ROOT, 'lab/standins/lib');
 const run = promisify(execFile);
 
 type Json = Record<string, unknown>;
@@ -44,13 +40,9 @@ interface Call {
   printerColumns?: Json[] | null;
 }
 
-const noPython = spawnSync('python3', ['--version']).status !== 0 ? 'no python3' : undefined;
-
 /** Runs tables.py once over all calls: [to_table(...)...], the wants_table answers and the human_duration ones. */
 function py(input: { calls?: Call[]; accepts?: string[]; durations?: number[] }) {
   const script = [
-    'import json, sys',
-    `sys.path.insert(0, ${JSON.stringify(LIB)})`,
     'import tables',
     'req = json.load(sys.stdin)',
     'out = {"tables": [], "wants": [], "durations": []}',
@@ -60,9 +52,7 @@ function py(input: { calls?: Call[]; accepts?: string[]; durations?: number[] })
     'out["durations"] = [tables.human_duration(s) for s in req.get("durations", [])]',
     'print(json.dumps(out))',
   ].join('\n');
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { tables: Table[]; wants: boolean[]; durations: string[] };
+  return JSON.parse(runStandinPython(script, JSON.stringify(input))) as { tables: Table[]; wants: boolean[]; durations: string[] };
 }
 const table = (call: Call) => py({ calls: [call] }).tables[0]!;
 const heads = (t: Table) => t.columnDefinitions.map((c) => [c.name, c.type, c.priority]);
@@ -649,7 +639,7 @@ test('custom resources: NAME + the CRD’s printer columns (typed, date as age, 
 
 // ------------------------------------------------------------------------------------------------ real kubectl
 
-const missing = !fs.existsSync(KUBECTL) ? `no real kubectl at ${KUBECTL} (run bash lab/real-clients/fetch.sh)` : noPython;
+const missing = noRealKubectl;
 
 const resource = (name: string, kind: string, namespaced: boolean) => ({
   name,
@@ -694,7 +684,7 @@ async function tableServer(lists: Record<string, Json>, now: number) {
 }
 
 async function kubectl(server: string, args: string[]) {
-  const { stdout } = await run(KUBECTL, ['--server', server, '--kubeconfig=/dev/null', ...args], { timeout: 60_000 });
+  const { stdout } = await run(REAL_KUBECTL, ['--server', server, '--kubeconfig=/dev/null', ...args], { timeout: 60_000 });
   return stdout
     .trimEnd()
     .split('\n')

@@ -3,17 +3,11 @@
 // kubectl apply --server-side rely on. The lab e2e test runs them with the real clients.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-
-const LIB = path.resolve(__dirname, '../../lab/standins/lib');
-const noPython = spawnSync('python3', ['-c', 'import yaml']).status !== 0 ? 'no python3 with PyYAML' : undefined;
+import { noPython, runStandinPython } from '../helpers/standin-lib';
 
 /** Runs a python3 snippet with the stand-in's lib on sys.path; its last printed line is JSON. */
 function py(code: string): unknown {
-  const r = spawnSync('python3', ['-c', `import json, sys\nsys.path.insert(0, ${JSON.stringify(LIB)})\n${code}`], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return JSON.parse(runStandinPython(code).trim().split('\n').pop()!);
 }
 
 const LIST = `

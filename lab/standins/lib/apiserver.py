@@ -121,6 +121,12 @@ def version_priority(version):
     return (stage, -int(m.group(1)), -int(m.group(3) or 0), version)
 
 
+def unchanged(new, old):
+    """The same object but for its resourceVersion: a write that changes nothing is not made (kube's no-op)."""
+    strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
+    return strip(new) == strip(old)
+
+
 class RaceLost(Exception):
     """Another write got in between a PATCH's read and its write: the patch is applied again."""
 
@@ -938,8 +944,7 @@ class Api:
             raise Status(422, "Invalid", f"the server rejected our request due to an error in our request: {e}")
         if not isinstance(merged, dict) or (merged.get("metadata") or {}).get("name") != name:
             raise Status(422, "Invalid", f"{plural} \"{name}\" is invalid: metadata.name: Invalid value: the name of the object cannot be changed")
-        strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
-        if strip(merged) == strip(before):
+        if unchanged(merged, before):
             return self.get(group, plural, namespace if namespaced else None, name)
         return self.update(group, plural, namespaced, namespace, name, merged, dry_run, read_at=live_rev)
 
@@ -964,8 +969,7 @@ class Api:
                          {"causes": [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"', "field": p} for m, p in e.conflicts]})
         if live is None:
             return self.create(group, plural, namespaced, namespace, merged, dry_run)
-        strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items() if k != "resourceVersion"}}  # noqa: E731
-        if strip(merged) == strip(live):
+        if unchanged(merged, live):
             return self.get(group, plural, namespace if namespaced else None, name)
         return self.update(group, plural, namespaced, namespace, name, merged, dry_run, read_at=live_rev)
 

@@ -517,12 +517,18 @@ DEPLOYMENT_COLUMNS = [
 ]
 
 
-def _print_replicaset(rs, now):
-    spec, status = rs.get("spec") or {}, rs.get("status") or {}
-    names, images = _containers(_template_spec(rs))
-    cells = [_name(rs), _int(spec.get("replicas"), 1), _int(status.get("replicas")), _int(status.get("readyReplicas")),
-             _age(rs, now), names, images, _format_label_selector(spec.get("selector"))]
-    return cells, None
+def _replicas_printer(format_selector):
+    """ReplicaSets and ReplicationControllers print alike; only their selectors differ (LabelSelector, map)."""
+    def printer(obj, now):
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        names, images = _containers(_template_spec(obj))
+        cells = [_name(obj), _int(spec.get("replicas"), 1), _int(status.get("replicas")), _int(status.get("readyReplicas")),
+                 _age(obj, now), names, images, format_selector(spec.get("selector"))]
+        return cells, None
+    return printer
+
+
+_print_replicaset = _replicas_printer(_format_label_selector)
 
 
 REPLICASET_COLUMNS = [
@@ -537,12 +543,7 @@ REPLICASET_COLUMNS = [
 ]
 
 
-def _print_replicationcontroller(rc, now):
-    spec, status = rc.get("spec") or {}, rc.get("status") or {}
-    names, images = _containers(_template_spec(rc))
-    cells = [_name(rc), _int(spec.get("replicas"), 1), _int(status.get("replicas")), _int(status.get("readyReplicas")),
-             _age(rc, now), names, images, _format_labels(spec.get("selector"))]
-    return cells, None
+_print_replicationcontroller = _replicas_printer(_format_labels)
 
 
 RC_COLUMNS = [
