@@ -47,7 +47,8 @@ program
   .option('--auto-approve-reboots', 'reboot without waiting for `hakube approve` (unattended runs)')
   .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
   .option('--only <phases>', 'run only these phases, comma-separated (see `hakube plan` for their ids)')
-  .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean; only?: string }) => {
+  .option('--full', 'run every step even when every host is as the last full install left it')
+  .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean; only?: string; full?: boolean }) => {
     process.exitCode = await upCommand(opts);
   });
 

@@ -20,6 +20,7 @@ import { backupSteps } from './steps/backup';
 import { restoreSteps } from './steps/restore';
 import { certsSteps } from './steps/certs';
 import { upgradeSteps } from './steps/upgrade';
+import { stateRecordSteps } from './steps/state-record';
 
 export const HOST_STEPS = {
   ...preflightSteps,
@@ -39,6 +40,7 @@ export const HOST_STEPS = {
   ...restoreSteps,
   ...certsSteps,
   ...upgradeSteps,
+  ...stateRecordSteps,
 } satisfies Record<string, (s: HostSession, req: HostRequest) => Promise<unknown>>;
 
 export type HostStepName = keyof typeof HOST_STEPS;

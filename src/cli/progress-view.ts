@@ -82,6 +82,12 @@ export function statusTable(p: Progress): string {
 }
 
 export function resultSummary(result: OperationResult): string {
+  if (result.unchangedSince)
+    return (
+      `Nothing changed: every host and the cluster are as the full install ${result.unchangedSince.run} left them (${result.unchangedSince.at}): ` +
+      'files, packages, units, kernel settings, nodes, etcd and add-on objects compared, no step ran, nothing was taken down. ' +
+      '`hakube up --full` runs every step anyway.'
+    );
   const lines: string[] = [];
   const warnings: string[] = [];
   let changedAny = false;
@@ -100,5 +106,6 @@ export function resultSummary(result: OperationResult): string {
       : 'Nothing changed: every step found its host already as wanted (the HA check, which stops an API server, is not repeated once it passed: `--only verify-ha` repeats it).',
     ...lines,
     ...(warnings.length ? ['Warnings:', ...warnings] : []),
+    ...(result.stateRecord ? [`(${result.stateRecord})`] : []),
   ].join('\n');
 }

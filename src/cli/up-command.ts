@@ -12,6 +12,8 @@ export interface UpOptions {
   /** Start (or attach) and return without running a worker or waiting. */
   detach?: boolean;
   only?: string;
+  /** Every step, even when the last full install's record still holds on every host. */
+  full?: boolean;
 }
 
 export async function upCommand(options: UpOptions): Promise<number> {
@@ -22,6 +24,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
     operation: 'install',
     autoApproveReboots: options.autoApproveReboots,
     onlyPhases,
+    ...(options.full && { full: true }),
     detach: options.detach,
     onCompleted(result, link) {
       console.log(`\nCluster ${spec.name} installed.\n${resultSummary(result)}`);

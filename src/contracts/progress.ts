@@ -57,4 +57,8 @@ export interface OperationResult {
   cluster: string;
   /** Per phase and host: the steps that changed something ("unchanged" for a no-op re-run). */
   phases: { id: string; hosts: Record<string, HostPhaseResult> }[];
+  /** install: no step ran, every host and the cluster were as the last full install (this run, then) left them. */
+  unchangedSince?: { run: string; at: string };
+  /** install: why every step ran although a full install was recorded before, or why this run's record is missing. */
+  stateRecord?: string;
 }

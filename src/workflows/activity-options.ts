@@ -45,6 +45,14 @@ const once = proxyActivities<HakubeActivities>({
   retry: { maximumAttempts: 1 },
 });
 
+/** Read-only checks that decide whether work is needed at all (the state record): a host that does not
+ * answer at once is not waited for, the full run that follows deals with it. */
+export const probe = proxyActivities<HakubeActivities>({
+  ...common,
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', maximumAttempts: 2 },
+});
+
 export const byPolicy: Record<StepPolicy, HakubeActivities> = { quick, long, gate, once };
 
 /** A reboot and the wait for the host to come back (the boot marker in the input keeps it to one). */

@@ -43,6 +43,8 @@ export interface FakeOptions {
   unchanged?: boolean;
   /** "activity@host" pairs whose result asks the operator's approval (approvalNeeded). */
   approvalOn?: Set<string>;
+  /** Hosts where the last full install's state record still holds (checkStateRecord); every other host differs. */
+  recordHoldsOn?: Set<string>;
   /** Append every finished call as a JSON line (for workers in another process). */
   logFile?: string;
 }
@@ -99,6 +101,13 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
     ...(options.warnOn?.has(req.host) && { warnings: ['cgroup hybrid: fake warning'] }),
   });
   activities.installBackportsKernel = async (req) => ({ ...(await ok('installBackportsKernel')(req)), rebootNeeded: true });
+  const checkRecord = ok('checkStateRecord');
+  activities.checkStateRecord = async (req) => {
+    await checkRecord(req);
+    return options.recordHoldsOn?.has(req.host)
+      ? { changed: false, holds: true, run: 'lab-earlier-run', at: '2026-11-28T06:00:00.000Z' }
+      : { changed: false, holds: false, why: 'packages differ from the last full install', run: 'lab-earlier-run', at: '2026-11-28T06:00:00.000Z' };
+  };
   // The real one: it only asks Temporal (the test's server) which operations of the cluster run.
   activities.operationsRunning = operationsRunning;
   return { activities, calls };

@@ -1,6 +1,8 @@
 // Article steps 9, 13, 14: Calico with the inventory's NIC, the ingress controller and the dashboard.
 // Their manifests are pinned downloads: apply() checks each one's sha256 on the host first.
 import type { StepResult } from '../../contracts/activity-request';
+import type { PinnedDownload } from '../../inventory/spec';
+import { remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { apply, kubectl } from './kubectl';
 
@@ -30,6 +32,19 @@ async function applyDashboard(s: HostSession): Promise<StepResult> {
   const service = await apply(s, (await s.writeRendered('dashboard-service')).path);
   const rbac = await apply(s, (await s.writeRendered('dashboard-rbac')).path);
   return result(app || service || rbac);
+}
+
+/**
+ * Every manifest the add-on steps above apply for this cluster (pinned downloads, and rendered files by
+ * their path on the first master): the objects the state record watches (host/state-record.ts).
+ */
+export function addonManifests(spec: HostSession['spec']): (PinnedDownload | string)[] {
+  const { cni, ingress, dashboard } = spec;
+  return [
+    ...(cni.install === 'operator' ? [cni.operatorCrds, cni.operator, remotePath('calico-installation')] : [cni.manifest]),
+    ...(ingress.controller !== 'none' ? [ingress.manifest, remotePath('ingress-service')] : []),
+    ...(dashboard.kind !== 'none' ? [dashboard.manifest, remotePath('dashboard-service'), remotePath('dashboard-rbac')] : []),
+  ];
 }
 
 export const addonsSteps = { applyCni, applyIngress, applyDashboard };

@@ -26,6 +26,7 @@ import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
 import { undo, undoSummary } from '../activity-options';
 import { failureMessage } from '../failure-message';
+import { lastInstallHolds, recordInstall } from './state-record';
 import { abortSignal, approveSignal, retrySignal, type HostSelection, type OperatorSignal } from '../messages';
 
 export interface OperationInput {
@@ -41,6 +42,8 @@ export interface OperationInput {
   /** Unattended runs (a Schedule's): a host paused, or waiting for an approval, this long with nobody
    * answering gives up and the run ends (its undo run), instead of holding the next run back for ever. */
   waitLimitSeconds?: number;
+  /** install: run every step even when every host is as the last full install left it (`up --full`). */
+  full?: boolean;
 }
 
 export const childWorkflowId = (parentId: string, phase: string, host: string) => `${parentId}/${phase}/${host}`;
@@ -143,6 +146,14 @@ export class OperationRun {
   async execute(): Promise<OperationResult> {
     const { spec } = this.input;
     const result: OperationResult = { cluster: spec.name, phases: [] };
+    // A whole install (not `--only`, not some hosts) first asks every host whether the last full install's
+    // record still holds; if so nothing runs (nothing is taken down either: no HA check).
+    const whole = this.operation === 'install' && !this.input.onlyPhases && !this.input.hosts;
+    if (whole && !this.input.full && patched('install-state-record')) {
+      const last = await lastInstallHolds(spec, this.backupTag);
+      if (last.holds) return this.unchanged(result, { run: last.run, at: last.at });
+      result.stateRecord = `every step ran: ${last.why}`;
+    }
     let failure: unknown;
     for (const phase of this.toRun) {
       if (this.aborting) break;
@@ -155,8 +166,24 @@ export class OperationRun {
       if (phase.createsCluster || phase.pointOfNoReturn) this.clusterExists = true;
     }
     if (this.aborting || failure) await this.undoAll(failure);
+    if (whole && patched('install-state-record')) {
+      const missing = await recordInstall(spec, this.backupTag);
+      if (missing) result.stateRecord = missing;
+    }
     this.progress.status = 'completed';
     return result;
+  }
+
+  /** No step ran: every phase is shown done, the result says since when nothing has changed. */
+  private unchanged(result: OperationResult, since: { run: string; at: string }): OperationResult {
+    for (const p of this.progress.phases)
+      if (p.state === 'pending') {
+        p.state = 'done';
+        for (const h of Object.values(p.hosts)) h.state = 'done';
+      }
+    this.progress.status = 'completed';
+    setCurrentDetails(`install of ${this.input.spec.name}: nothing changed since ${since.run} (${since.at})`);
+    return { ...result, unchangedSince: since };
   }
 
   /**

@@ -1,0 +1,39 @@
+// The install's fast path (activities/host/state-record.ts): before any phase, every host compares its
+// state with the record the last full install left (one read-only activity per host, all at once); if
+// every record holds, no step runs. After a full install that succeeded, every host writes its record.
+import type { ClusterSpec } from '../../inventory/spec';
+import type { StateVerdict } from '../../activities/steps/state-record';
+import { byPolicy, probe } from '../activity-options';
+import { failureMessage } from '../failure-message';
+
+export type LastInstall = { holds: true; run: string; at: string } | { holds: false; why: string };
+
+export async function lastInstallHolds(spec: ClusterSpec, backupTag: string): Promise<LastInstall> {
+  const verdicts: (StateVerdict & { host: string })[] = await Promise.all(
+    spec.hosts.map(({ name: host }) =>
+      probe.checkStateRecord({ spec, host, backupTag }).then(
+        (v): StateVerdict & { host: string } => ({ ...v, host }),
+        (err: unknown): StateVerdict & { host: string } => ({ changed: false, holds: false, why: `not checked (${failureMessage(err)})`, host }),
+      ),
+    ),
+  );
+  const differing = verdicts.filter((v) => !v.holds);
+  if (differing.length) {
+    const shown = differing.slice(0, 3).map((v) => `${v.host}: ${v.why}`);
+    return { holds: false, why: shown.join('; ') + (differing.length > 3 ? `; and ${differing.length - 3} more host(s)` : '') };
+  }
+  // The newest record speaks for the run (hosts may hold records of different full installs, each still true).
+  const newest = verdicts.reduce((a, b) => ((b.at ?? '') > (a.at ?? '') ? b : a));
+  return { holds: true, run: newest.run ?? '?', at: newest.at ?? '?' };
+}
+
+/** Every host's record after a full install that succeeded; a host that fails it only loses the fast path. */
+export async function recordInstall(spec: ClusterSpec, backupTag: string): Promise<string | undefined> {
+  const failed: string[] = [];
+  await Promise.all(
+    spec.hosts.map(({ name: host }) =>
+      byPolicy.quick.recordState({ spec, host, backupTag }).catch((err: unknown) => void failed.push(`${host}: ${failureMessage(err)}`)),
+    ),
+  );
+  return failed.length ? `the state record was not written on ${failed.join('; ')}: the next \`up\` runs every step` : undefined;
+}
