@@ -72,6 +72,16 @@ export interface StepResult {
   approvalNeeded?: string;
 }
 
+/** What `up` learns before its phases: whether the last full install's state record still holds on a host. */
+export interface StateVerdict extends StepResult {
+  holds: boolean;
+  /** Why not, for the operator ("packages, files differ from the last full install"). */
+  why?: string;
+  /** The run that wrote the record, and when. */
+  run?: string;
+  at?: string;
+}
+
 export interface RebootCheck {
   required: boolean;
   reason: string;

@@ -106,7 +106,13 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
     await checkRecord(req);
     return options.recordHoldsOn?.has(req.host)
       ? { changed: false, holds: true, run: 'lab-earlier-run', at: '2026-11-28T06:00:00.000Z' }
-      : { changed: false, holds: false, why: 'packages differ from the last full install', run: 'lab-earlier-run', at: '2026-11-28T06:00:00.000Z' };
+      : {
+          changed: false,
+          holds: false,
+          why: 'packages differ from the last full install',
+          run: 'lab-earlier-run',
+          at: '2026-11-28T06:00:00.000Z',
+        };
   };
   // The real one: it only asks Temporal (the test's server) which operations of the cluster run.
   activities.operationsRunning = operationsRunning;

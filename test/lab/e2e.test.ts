@@ -3,7 +3,8 @@
 // stand-ins installed from the lab mirror through the inventory. A reboot is approved by the test with
 // `hakube approve`. Then every promise of the install is checked on the hosts directly, the first master
 // is stopped as a whole host to show the workers stay Ready through haproxy, and a second `hakube up`
-// must change nothing.
+// must find every host as the install's state record says (no step runs), mend a drift, and with --full
+// run every step and change nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -510,20 +511,49 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     assert.equal(back.master01, 'True', 'master01 did not come back Ready after a start');
   });
 
-  test('a second hakube up changes nothing, says so per step and takes nothing down', { timeout: 15 * 60_000 }, async () => {
-    const passedAt = () => sh('master01', 'stat -c %Y /var/lib/hakube/ha-check-passed');
-    const before = await passedAt();
-    const again = await hakube(['up', '-f', INVENTORY]);
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /Nothing changed/);
-    // Nothing changed, so nothing was taken down: the HA check (it stops an API server) passed before and
-    // was not repeated (a full check rewrites its marker).
-    assert.equal(await passedAt(), before, 'the HA check ran again on a run that changed nothing');
-    const rows = again.stdout.split('\n').filter((l) => /^\s{2}\S+\s+\S+\s+(no change|changed)/.test(l));
-    assert.ok(rows.length >= spec.hosts.length * 4, again.stdout);
-    assert.deepEqual(
-      rows.filter((l) => /changed:/.test(l)),
-      [],
-    );
-  });
+  test(
+    'a second hakube up finds every record holding: no step runs, nothing is taken down; a drift makes every step run and mends it; --full runs every step',
+    { timeout: 20 * 60_000 },
+    async () => {
+      const passedAt = () => sh('master01', 'stat -c %Y /var/lib/hakube/ha-check-passed');
+      const before = await passedAt();
+      const timed = async (args: string[]) => {
+        const started = Date.now();
+        const out = await hakube(args);
+        console.log(`e2e: hakube ${args.join(' ')}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        assert.equal(out.code, 0, out.stderr);
+        return out;
+      };
+      const again = await timed(['up', '-f', INVENTORY]);
+      assert.match(again.stdout, /Nothing changed: every host and the cluster are as the full install \S+ left them/);
+      assert.equal(await passedAt(), before, 'the HA check ran on a run that changed nothing');
+
+      // Drift the record must see: an add-on object deleted on the cluster, a package's hold released on a worker.
+      await sh('master01', `${KUBECTL} -n ingress-nginx delete deployment ingress-nginx-controller`);
+      await sh('worknode03', 'apt-mark unhold kubelet');
+      const mended = await timed(['up', '-f', INVENTORY]);
+      assert.match(mended.stdout, /every step ran: master01: addons differ from the last full install; worknode03: [a-z, ]*holds/);
+      assert.match(mended.stdout, /ingress\s+master01\s+changed:/);
+      assert.match(mended.stdout, /packages\s+worknode03\s+changed:/);
+      assert.match(await sh('worknode03', 'apt-mark showhold'), /^kubelet$/m);
+      assert.match(
+        await sh('master01', `${KUBECTL} -n ingress-nginx get deployment ingress-nginx-controller -o name`),
+        /ingress-nginx-controller/,
+      );
+      // The records written at the end of that run hold again.
+      assert.match((await timed(['up', '-f', INVENTORY])).stdout, /Nothing changed: every host and the cluster are as the full install/);
+
+      // --full: every step runs, each finds its host as wanted, and the HA check is not repeated (it passed, nothing changed).
+      const held = await passedAt();
+      const full = await timed(['up', '-f', INVENTORY, '--full']);
+      assert.match(full.stdout, /Nothing changed: every step found its host already as wanted/);
+      assert.equal(await passedAt(), held, 'the HA check ran again on a run that changed nothing');
+      const rows = full.stdout.split('\n').filter((l) => /^\s{2}\S+\s+\S+\s+(no change|changed)/.test(l));
+      assert.ok(rows.length >= spec.hosts.length * 4, full.stdout);
+      assert.deepEqual(
+        rows.filter((l) => /changed:/.test(l)),
+        [],
+      );
+    },
+  );
 });

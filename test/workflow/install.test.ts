@@ -314,20 +314,33 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const { handle } = await startOrAttach(client, spec, { taskQueue });
       const result = await handle.result();
       assert.deepEqual(result.unchangedSince, { run: 'lab-earlier-run', at: '2026-11-28T06:00:00.000Z' });
-      assert.deepEqual(calls.map((c) => c.name).sort(), hosts.map(() => 'checkStateRecord'), 'one check per host, no step');
+      assert.deepEqual(
+        calls.map((c) => c.name).sort(),
+        hosts.map(() => 'checkStateRecord'),
+        'one check per host, no step',
+      );
       assert.match(resultSummary(result), /^Nothing changed: every host and the cluster are as the full install lab-earlier-run left them/);
       const progress = await progressOf(handle);
-      assert.ok(progress.phases.every((p) => p.state === 'done' || p.state === 'skipped'), JSON.stringify(progress.phases.map((p) => p.state)));
+      assert.ok(
+        progress.phases.every((p) => p.state === 'done' || p.state === 'skipped'),
+        JSON.stringify(progress.phases.map((p) => p.state)),
+      );
     });
     await withWorker({ recordHoldsOn: new Set(hosts.slice(1)) }, async (calls, taskQueue) => {
       const result = await (await startOrAttach(client, specFor(), { taskQueue })).handle.result();
       assert.equal(result.unchangedSince, undefined);
       assert.match(result.stateRecord ?? '', new RegExp(`every step ran: ${hosts[0]}: packages differ`));
-      assert.ok(phaseSteps(calls).some((c) => c.name === 'verifyHa'), 'the phases ran');
+      assert.ok(
+        phaseSteps(calls).some((c) => c.name === 'verifyHa'),
+        'the phases ran',
+      );
       const records = calls.filter((c) => c.name === 'recordState');
       assert.deepEqual(records.map((c) => c.host).sort(), [...hosts].sort(), 'every host records its state');
       const lastStep = Math.max(...phaseSteps(calls).map((c) => c.end ?? 0));
-      assert.ok(records.every((c) => c.start >= lastStep), 'records are written after every step has ended');
+      assert.ok(
+        records.every((c) => c.start >= lastStep),
+        'records are written after every step has ended',
+      );
     });
     await withWorker({ recordHoldsOn: new Set(hosts) }, async (calls, taskQueue) => {
       await (await startOrAttach(client, specFor(), { taskQueue, full: true })).handle.result();

@@ -46,22 +46,26 @@ const UNITS = ['containerd', 'docker', 'kubelet', 'etcd', 'haproxy'];
 /**
  * One digest per section, a line each ("files <sha256>"): which section differs is what the operator is
  * told. Runs as root on the host; sorted in the C locale so the same state always gives the same digest.
+ * `root` prefixes the watched paths (tests run it on a directory of their own).
  */
-export const HOST_STATE_COMMAND = [
-  'export LC_ALL=C',
-  `paths=$(for p in ${WATCHED_PATHS.join(' ')}; do [ -e "$p" ] && echo "$p"; done)`,
-  'section() { printf "%s %s\\n" "$1" "$(sha256sum | cut -c1-64)"; }',
-  // Names, modes, owners and link targets, then every regular file's content.
-  `{ find $paths -xdev -printf '%p %y %m %U %G %l\\n' 2>/dev/null | sort; find $paths -xdev -type f -print0 2>/dev/null | sort -z | xargs -0r sha256sum; } | section files`,
-  "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' 2>/dev/null | sort | section packages",
-  'apt-mark showhold 2>/dev/null | sort | section holds',
-  `for u in ${UNITS.join(' ')}; do echo "$u $(systemctl is-active $u 2>/dev/null) $(systemctl is-enabled $u 2>/dev/null)"; done | section units`,
-  // etcd in docker compose: the container's state (absent elsewhere, the same empty line each time).
-  "{ command -v docker >/dev/null && docker inspect -f '{{.State.Status}}' etcd 2>/dev/null; true; } | section containers",
-  '{ uname -r; cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/bridge/bridge-nf-call-iptables /proc/sys/net/bridge/bridge-nf-call-ip6tables 2>/dev/null; ' +
-    "tail -n +2 /proc/swaps | cut -d' ' -f1; grep -oE '^(overlay|br_netfilter) ' /proc/modules | sort; } | section kernel",
-  '{ [ -e /run/reboot-required ] && echo reboot-required; true; } | section reboot',
-].join('\n');
+export const hostStateCommand = (root = '') =>
+  [
+    'export LC_ALL=C',
+    `paths=$(for p in ${WATCHED_PATHS.map((p) => root + p).join(' ')}; do [ -e "$p" ] && echo "$p"; done)`,
+    // Nothing there at all (a blank host): an empty listing, never find's default of the current directory.
+    '[ -n "$paths" ] || paths=/nonexistent',
+    'section() { printf "%s %s\\n" "$1" "$(sha256sum | cut -c1-64)"; }',
+    // Names, modes, owners and link targets, then every regular file's content.
+    `{ find $paths -xdev -printf '%p %y %m %U %G %l\\n' 2>/dev/null | sort; find $paths -xdev -type f -print0 2>/dev/null | sort -z | xargs -0r sha256sum; } | section files`,
+    "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' 2>/dev/null | sort | section packages",
+    'apt-mark showhold 2>/dev/null | sort | section holds',
+    `for u in ${UNITS.join(' ')}; do echo "$u $(systemctl is-active $u 2>/dev/null) $(systemctl is-enabled $u 2>/dev/null)"; done | section units`,
+    // etcd in docker compose: the container's state (absent elsewhere, the same empty line each time).
+    "{ command -v docker >/dev/null && docker inspect -f '{{.State.Status}}' etcd 2>/dev/null; true; } | section containers",
+    '{ uname -r; cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/bridge/bridge-nf-call-iptables /proc/sys/net/bridge/bridge-nf-call-ip6tables 2>/dev/null; ' +
+      "tail -n +2 /proc/swaps | cut -d' ' -f1; grep -oE '^(overlay|br_netfilter) ' /proc/modules | sort; } | section kernel",
+    '{ [ -e /run/reboot-required ] && echo reboot-required; true; } | section reboot',
+  ].join('\n');
 
 /** "files <sha>" lines → section → digest. */
 export function parseSections(text: string): Record<string, string> {
@@ -130,5 +134,5 @@ export async function removeStateRecord(s: HostSession): Promise<void> {
 }
 
 export async function hostSections(s: HostSession): Promise<Record<string, string>> {
-  return parseSections(await s.sh(HOST_STATE_COMMAND, { timeoutMs: 2 * 60_000 }));
+  return parseSections(await s.sh(hostStateCommand(), { timeoutMs: 2 * 60_000 }));
 }

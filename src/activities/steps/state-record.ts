@@ -3,7 +3,7 @@
 // cluster: every host a Ready node, etcd's members and their health, and the add-on objects as the
 // install left them (their resourceVersions: any write to one, by anybody, moves it).
 import { createHash } from 'node:crypto';
-import type { StepResult } from '../../contracts/activity-request';
+import type { StateVerdict, StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
 import {
   STATE_DIR,
@@ -20,16 +20,6 @@ import { shq } from '../ssh/shell';
 import { KUBECTL, NODE_READY_COLUMNS } from './kubectl';
 import { addonManifests } from './addons';
 import { etcdctlFor, etcdSteps } from './etcd';
-
-/** What `up` learns before its phases: whether the last full run's record still holds on this host. */
-export interface StateVerdict extends StepResult {
-  holds: boolean;
-  /** Why not, for the operator ("packages, files differ"). */
-  why?: string;
-  /** The run that wrote the record, and when. */
-  run?: string;
-  at?: string;
-}
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 const addonObjectsFile = (s: HostSession) => `${STATE_DIR}/${s.spec.name}-addons.json`;

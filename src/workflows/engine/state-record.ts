@@ -2,7 +2,7 @@
 // state with the record the last full install left (one read-only activity per host, all at once); if
 // every record holds, no step runs. After a full install that succeeded, every host writes its record.
 import type { ClusterSpec } from '../../inventory/spec';
-import type { StateVerdict } from '../../activities/steps/state-record';
+import type { StateVerdict } from '../../contracts/activity-request';
 import { byPolicy, probe } from '../activity-options';
 import { failureMessage } from '../failure-message';
 
@@ -13,7 +13,12 @@ export async function lastInstallHolds(spec: ClusterSpec, backupTag: string): Pr
     spec.hosts.map(({ name: host }) =>
       probe.checkStateRecord({ spec, host, backupTag }).then(
         (v): StateVerdict & { host: string } => ({ ...v, host }),
-        (err: unknown): StateVerdict & { host: string } => ({ changed: false, holds: false, why: `not checked (${failureMessage(err)})`, host }),
+        (err: unknown): StateVerdict & { host: string } => ({
+          changed: false,
+          holds: false,
+          why: `not checked (${failureMessage(err)})`,
+          host,
+        }),
       ),
     ),
   );

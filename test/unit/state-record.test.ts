@@ -1,0 +1,55 @@
+// The state record's host digests (src/activities/host/state-record.ts), computed by its real shell
+// command on a directory of this machine standing in for a host's root: the same state gives the same
+// digests; a changed content, mode or link, or a file added, changes the files digest and only it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { differingSections, hostStateCommand, parseSections } from '../../src/activities/host/state-record';
+
+function digestsOf(root: string): Record<string, string> {
+  const r = spawnSync('bash', ['-c', hostStateCommand(root)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return parseSections(r.stdout);
+}
+
+test('host digests: stable for the same state; files differ after a content, mode, link or new-file change, nothing else does', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-state-'));
+  try {
+    fs.mkdirSync(path.join(root, 'etc/haproxy'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'etc/kubernetes/pki'), { recursive: true });
+    const cfg = path.join(root, 'etc/haproxy/haproxy.cfg');
+    fs.writeFileSync(cfg, 'frontend api\n');
+    fs.writeFileSync(path.join(root, 'etc/kubernetes/pki/ca.key'), 'secret\n', { mode: 0o600 });
+    const first = digestsOf(root);
+    assert.deepEqual(Object.keys(first).sort(), ['containers', 'files', 'holds', 'kernel', 'packages', 'reboot', 'units']);
+    assert.deepEqual(differingSections(first, digestsOf(root)), [], 'the same state, the same digests');
+
+    const changes: [string, () => void][] = [
+      ['content', () => fs.writeFileSync(cfg, 'frontend api\n# edited by hand\n')],
+      ['mode', () => fs.chmodSync(path.join(root, 'etc/kubernetes/pki/ca.key'), 0o644)],
+      ['new file', () => fs.writeFileSync(path.join(root, 'etc/kubernetes/extra.conf'), '')],
+      ['symlink target', () => fs.symlinkSync('/nowhere', path.join(root, 'etc/haproxy/link'))],
+    ];
+    let previous = first;
+    for (const [what, change] of changes) {
+      change();
+      const now = digestsOf(root);
+      assert.deepEqual(differingSections(previous, now), ['files'], what);
+      previous = now;
+    }
+    // Only digests come back: nothing of a file's content is in the output.
+    const out = spawnSync('bash', ['-c', hostStateCommand(root)], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(out, /secret|frontend/);
+    assert.equal(out.trim().split('\n').length, 7);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('differingSections: a section on one side only differs too; sorted', () => {
+  assert.deepEqual(differingSections({ files: 'a', units: 'b' }, { units: 'c', files: 'a', nodes: 'd' }), ['nodes', 'units']);
+  assert.deepEqual(parseSections('files ' + 'a'.repeat(64) + '\nnoise\n'), { files: 'a'.repeat(64) });
+});
