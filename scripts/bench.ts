@@ -67,8 +67,10 @@ function table(m: Measured): string {
     const perHost = Object.keys(p.hosts).map((h) =>
       m.timing.steps.filter((s) => s.phase === p.id && s.host === h).reduce((sum, s) => sum + s.seconds, 0),
     );
-    const inside = fanout === 'parallel' ? Math.max(0, ...perHost) : perHost.reduce((a, b) => a + b, 0);
-    return { id: p.id, hosts: perHost.length, wall: p.wallSeconds, inside: Math.min(inside, p.wallSeconds) };
+    // The run's own activities (the state record, host '-'), all at once: the slowest is the critical path.
+    const own = m.timing.steps.filter((s) => s.phase === p.id && s.host === '-').map((s) => s.seconds);
+    const inside = own.length ? Math.max(...own) : fanout === 'parallel' ? Math.max(0, ...perHost) : perHost.reduce((a, b) => a + b, 0);
+    return { id: p.id, hosts: own.length || perHost.length, wall: p.wallSeconds, inside: Math.min(inside, p.wallSeconds) };
   });
   const wall = m.timing.wallSeconds ?? 0;
   const inside = rows.reduce((a, r) => a + r.inside, 0);

@@ -53,9 +53,11 @@ function titleOf(operation: OperationId, phase: string, activityType: string): s
 }
 
 /** The activities of one history: each from its scheduling to its completion, failure, timeout or cancel. */
-export function activityTimes(events: temporal.api.history.v1.IHistoryEvent[]): { type: string; seconds: number; attempts: number }[] {
+export function activityTimes(
+  events: temporal.api.history.v1.IHistoryEvent[],
+): { type: string; seconds: number; attempts: number; scheduled: Date; closed: Date }[] {
   const scheduled = new Map<string, { type: string; at: Date }>();
-  const out: { type: string; seconds: number; attempts: number }[] = [];
+  const out: { type: string; seconds: number; attempts: number; scheduled: Date; closed: Date }[] = [];
   for (const e of events) {
     const id = String(e.eventId);
     if (e.activityTaskScheduledEventAttributes) {
@@ -75,10 +77,15 @@ export function activityTimes(events: temporal.api.history.v1.IHistoryEvent[]): 
         type: from.type,
         seconds: seconds(from.at, eventTime(e)),
         attempts: started?.activityTaskStartedEventAttributes?.attempt ?? 1,
+        scheduled: from.at,
+        closed: eventTime(e),
       });
   }
   return out;
 }
+
+/** Activities the run itself calls (not a host workflow), shown as phases of their own. */
+const RUN_STEP_TITLES: Record<string, string> = { checkStateRecord: 'state-record-check', recordState: 'state-record-write' };
 
 export async function operationTiming(client: Client, operation: OperationId, handle: WorkflowHandle): Promise<OperationTiming> {
   const description = await handle.describe();
@@ -98,7 +105,17 @@ export async function operationTiming(client: Client, operation: OperationId, ha
     p.wallSeconds = Math.max(p.wallSeconds, seconds(p.start, end));
     byPhase.set(c.phase, p);
   }
-  let largestHistory = historySize(handle.workflowId, await handle.fetchHistory());
+  const own = await handle.fetchHistory();
+  let largestHistory = historySize(handle.workflowId, own);
+  // The run's own activities before and after its phases (the install's state record): a phase of their own.
+  const ownSteps = activityTimes(own.events ?? []).filter((a) => a.type in RUN_STEP_TITLES);
+  for (const [type, title] of Object.entries(RUN_STEP_TITLES)) {
+    const of = ownSteps.filter((a) => a.type === type);
+    if (!of.length) continue;
+    const start = Math.min(...of.map((a) => a.scheduled.getTime()));
+    const wall = (Math.max(...of.map((a) => a.closed.getTime())) - start) / 1000;
+    byPhase.set(title, { id: title, wallSeconds: wall, hosts: {}, start: new Date(start) });
+  }
   const steps = (
     await Promise.all(
       children.map(async (c) => {
@@ -115,10 +132,14 @@ export async function operationTiming(client: Client, operation: OperationId, ha
       }),
     )
   ).flat();
+  for (const a of ownSteps)
+    steps.push({ phase: RUN_STEP_TITLES[a.type]!, host: '-', step: a.type, seconds: a.seconds, attempts: a.attempts });
   return {
     workflowId: handle.workflowId,
     wallSeconds,
-    phases: [...byPhase.values()].map(({ id, wallSeconds: w, hosts }) => ({ id, wallSeconds: w, hosts })),
+    phases: [...byPhase.values()]
+      .sort((a, b) => a.start.getTime() - b.start.getTime())
+      .map(({ id, wallSeconds: w, hosts }) => ({ id, wallSeconds: w, hosts })),
     steps: steps.sort((a, b) => b.seconds - a.seconds),
     largestHistory,
   };

@@ -4,8 +4,8 @@
 // is hashed on the host and only the section digests leave it, so no secret travels or is stored.
 //
 // The record is only as good as what it covers, so it covers everything the install's steps converge:
-// the files under the directories hakube writes (contents, modes, owners, symlink targets), every
-// installed package and its hold, the units' active/enabled states, the kernel settings, hakube's own
+// the files under the directories hakube writes (contents, modes, owners, symlink targets), the
+// packages hakube installs and their holds, the units' active/enabled states, the kernel settings, hakube's own
 // markers (an apply owed after a crash, an API server manifest moved aside) and a pending reboot. Any
 // difference, or a different inventory or hakube version, makes `up` run every step as before.
 import { createHash } from 'node:crypto';
@@ -42,6 +42,16 @@ const WATCHED_PATHS = [
   '/var/lib/hakube/restore',
 ];
 const UNITS = ['containerd', 'docker', 'kubelet', 'etcd', 'haproxy'];
+/**
+ * The packages the steps install (and the ones the Kubernetes packages pull in): their versions and
+ * dpkg states, the hold included ("hi"). Only these: a tool the operator installs beside them (helm, an
+ * editor) is not drift of the cluster. A step that installs a new package adds it here.
+ */
+const PACKAGES = [
+  ...['curl', 'ca-certificates', 'gpg', 'openssl'],
+  ...['containerd', 'containerd.io', 'runc', 'kubelet', 'kubeadm', 'kubectl', 'kubernetes-cni', 'cri-tools'],
+  ...['etcd-server', 'etcd-client', 'etcd', 'docker.io', 'docker-compose', 'haproxy', 'linux-image-amd64'],
+];
 
 /**
  * One digest per section, a line each ("files <sha256>"): which section differs is what the operator is
@@ -57,8 +67,7 @@ export const hostStateCommand = (root = '') =>
     'section() { printf "%s %s\\n" "$1" "$(sha256sum | cut -c1-64)"; }',
     // Names, modes, owners and link targets, then every regular file's content.
     `{ find $paths -xdev -printf '%p %y %m %U %G %l\\n' 2>/dev/null | sort; find $paths -xdev -type f -print0 2>/dev/null | sort -z | xargs -0r sha256sum; } | section files`,
-    "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n' 2>/dev/null | sort | section packages",
-    'apt-mark showhold 2>/dev/null | sort | section holds',
+    `dpkg-query -W -f '\${Package} \${Version} \${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')} 2>/dev/null | sort | section packages`,
     `for u in ${UNITS.join(' ')}; do echo "$u $(systemctl is-active $u 2>/dev/null) $(systemctl is-enabled $u 2>/dev/null)"; done | section units`,
     // etcd in docker compose: the container's state (absent elsewhere, the same empty line each time).
     "{ command -v docker >/dev/null && docker inspect -f '{{.State.Status}}' etcd 2>/dev/null; true; } | section containers",

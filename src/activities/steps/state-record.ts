@@ -46,18 +46,22 @@ async function recordAddonObjects(s: HostSession): Promise<void> {
 
 /** The cluster as seen from the first master, one digest per part. */
 async function clusterSections(s: HostSession): Promise<Record<string, string>> {
-  const ready = parseNodeReady(await s.sh(`${KUBECTL} get nodes --no-headers -o ${NODE_READY_COLUMNS}`, { timeoutMs: 60_000 }));
-  const nodes = s.spec.hosts.map((h) => `${h.name} ${ready[h.name] ?? 'absent'}`).join('\n');
   const endpoints = s.spec.etcd.endpoints.join(',');
-  const members = await s.probe(`${etcdctlFor(s.spec)} --endpoints=${endpoints} member list -w simple | sort`, { timeoutMs: 30_000 });
-  const healthy = await etcdSteps.etcdHealthy(s).then(
-    () => 'healthy',
-    (e: unknown) => `unhealthy: ${String(e)}`,
-  );
-  const objects = await s.probe(
-    `${KUBECTL} get -f ${shq(addonObjectsFile(s))} --ignore-not-found --no-headers -o ${shq('custom-columns=K:.kind,NS:.metadata.namespace,N:.metadata.name,RV:.metadata.resourceVersion')}`,
-    { timeoutMs: 5 * 60_000 },
-  );
+  // Independent reads, at once (each is a command on the first master).
+  const [nodeLines, members, healthy, objects] = await Promise.all([
+    s.sh(`${KUBECTL} get nodes --no-headers -o ${NODE_READY_COLUMNS}`, { timeoutMs: 60_000 }),
+    s.probe(`${etcdctlFor(s.spec)} --endpoints=${endpoints} member list -w simple | sort`, { timeoutMs: 30_000 }),
+    etcdSteps.etcdHealthy(s).then(
+      () => 'healthy',
+      (e: unknown) => `unhealthy: ${String(e)}`,
+    ),
+    s.probe(
+      `${KUBECTL} get -f ${shq(addonObjectsFile(s))} --ignore-not-found --no-headers -o ${shq('custom-columns=K:.kind,NS:.metadata.namespace,N:.metadata.name,RV:.metadata.resourceVersion')}`,
+      { timeoutMs: 5 * 60_000 },
+    ),
+  ]);
+  const ready = parseNodeReady(nodeLines);
+  const nodes = s.spec.hosts.map((h) => `${h.name} ${ready[h.name] ?? 'absent'}`).join('\n');
   return {
     nodes: digest(nodes),
     etcd: digest(`${members.code} ${members.stdout}\n${healthy}`),
@@ -66,8 +70,8 @@ async function clusterSections(s: HostSession): Promise<Record<string, string>> 
 }
 
 async function sectionsOf(s: HostSession): Promise<Record<string, string>> {
-  const host = await hostSections(s);
-  return s.host.name === s.spec.firstMaster ? { ...host, ...(await clusterSections(s)) } : host;
+  const [host, cluster] = await Promise.all([hostSections(s), s.host.name === s.spec.firstMaster ? clusterSections(s) : {}]);
+  return { ...host, ...cluster };
 }
 
 /** After a full install that succeeded: this host's record (and on the first master, the cluster's). */

@@ -15,7 +15,7 @@ export const verifyHa: PhaseDeclaration = {
       'workers reach another API server with the first master down',
       'once',
       'move the kube-apiserver static pod manifest aside (backed up) until the API server stops; from another master: ' +
-        "every worker's node Lease renewed twice (up to 90 s); put the manifest back, wait for /readyz",
+        "every worker's node Lease renewed once more, read from another master (up to 90 s); put the manifest back, wait for /readyz",
     ),
   ],
 };
