@@ -10,21 +10,60 @@ export async function missingPackages(s: HostSession, packages: string[]): Promi
   return out.stdout.split('\n').filter(Boolean);
 }
 
+/** Touched after each `apt-get update` hakube ran that succeeded. */
+const APT_UPDATED_MARK = '/var/lib/hakube/apt-updated';
+/** How long package lists hakube fetched are trusted for its installs (one run's steps follow within minutes). */
+const APT_LISTS_FRESH_MINUTES = 30;
+/** Where apt reads what to fetch and whom to trust: a change here makes the lists stale whatever their age. */
+const APT_CONFIG =
+  '/etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/keyrings /etc/apt/trusted.gpg.d /etc/apt/preferences.d /etc/apt/apt.conf.d';
+
+/**
+ * apt-get update, unless hakube's own last one succeeded under APT_LISTS_FRESH_MINUTES ago and no apt
+ * source, key or setting changed since: an install's phases each install packages, and each used to fetch
+ * every list again minutes after the last (three times per host in a fresh install). True when it ran.
+ */
+export async function aptUpdate(s: HostSession, options: { force?: boolean } = {}): Promise<boolean> {
+  const fresh =
+    !options.force &&
+    (await s.test(
+      `[ -n "$(find ${APT_UPDATED_MARK} -mmin -${APT_LISTS_FRESH_MINUTES} 2>/dev/null)" ] && [ -z "$(find ${APT_CONFIG} -newer ${APT_UPDATED_MARK} 2>/dev/null | head -1)" ]`,
+    ));
+  if (fresh) return false;
+  await s.sh(`apt-get update -q && mkdir -p /var/lib/hakube && touch ${APT_UPDATED_MARK}`, { timeoutMs: 10 * 60_000 });
+  return true;
+}
+
+/**
+ * Runs an apt install on lists aptUpdate found fresh; if it fails there (a version published on the
+ * mirror since those lists were fetched), fetches the lists again and tries once more.
+ */
+async function installWithLists(s: HostSession, update: boolean, install: () => Promise<void>): Promise<void> {
+  const fetchedNow = update && (await aptUpdate(s));
+  try {
+    await install();
+  } catch (err) {
+    if (!update || fetchedNow) throw err;
+    s.log('apt-get install failed on package lists fetched earlier: fetching them again');
+    await aptUpdate(s, { force: true });
+    await install();
+  }
+}
+
 /** apt-get install of the missing packages; true when something was installed. */
 export async function ensurePackages(s: HostSession, packages: string[], options: { update?: boolean } = {}): Promise<boolean> {
   const missing = await missingPackages(s, packages);
   if (!missing.length) return false;
-  if (options.update !== false) await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
   // An install cut off earlier (a worker or connection that died, an attempt stopped by the step lock)
   // leaves dpkg half-configured, and apt refuses to go on until it is finished.
   await s.sh('dpkg --configure -a', { timeoutMs: 10 * 60_000 });
   // Waits for another apt (unattended-upgrades) instead of failing at once on its lock.
-  await s.sh(
-    `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`,
-    {
-      timeoutMs: 20 * 60_000,
-    },
-  );
+  await installWithLists(s, options.update !== false, async () => {
+    await s.sh(
+      `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`,
+      { timeoutMs: 20 * 60_000 },
+    );
+  });
   return true;
 }
 
@@ -70,13 +109,14 @@ export async function ensurePackagesAt(
     if (!/^[ih]i$/.test(status ?? '') || !matches(version ?? '')) stale.push(p);
   }
   if (stale.length) {
-    await s.sh('apt-get update -q', { timeoutMs: 10 * 60_000 });
     await s.sh('dpkg --configure -a', { timeoutMs: 10 * 60_000 });
     await s.sh(`apt-mark unhold ${stale.map(shq).join(' ')}`);
-    await s.sh(
-      `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${stale.map((p) => shq(`${p}=${pin}`)).join(' ')}`,
-      { timeoutMs: 20 * 60_000 },
-    );
+    await installWithLists(s, true, async () => {
+      await s.sh(
+        `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${stale.map((p) => shq(`${p}=${pin}`)).join(' ')}`,
+        { timeoutMs: 20 * 60_000 },
+      );
+    });
   }
   await ensureHeld(s, packages);
   return stale.length > 0;
