@@ -8,14 +8,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { differingSections, hostStateCommand, parseSections } from '../../src/activities/host/state-record';
+import { objectStates } from '../../src/activities/steps/state-record';
 
 function digestsOf(root: string): Record<string, string> {
-  const r = spawnSync('bash', ['-c', hostStateCommand(root)], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', hostStateCommand({ root, dirs: ['/var/lib/etcd/lab'] })], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return parseSections(r.stdout);
 }
 
-test('host digests: stable for the same state; files differ after a content, mode, link or new-file change, nothing else does', () => {
+test('host digests: stable for the same state; files differ after a content, mode, link or new-file change or a data directory mode, nothing else does', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-state-'));
   try {
     fs.mkdirSync(path.join(root, 'etc/haproxy'), { recursive: true });
@@ -33,7 +34,15 @@ test('host digests: stable for the same state; files differ after a content, mod
       ['new file', () => fs.writeFileSync(path.join(root, 'etc/kubernetes/extra.conf'), '')],
       ['symlink target', () => fs.symlinkSync('/nowhere', path.join(root, 'etc/haproxy/link'))],
     ];
-    let previous = first;
+    const data = path.join(root, 'var/lib/etcd/lab');
+    fs.mkdirSync(data, { recursive: true, mode: 0o700 });
+    const withData = digestsOf(root);
+    assert.deepEqual(differingSections(first, withData), ['files'], "etcd's data directory appeared");
+    fs.writeFileSync(path.join(data, 'wal'), 'etcd writes here all the time');
+    assert.deepEqual(differingSections(withData, digestsOf(root)), [], "the data directory's contents do not count");
+    fs.chmodSync(data, 0o755);
+    assert.deepEqual(differingSections(withData, digestsOf(root)), ['files'], "the data directory's mode counts");
+    let previous = digestsOf(root);
     for (const [what, change] of changes) {
       change();
       const now = digestsOf(root);
@@ -41,7 +50,7 @@ test('host digests: stable for the same state; files differ after a content, mod
       previous = now;
     }
     // Only digests come back: nothing of a file's content is in the output.
-    const out = spawnSync('bash', ['-c', hostStateCommand(root)], { encoding: 'utf8' }).stdout;
+    const out = spawnSync('bash', ['-c', hostStateCommand({ root, dirs: ['/var/lib/etcd/lab'] })], { encoding: 'utf8' }).stdout;
     assert.doesNotMatch(out, /secret|frontend/);
     assert.equal(out.trim().split('\n').length, 6);
   } finally {
@@ -52,4 +61,23 @@ test('host digests: stable for the same state; files differ after a content, mod
 test('differingSections: a section on one side only differs too; sorted', () => {
   assert.deepEqual(differingSections({ files: 'a', units: 'b' }, { units: 'c', files: 'a', nodes: 'd' }), ['nodes', 'units']);
   assert.deepEqual(parseSections('files ' + 'a'.repeat(64) + '\nnoise\n'), { files: 'a'.repeat(64) });
+});
+
+test("objectStates: an object's generation where it has one (a status write does not count), else its resourceVersion; its uid always", () => {
+  const line = (uid: string, generation: string, rv: string) =>
+    `Deployment ingress-nginx ingress-nginx-controller ${uid} ${generation} ${rv}`;
+  const base = objectStates(`${line('u1', '2', '100')}\nConfigMap kube-system kubeadm-config u2 <none> 7\n`);
+  assert.equal(objectStates(`${line('u1', '2', '140')}\nConfigMap kube-system kubeadm-config u2 <none> 7\n`), base, 'a status write');
+  assert.notEqual(objectStates(`${line('u1', '3', '141')}\nConfigMap kube-system kubeadm-config u2 <none> 7\n`), base, 'a spec change');
+  assert.notEqual(
+    objectStates(`${line('u9', '2', '150')}\nConfigMap kube-system kubeadm-config u2 <none> 7\n`),
+    base,
+    'deleted and made again',
+  );
+  assert.notEqual(
+    objectStates(`${line('u1', '2', '100')}\nConfigMap kube-system kubeadm-config u2 <none> 8\n`),
+    base,
+    'a ConfigMap written',
+  );
+  assert.notEqual(objectStates(`${line('u1', '2', '100')}\n`), base, 'an object gone');
 });

@@ -27,7 +27,8 @@ export async function aptUpdate(s: HostSession, options: { force?: boolean } = {
   const fresh =
     !options.force &&
     (await s.test(
-      `[ -n "$(find ${APT_UPDATED_MARK} -mmin -${APT_LISTS_FRESH_MINUTES} 2>/dev/null)" ] && [ -z "$(find ${APT_CONFIG} -newer ${APT_UPDATED_MARK} 2>/dev/null | head -1)" ]`,
+      // Fresh: younger than the limit but not from the future (a clock set back), and nothing in apt's configuration newer.
+      `[ -n "$(find ${APT_UPDATED_MARK} -mmin -${APT_LISTS_FRESH_MINUTES} ! -newermt now 2>/dev/null)" ] && [ -z "$(find ${APT_CONFIG} -newer ${APT_UPDATED_MARK} 2>/dev/null | head -1)" ]`,
     ));
   if (fresh) return false;
   await s.sh(`apt-get update -q && mkdir -p /var/lib/hakube && touch ${APT_UPDATED_MARK}`, { timeoutMs: 10 * 60_000 });
@@ -43,7 +44,9 @@ async function installWithLists(s: HostSession, update: boolean, install: () => 
   try {
     await install();
   } catch (err) {
-    if (!update || fetchedNow) throw err;
+    // Only what newer lists can mend: a package or version apt does not know, an index file gone from the mirror.
+    if (!update || fetchedNow || !/Unable to locate package|Version '[^']*' for '[^']*' was not found|404\s+Not Found/.test(String(err)))
+      throw err;
     s.log('apt-get install failed on package lists fetched earlier: fetching them again');
     await aptUpdate(s, { force: true });
     await install();

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { sourcesHash } from '../../temporal/workflow-bundle';
 import { TEMPLATES_DIR } from '../../render/environment';
 import type { ClusterSpec } from '../../inventory/spec';
+import { etcdDataDir } from '../../contracts/remote-files';
 import { shq } from '../ssh/shell';
 import type { HostSession } from './session';
 
@@ -40,6 +41,8 @@ const WATCHED_PATHS = [
   '/var/lib/hakube/ha-check',
   '/var/lib/hakube/ha-check-passed',
   '/var/lib/hakube/restore',
+  '/var/lib/hakube/kubeadm-init.done',
+  '/var/lib/hakube/kubeadm-join.done',
 ];
 const UNITS = ['containerd', 'docker', 'kubelet', 'etcd', 'haproxy'];
 /**
@@ -58,7 +61,18 @@ const PACKAGES = [
  * told. Runs as root on the host; sorted in the C locale so the same state always gives the same digest.
  * `root` prefixes the watched paths (tests run it on a directory of their own).
  */
-export const hostStateCommand = (root = '') =>
+export interface HostStateScope {
+  /** Prefix of every watched path (tests run the command on a directory of their own). */
+  root?: string;
+  /** Packages the inventory names (etcd.package) besides hakube's own list. */
+  packages?: string[];
+  /** Container images the install loaded (etcd.image with an image archive): their ids. */
+  images?: string[];
+  /** Directories whose mode and owner count but not their contents (etcd's data directory). */
+  dirs?: string[];
+}
+
+export const hostStateCommand = ({ root = '', packages = [], images = [], dirs = [] }: HostStateScope = {}) =>
   [
     'export LC_ALL=C',
     `paths=$(for p in ${WATCHED_PATHS.map((p) => root + p).join(' ')}; do [ -e "$p" ] && echo "$p"; done)`,
@@ -66,11 +80,12 @@ export const hostStateCommand = (root = '') =>
     '[ -n "$paths" ] || paths=/nonexistent',
     'section() { printf "%s %s\\n" "$1" "$(sha256sum | cut -c1-64)"; }',
     // Names, modes, owners and link targets, then every regular file's content.
-    `{ find $paths -xdev -printf '%p %y %m %U %G %l\\n' 2>/dev/null | sort; find $paths -xdev -type f -print0 2>/dev/null | sort -z | xargs -0r sha256sum; } | section files`,
-    `dpkg-query -W -f '\${Package} \${Version} \${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')} 2>/dev/null | sort | section packages`,
+    `{ find $paths -xdev -printf '%p %y %m %U %G %l\\n' 2>/dev/null | sort; find $paths -xdev -type f -print0 2>/dev/null | sort -z | xargs -0r sha256sum; ` +
+      `stat -c '%n %a %U %G' ${dirs.map((d) => shq(root + d)).join(' ') || '/nonexistent'} 2>/dev/null; true; } | section files`,
+    `dpkg-query -W -f '\${Package} \${Version} \${db:Status-Abbrev}\\n' ${[...new Set([...PACKAGES, ...packages])].map(shq).join(' ')} 2>/dev/null | sort | section packages`,
     `for u in ${UNITS.join(' ')}; do echo "$u $(systemctl is-active $u 2>/dev/null) $(systemctl is-enabled $u 2>/dev/null)"; done | section units`,
     // etcd in docker compose: the container's state (absent elsewhere, the same empty line each time).
-    "{ command -v docker >/dev/null && docker inspect -f '{{.State.Status}}' etcd 2>/dev/null; true; } | section containers",
+    `{ command -v docker >/dev/null && { docker inspect -f '{{.State.Status}} {{.Image}}' etcd; ${images.map((i) => `docker image inspect -f '{{.Id}}' ${shq(i)};`).join(' ')} } 2>/dev/null; true; } | section containers`,
     '{ uname -r; cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/bridge/bridge-nf-call-iptables /proc/sys/net/bridge/bridge-nf-call-ip6tables 2>/dev/null; ' +
       "tail -n +2 /proc/swaps | cut -d' ' -f1; grep -oE '^(overlay|br_netfilter) ' /proc/modules | sort; } | section kernel",
     '{ [ -e /run/reboot-required ] && echo reboot-required; true; } | section reboot',
@@ -142,6 +157,26 @@ export async function removeStateRecord(s: HostSession): Promise<void> {
   await s.sh(`rm -f ${shq(stateRecordPath(s.spec.name))}`);
 }
 
+/** What this host's record covers beyond the fixed lists, from the inventory. */
+export function scopeOf(s: HostSession): HostStateScope {
+  const { etcd } = s.spec;
+  if (s.host.role !== 'master') return {};
+  return {
+    packages: etcd.package ? [etcd.package] : [],
+    images: etcd.mode === 'docker-compose' && etcd.imageArchiveUrl ? [etcd.image] : [],
+    dirs: [etcdDataDir(s.spec.name)],
+  };
+}
+
 export async function hostSections(s: HostSession): Promise<Record<string, string>> {
-  return parseSections(await s.sh(hostStateCommand(), { timeoutMs: 2 * 60_000 }));
+  return parseSections(await s.sh(hostStateCommand(scopeOf(s)), { timeoutMs: 2 * 60_000 }));
+}
+
+/** The units a converged host runs, and no reboot pending: a record is written only in that state. */
+export async function hostConverged(s: HostSession): Promise<string | undefined> {
+  const units = ['containerd', 'kubelet', ...(s.host.role === 'worker' ? ['haproxy'] : s.spec.etcd.mode === 'systemd' ? ['etcd'] : [])];
+  const r = await s.probe(
+    `for u in ${units.join(' ')}; do systemctl is-active --quiet $u || echo "$u is not active"; done; [ -e /run/reboot-required ] && echo 'a reboot is pending'; true`,
+  );
+  return r.stdout.trim().split('\n').filter(Boolean).join(', ') || undefined;
 }

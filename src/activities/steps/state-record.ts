@@ -8,12 +8,14 @@ import { result, type HostSession } from '../host/session';
 import {
   STATE_DIR,
   differingSections,
+  hostConverged,
   hostSections,
   readStateRecord,
+  removeStateRecord,
   wantedStateKey,
   writeStateRecord,
-  type StateRecord,
 } from '../host/state-record';
+import { etcdCertificatesDue } from '../host/etcd-pki';
 import { withVerifiedDownload } from '../host/verified-download';
 import { parseNodeReady } from '../host/facts';
 import { shq } from '../ssh/shell';
@@ -28,14 +30,18 @@ const OBJECT_REF_COLUMNS = 'A:.apiVersion,K:.kind,NS:.metadata.namespace,N:.meta
 
 /** The add-on objects' identities, written as a List on the first master: what clusterSections reads back. */
 async function recordAddonObjects(s: HostSession): Promise<void> {
-  const refs: string[] = [];
-  for (const manifest of addonManifests(s.spec)) {
-    const read = (file: string) =>
-      s.sh(`${KUBECTL} get -f ${shq(file)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_REF_COLUMNS}`)}`, {
-        timeoutMs: 5 * 60_000,
-      });
-    refs.push(...(await (typeof manifest === 'string' ? read(manifest) : withVerifiedDownload(s, manifest, read))).split('\n'));
-  }
+  const read = (file: string) =>
+    s.sh(`${KUBECTL} get -f ${shq(file)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_REF_COLUMNS}`)}`, {
+      timeoutMs: 5 * 60_000,
+    });
+  // Every manifest at once (each is a download and a kubectl on the first master).
+  const refs = (
+    await Promise.all(
+      addonManifests(s.spec).map((manifest) => (typeof manifest === 'string' ? read(manifest) : withVerifiedDownload(s, manifest, read))),
+    )
+  ).flatMap((out) => out.split('\n'));
+  // kubeadm's ClusterConfiguration too: control-plane-refresh uploads it again when it differs.
+  refs.push('v1 ConfigMap kube-system kubeadm-config');
   const items = refs
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f.length === 4)
@@ -45,7 +51,7 @@ async function recordAddonObjects(s: HostSession): Promise<void> {
 }
 
 /** The cluster as seen from the first master, one digest per part. */
-async function clusterSections(s: HostSession): Promise<Record<string, string>> {
+async function clusterSections(s: HostSession): Promise<{ sections: Record<string, string>; unconverged: string[] }> {
   const endpoints = s.spec.etcd.endpoints.join(',');
   // Independent reads, at once (each is a command on the first master).
   const [nodeLines, members, healthy, objects] = await Promise.all([
@@ -56,35 +62,80 @@ async function clusterSections(s: HostSession): Promise<Record<string, string>> 
       (e: unknown) => `unhealthy: ${String(e)}`,
     ),
     s.probe(
-      `${KUBECTL} get -f ${shq(addonObjectsFile(s))} --ignore-not-found --no-headers -o ${shq('custom-columns=K:.kind,NS:.metadata.namespace,N:.metadata.name,RV:.metadata.resourceVersion')}`,
-      { timeoutMs: 5 * 60_000 },
+      `${KUBECTL} get -f ${shq(addonObjectsFile(s))} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_STATE_COLUMNS}`)}`,
+      {
+        timeoutMs: 5 * 60_000,
+      },
     ),
   ]);
   const ready = parseNodeReady(nodeLines);
   const nodes = s.spec.hosts.map((h) => `${h.name} ${ready[h.name] ?? 'absent'}`).join('\n');
+  const notReady = s.spec.hosts.filter((h) => ready[h.name] !== 'True').map((h) => h.name);
   return {
-    nodes: digest(nodes),
-    etcd: digest(`${members.code} ${members.stdout}\n${healthy}`),
-    addons: digest(`${objects.code} ${objects.stdout}`),
+    sections: {
+      nodes: digest(nodes),
+      etcd: digest(`${members.code} ${members.stdout}\n${healthy}`),
+      addons: digest(`${objects.code} ${objectStates(objects.stdout)}`),
+    },
+    unconverged: [
+      ...(notReady.length ? [`node(s) not Ready: ${notReady.join(', ')}`] : []),
+      ...(healthy === 'healthy' ? [] : ['etcd not healthy']),
+      ...(objects.code === 0 ? [] : ['the add-on objects could not be read']),
+    ],
   };
 }
 
-async function sectionsOf(s: HostSession): Promise<Record<string, string>> {
-  const [host, cluster] = await Promise.all([hostSections(s), s.host.name === s.spec.firstMaster ? clusterSections(s) : {}]);
-  return { ...host, ...cluster };
+// Who the object is (uid: a deleted and re-created object is another one) and what it was given: its
+// generation where it has one (a spec change moves it, a controller's status write does not), else its
+// resourceVersion (ConfigMaps, RBAC: no status, every write is a change).
+const OBJECT_STATE_COLUMNS =
+  'K:.kind,NS:.metadata.namespace,N:.metadata.name,U:.metadata.uid,G:.metadata.generation,RV:.metadata.resourceVersion';
+
+/** The OBJECT_STATE_COLUMNS lines with generation-or-resourceVersion: what the addons digest covers. */
+export function objectStates(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 6)
+    .map(
+      ([kind, ns, name, uid, generation, version]) =>
+        `${kind} ${ns} ${name} ${uid} ${generation === '<none>' ? `rv ${version}` : `gen ${generation}`}`,
+    )
+    .join('\n');
 }
 
-/** After a full install that succeeded: this host's record (and on the first master, the cluster's). */
+/** The host's digests (and on the first master the cluster's), with what keeps it from being converged. */
+async function sectionsOf(s: HostSession): Promise<{ sections: Record<string, string>; unconverged: string[] }> {
+  const first = s.host.name === s.spec.firstMaster;
+  const [host, cluster, hostNot] = await Promise.all([
+    hostSections(s),
+    first ? clusterSections(s) : { sections: {}, unconverged: [] },
+    hostConverged(s),
+  ]);
+  return { sections: { ...host, ...cluster.sections }, unconverged: [...(hostNot ? [hostNot] : []), ...cluster.unconverged] };
+}
+
+/**
+ * After a full install that succeeded: this host's record (and on the first master, the cluster's) —
+ * only of a converged state (every node Ready, etcd healthy, the units running, no reboot pending), so
+ * that a record that holds later means the cluster is as wanted. Otherwise the old record goes too.
+ */
 async function recordState(s: HostSession): Promise<StepResult> {
   if (s.host.name === s.spec.firstMaster) await recordAddonObjects(s);
-  const record: StateRecord = {
-    wanted: wantedStateKey(s.spec),
-    sections: await sectionsOf(s),
-    run: s.backupTag,
-    at: new Date().toISOString(),
-  };
-  await writeStateRecord(s, record);
+  const { sections, unconverged } = await sectionsOf(s);
+  if (unconverged.length) {
+    await removeStateRecord(s);
+    return result(false, [`state record not written on ${s.host.name} (${unconverged.join('; ')}): the next \`up\` runs every step`]);
+  }
+  await writeStateRecord(s, { wanted: wantedStateKey(s.spec), sections, run: s.backupTag, at: new Date().toISOString() });
   return result(false);
+}
+
+/** Time passes too: etcd certificates the etcd phase would issue again (within 30 days of their end). */
+async function dueWithTime(s: HostSession): Promise<string | undefined> {
+  if (s.host.role !== 'master' || !s.spec.etcd.tls) return undefined;
+  const due = await etcdCertificatesDue(s);
+  return due.length ? `etcd certificates due for renewal (${due.join(', ')})` : undefined;
 }
 
 /** Before the phases: does the last full run's record still hold here? Reads only, changes nothing. */
@@ -94,10 +145,10 @@ async function checkStateRecord(s: HostSession): Promise<StateVerdict> {
   const from = { run: record.run, at: record.at };
   if (record.wanted !== wantedStateKey(s.spec))
     return { changed: false, holds: false, why: 'the inventory or hakube changed since the last full install', ...from };
-  const differ = differingSections(record.sections, await sectionsOf(s));
-  return differ.length
-    ? { changed: false, holds: false, why: `${differ.join(', ')} differ from the last full install`, ...from }
-    : { changed: false, holds: true, ...from };
+  const [{ sections }, due] = await Promise.all([sectionsOf(s), dueWithTime(s)]);
+  const differ = differingSections(record.sections, sections);
+  if (differ.length) return { changed: false, holds: false, why: `${differ.join(', ')} differ from the last full install`, ...from };
+  return due ? { changed: false, holds: false, why: due, ...from } : { changed: false, holds: true, ...from };
 }
 
 export const stateRecordSteps = { recordState, checkStateRecord };

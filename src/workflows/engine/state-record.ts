@@ -32,13 +32,19 @@ export async function lastInstallHolds(spec: ClusterSpec, backupTag: string): Pr
   return { holds: true, run: newest.run ?? '?', at: newest.at ?? '?' };
 }
 
-/** Every host's record after a full install that succeeded; a host that fails it only loses the fast path. */
+/**
+ * Every host's record after a full install that succeeded (long: the first master reads every add-on
+ * manifest again); a host that fails it, or is not converged, only loses the fast path.
+ */
 export async function recordInstall(spec: ClusterSpec, backupTag: string): Promise<string | undefined> {
-  const failed: string[] = [];
+  const notes: string[] = [];
   await Promise.all(
     spec.hosts.map(({ name: host }) =>
-      byPolicy.quick.recordState({ spec, host, backupTag }).catch((err: unknown) => void failed.push(`${host}: ${failureMessage(err)}`)),
+      byPolicy.long.recordState({ spec, host, backupTag }).then(
+        (r) => void notes.push(...(r.warnings ?? [])),
+        (err: unknown) => void notes.push(`state record not written on ${host} (${failureMessage(err)}): the next \`up\` runs every step`),
+      ),
     ),
   );
-  return failed.length ? `the state record was not written on ${failed.join('; ')}: the next \`up\` runs every step` : undefined;
+  return notes.length ? notes.join('; ') : undefined;
 }
