@@ -13,7 +13,7 @@ import type { HostSession } from './session';
 const CA_DAYS = 3650;
 const CERT_DAYS = 365;
 /** A certificate this close to its end is issued again by the next `hakube up`. */
-const RENEW_BEFORE_SECONDS = 30 * 24 * 3600;
+export const RENEW_BEFORE_SECONDS = 30 * 24 * 3600;
 
 interface MemberCert {
   kind: 'server' | 'peer' | 'apiserver-etcd-client';

@@ -15,7 +15,8 @@ import {
   wantedStateKey,
   writeStateRecord,
 } from '../host/state-record';
-import { etcdCertificatesDue } from '../host/etcd-pki';
+import { RENEW_BEFORE_SECONDS } from '../host/etcd-pki';
+import { ETCD_PKI } from '../../contracts/remote-files';
 import { withVerifiedDownload } from '../host/verified-download';
 import { parseNodeReady } from '../host/facts';
 import { shq } from '../ssh/shell';
@@ -105,12 +106,13 @@ export function objectStates(text: string): string {
 }
 
 /** The host's digests (and on the first master the cluster's), with what keeps it from being converged. */
-async function sectionsOf(s: HostSession): Promise<{ sections: Record<string, string>; unconverged: string[] }> {
+async function sectionsOf(s: HostSession, recording = false): Promise<{ sections: Record<string, string>; unconverged: string[] }> {
   const first = s.host.name === s.spec.firstMaster;
   const [host, cluster, hostNot] = await Promise.all([
     hostSections(s),
     first ? clusterSections(s) : { sections: {}, unconverged: [] },
-    hostConverged(s),
+    // Checked when writing only: a record holding later is then a converged state by itself.
+    recording ? hostConverged(s) : undefined,
   ]);
   return { sections: { ...host, ...cluster.sections }, unconverged: [...(hostNot ? [hostNot] : []), ...cluster.unconverged] };
 }
@@ -122,7 +124,7 @@ async function sectionsOf(s: HostSession): Promise<{ sections: Record<string, st
  */
 async function recordState(s: HostSession): Promise<StepResult> {
   if (s.host.name === s.spec.firstMaster) await recordAddonObjects(s);
-  const { sections, unconverged } = await sectionsOf(s);
+  const { sections, unconverged } = await sectionsOf(s, true);
   if (unconverged.length) {
     await removeStateRecord(s);
     return result(false, [`state record not written on ${s.host.name} (${unconverged.join('; ')}): the next \`up\` runs every step`]);
@@ -131,11 +133,19 @@ async function recordState(s: HostSession): Promise<StepResult> {
   return result(false);
 }
 
-/** Time passes too: etcd certificates the etcd phase would issue again (within 30 days of their end). */
+/**
+ * Time passes too: etcd certificates the etcd phase would issue again (within RENEW_BEFORE_SECONDS of
+ * their end). Only their dates: anything else about them (key, names, CA) is in the files digest.
+ */
 async function dueWithTime(s: HostSession): Promise<string | undefined> {
   if (s.host.role !== 'master' || !s.spec.etcd.tls) return undefined;
-  const due = await etcdCertificatesDue(s);
-  return due.length ? `etcd certificates due for renewal (${due.join(', ')})` : undefined;
+  const certs = [ETCD_PKI.serverCert, ETCD_PKI.peerCert, ETCD_PKI.clientCert];
+  const due = (
+    await s.sh(
+      `for c in ${certs.join(' ')}; do openssl x509 -checkend ${RENEW_BEFORE_SECONDS} -noout -in $c >/dev/null 2>&1 || echo $c; done`,
+    )
+  ).trim();
+  return due ? `etcd certificates due for renewal (${due.split('\n').join(', ')})` : undefined;
 }
 
 /** Before the phases: does the last full run's record still hold here? Reads only, changes nothing. */
