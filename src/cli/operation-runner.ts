@@ -63,7 +63,14 @@ export async function runOperation(spec: ClusterSpec | ((session: Session) => Pr
     const last = async () => {
       ended = true;
       clearInterval(poll);
-      const final = await progressOf(handle).catch(() => previous);
+      // A query on a run that has just closed is answered by a replay on this worker; once it took 30 s
+      // (the SDK warned of "leftover buffered tasks when evicting run"). The summary comes from the result:
+      // the last table is not worth more than a few seconds of the operator's time.
+      const final =
+        (await Promise.race([
+          progressOf(handle),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), FINAL_QUERY_MS).unref()),
+        ]).catch(() => undefined)) ?? previous;
       if (final) print(final);
       live?.finish();
     };
@@ -89,6 +96,9 @@ export async function runOperation(spec: ClusterSpec | ((session: Session) => Pr
     await session.close();
   }
 }
+
+/** How long the progress query after the end is waited for (see last() in runOperation). */
+const FINAL_QUERY_MS = 5000;
 
 /** The live table on a terminal, unless TERM=dumb or HAKUBE_PLAIN is set (then the line log, as in a pipe). */
 const liveViewWanted = () => Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb' && !process.env.HAKUBE_PLAIN;
