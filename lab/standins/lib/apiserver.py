@@ -14,6 +14,7 @@ import os
 import random
 import re
 import select
+import signal
 import socketserver
 import ssl
 import sys
@@ -1317,7 +1318,9 @@ def main():
     ctx.load_cert_chain(flags["tls-cert-file"], flags["tls-private-key-file"])
     ctx.load_verify_locations(flags["client-ca-file"])
     ctx.verify_mode = ssl.CERT_OPTIONAL
-    server = TLSServer((flags.get("bind-address", "0.0.0.0"), int(flags.get("secure-port", "6443"))), Handler)
+    # Not listening before it can answer: a port that accepts connections nobody serves yet would be
+    # taken for a live API server by haproxy's TCP check, and requests sent there would hang.
+    server = TLSServer((flags.get("bind-address", "0.0.0.0"), int(flags.get("secure-port", "6443"))), Handler, bind_and_activate=False)
     server.ssl_context, server.api = ctx, api
     for attempt in range(60):  # etcd may still be forming its quorum
         try:
@@ -1326,8 +1329,20 @@ def main():
         except EtcdUnavailable as e:
             print(f"waiting for etcd: {e}", file=sys.stderr)
             time.sleep(2)
+    server.server_bind()
+    server.server_activate()
+
+    # Stopped (SIGTERM: systemctl stop, the kubelet stand-in removing the static pod): like the real API
+    # server's graceful termination, no new connection is taken (clients and haproxy go to another API
+    # server at once) and the requests in flight get a moment to finish before the process ends.
+    def terminate(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, terminate)
     print(f"kube-apiserver {c.VERSION} ({c.STANDIN_NOTE}) serving on :{flags.get('secure-port', '6443')}, etcd {flags['etcd-servers']}", flush=True)
     server.serve_forever()
+    server.server_close()
+    time.sleep(1)
 
 
 if __name__ == "__main__":
