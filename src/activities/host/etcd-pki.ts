@@ -5,7 +5,7 @@
 // does for every external etcd: see README, Security.) Nothing secret passes through the workflow:
 // the step's input and result hold no PEM at all.
 import type { ClusterSpec } from '../../inventory/spec';
-import { ETCD_PKI, ETCD_PKI_DIR, etcdDataDir, type HostPathId } from '../../contracts/remote-files';
+import { ETCD_PKI, ETCD_PKI_DIR, etcdDataDir, HOST_PATHS, type HostPathId } from '../../contracts/remote-files';
 import { shq } from '../ssh/shell';
 import type { HostSession } from './session';
 
@@ -13,7 +13,7 @@ import type { HostSession } from './session';
 const CA_DAYS = 3650;
 const CERT_DAYS = 365;
 /** A certificate this close to its end is issued again by the next `hakube up`. */
-export const RENEW_BEFORE_SECONDS = 30 * 24 * 3600;
+const RENEW_BEFORE_SECONDS = 30 * 24 * 3600;
 
 interface MemberCert {
   kind: 'server' | 'peer' | 'apiserver-etcd-client';
@@ -30,6 +30,18 @@ const MEMBER_CERTS: readonly MemberCert[] = [
   { kind: 'peer', file: 'etcd-peer-cert', cn: (h) => h, usage: 'serverAuth,clientAuth', withSans: true },
   { kind: 'apiserver-etcd-client', file: 'etcd-client-cert', cn: () => 'kube-apiserver-etcd-client', usage: 'clientAuth', withSans: false },
 ];
+
+/**
+ * This master's etcd certificates that end within RENEW_BEFORE_SECONDS (or are missing), by path, read in
+ * one command: only their dates (etcdCertificatesDue checks the rest, one certificate at a time).
+ */
+export async function etcdCertificatesEndingSoon(s: HostSession): Promise<string[]> {
+  const files = MEMBER_CERTS.map((c) => HOST_PATHS[c.file]);
+  const out = await s.sh(
+    `for c in ${files.join(' ')}; do openssl x509 -checkend ${RENEW_BEFORE_SECONDS} -noout -in $c >/dev/null 2>&1 || echo $c; done`,
+  );
+  return out.split('\n').filter(Boolean);
+}
 
 /** etcdctl's flags for this cluster: the API servers' client certificate when etcd.tls is on. */
 export function etcdctlTlsFlags(spec: ClusterSpec): string {

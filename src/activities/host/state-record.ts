@@ -9,9 +9,7 @@
 // markers (an apply owed after a crash, an API server manifest moved aside) and a pending reboot. Any
 // difference, or a different inventory or hakube version, makes `up` run every step as before.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { sourcesHash } from '../../temporal/workflow-bundle';
+import { hashTree, sourcesHash } from '../../temporal/workflow-bundle';
 import { TEMPLATES_DIR } from '../../render/environment';
 import type { ClusterSpec } from '../../inventory/spec';
 import { etcdDataDir } from '../../contracts/remote-files';
@@ -56,11 +54,7 @@ const PACKAGES = [
   ...['etcd-server', 'etcd-client', 'etcd', 'docker.io', 'docker-compose', 'haproxy', 'linux-image-amd64'],
 ];
 
-/**
- * One digest per section, a line each ("files <sha256>"): which section differs is what the operator is
- * told. Runs as root on the host; sorted in the C locale so the same state always gives the same digest.
- * `root` prefixes the watched paths (tests run it on a directory of their own).
- */
+/** What the host digest command covers beyond its fixed lists. */
 export interface HostStateScope {
   /** Prefix of every watched path (tests run the command on a directory of their own). */
   root?: string;
@@ -72,6 +66,10 @@ export interface HostStateScope {
   dirs?: string[];
 }
 
+/**
+ * One digest per section, a line each ("files <sha256>"): which section differs is what the operator is
+ * told. Runs as root on the host; sorted in the C locale so the same state always gives the same digest.
+ */
 export const hostStateCommand = ({ root = '', packages = [], images = [], dirs = [] }: HostStateScope = {}) =>
   [
     'export LC_ALL=C',
@@ -106,17 +104,7 @@ export function differingSections(recorded: Record<string, string>, now: Record<
 let hakubeVersion: string | undefined;
 /** hakube's steps and templates as they are: a record left by other code (a newer or older hakube) never holds. */
 function hakubeVersionHash(): string {
-  if (hakubeVersion) return hakubeVersion;
-  const hash = createHash('sha256').update(sourcesHash());
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const file = path.join(dir, e.name);
-      if (e.isDirectory()) walk(file);
-      else hash.update(`\0${path.relative(TEMPLATES_DIR, file)}\0`).update(fs.readFileSync(file));
-    }
-  };
-  walk(TEMPLATES_DIR);
-  return (hakubeVersion = hash.digest('hex'));
+  return (hakubeVersion ??= hashTree(createHash('sha256').update(sourcesHash()), TEMPLATES_DIR).digest('hex'));
 }
 
 /** What the install was asked for: the whole inventory as hakube read it, and hakube's own version. */
@@ -145,12 +133,15 @@ export async function readStateRecord(s: HostSession): Promise<StateRecord | und
   }
 }
 
-export async function writeStateRecord(s: HostSession, record: StateRecord): Promise<void> {
-  const file = stateRecordPath(s.spec.name);
-  // Whole or not at all (a reader never sees half a record); root only, like every hakube state file.
+/** A file under STATE_DIR, whole or not at all (a reader never sees half of it); root only, like every hakube state file. */
+export async function writeStateFile(s: HostSession, file: string, text: string): Promise<void> {
   await s.sh(
-    `install -d -m 700 ${STATE_DIR} && printf '%s\\n' ${shq(JSON.stringify(record))} > ${shq(`${file}.tmp`)} && mv ${shq(`${file}.tmp`)} ${shq(file)}`,
+    `install -d -m 700 ${STATE_DIR} && printf '%s\\n' ${shq(text)} > ${shq(`${file}.tmp`)} && mv ${shq(`${file}.tmp`)} ${shq(file)}`,
   );
+}
+
+export async function writeStateRecord(s: HostSession, record: StateRecord): Promise<void> {
+  await writeStateFile(s, stateRecordPath(s.spec.name), JSON.stringify(record));
 }
 
 export async function removeStateRecord(s: HostSession): Promise<void> {

@@ -1,7 +1,7 @@
 // The state record (host/state-record.ts): written on every host at the end of a full install that
 // succeeded, and compared at the start of the next `hakube up`. On the first master it also covers the
 // cluster: every host a Ready node, etcd's members and their health, and the add-on objects as the
-// install left them (their resourceVersions: any write to one, by anybody, moves it).
+// install left them (see OBJECT_STATE_COLUMNS).
 import { createHash } from 'node:crypto';
 import type { StateVerdict, StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
@@ -13,10 +13,10 @@ import {
   readStateRecord,
   removeStateRecord,
   wantedStateKey,
+  writeStateFile,
   writeStateRecord,
 } from '../host/state-record';
-import { RENEW_BEFORE_SECONDS } from '../host/etcd-pki';
-import { ETCD_PKI } from '../../contracts/remote-files';
+import { etcdCertificatesEndingSoon } from '../host/etcd-pki';
 import { withVerifiedDownload } from '../host/verified-download';
 import { parseNodeReady } from '../host/facts';
 import { shq } from '../ssh/shell';
@@ -47,8 +47,7 @@ async function recordAddonObjects(s: HostSession): Promise<void> {
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f.length === 4)
     .map(([apiVersion, kind, namespace, name]) => ({ apiVersion, kind, metadata: { name, ...(namespace !== '<none>' && { namespace }) } }));
-  const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-  await s.sh(`install -d -m 700 ${STATE_DIR} && printf '%s\\n' ${shq(list)} > ${shq(addonObjectsFile(s))}`);
+  await writeStateFile(s, addonObjectsFile(s), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
 }
 
 /** The cluster as seen from the first master, one digest per part. */
@@ -133,19 +132,11 @@ async function recordState(s: HostSession): Promise<StepResult> {
   return result(false);
 }
 
-/**
- * Time passes too: etcd certificates the etcd phase would issue again (within RENEW_BEFORE_SECONDS of
- * their end). Only their dates: anything else about them (key, names, CA) is in the files digest.
- */
+/** Time passes too: etcd certificates the etcd phase would issue again (near their end). */
 async function dueWithTime(s: HostSession): Promise<string | undefined> {
   if (s.host.role !== 'master' || !s.spec.etcd.tls) return undefined;
-  const certs = [ETCD_PKI.serverCert, ETCD_PKI.peerCert, ETCD_PKI.clientCert];
-  const due = (
-    await s.sh(
-      `for c in ${certs.join(' ')}; do openssl x509 -checkend ${RENEW_BEFORE_SECONDS} -noout -in $c >/dev/null 2>&1 || echo $c; done`,
-    )
-  ).trim();
-  return due ? `etcd certificates due for renewal (${due.split('\n').join(', ')})` : undefined;
+  const due = await etcdCertificatesEndingSoon(s);
+  return due.length ? `etcd certificates due for renewal (${due.join(', ')})` : undefined;
 }
 
 /** Before the phases: does the last full run's record still hold here? Reads only, changes nothing. */
