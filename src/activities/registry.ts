@@ -8,6 +8,7 @@ import { kernelSteps } from './steps/kernel';
 import { rebootSteps } from './steps/reboot';
 import { runtimeSteps } from './steps/runtime';
 import { packagesSteps } from './steps/packages';
+import { packageSourcesSteps } from './steps/package-sources';
 import { etcdSteps } from './steps/etcd';
 import { kubeadmSteps } from './steps/kubeadm';
 import { addonsSteps } from './steps/addons';
@@ -28,6 +29,7 @@ export const HOST_STEPS = {
   ...rebootSteps,
   ...runtimeSteps,
   ...packagesSteps,
+  ...packageSourcesSteps,
   ...etcdSteps,
   ...kubeadmSteps,
   ...addonsSteps,

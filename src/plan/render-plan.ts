@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ClusterSpec } from '../inventory/spec';
 import { describeUndo } from '../contracts/compensation';
 import { OPERATIONS, phasesToRun, type OperationId } from '../workflows/operations';
-import { activityStepsFor, filesOf, gatesOf, mayReboot, undosOf, type PhaseDeclaration } from '../workflows/phase-model';
+import { activityStepsFor, filesOf, gatesOf, mayReboot, phaseNeeds, undosOf, type PhaseDeclaration } from '../workflows/phase-model';
 import { filesForHost, renderHostFiles } from '../render/host-files';
 import { downloadsOf } from '../inventory/pins';
 
@@ -77,7 +77,9 @@ export function planText(spec: ClusterSpec, operation: OperationId = 'install'):
     `Control plane endpoint ${spec.controlPlaneEndpoint.value}; pods ${spec.network.podSubnet}; services ${spec.network.serviceSubnet}`,
     '',
   ];
-  const runs = new Set(phasesToRun(operation, spec).map((p) => p.id));
+  const run = phasesToRun(operation, spec);
+  const runs = new Set(run.map((p) => p.id));
+  const needs = phaseNeeds(OPERATIONS[operation], run);
   let n = 0;
   for (const phase of OPERATIONS[operation]) {
     if (!runs.has(phase.id)) {
@@ -85,7 +87,11 @@ export function planText(spec: ClusterSpec, operation: OperationId = 'install'):
       continue;
     }
     const article = phase.articleStep ? `article step ${phase.articleStep}; ` : '';
-    lines.push(`${String(++n).padStart(3)}. ${phase.title}  (${article}phase id ${phase.id})`, ...phaseLines(spec, phase), '');
+    lines.push(`${String(++n).padStart(3)}. ${phase.title}  (${article}phase id ${phase.id})`, ...phaseLines(spec, phase));
+    // Only where the order is not simply the list's: what it waits for, and so which phases run beside it.
+    if (phase.after)
+      lines.push(`      starts once done: ${needs.get(phase.id)!.join(', ') || 'nothing'} (phases not waiting for each other run at once)`);
+    lines.push('');
   }
   if (operation === 'install') lines.push(...downloadLines(spec));
   return lines.join('\n');
@@ -95,8 +101,9 @@ const mermaidId = (...parts: string[]) => parts.join('_').replace(/[^A-Za-z0-9_]
 
 export function planMermaid(spec: ClusterSpec, operation: OperationId = 'install'): string {
   const lines = ['flowchart TD'];
-  let previous: string | undefined;
-  for (const phase of phasesToRun(operation, spec)) {
+  const run = phasesToRun(operation, spec);
+  const needs = phaseNeeds(OPERATIONS[operation], run);
+  for (const phase of run) {
     const hosts = phase.hosts(spec);
     const marks = [mayReboot(phase) ? '⏸ approval before reboot' : '', undosOf(phase).length ? '↩ compensated' : ''].filter(Boolean);
     lines.push(`  subgraph ${mermaidId(phase.id)}["${phase.title}${marks.length ? `<br/>${marks.join(' · ')}` : ''}"]`);
@@ -105,9 +112,8 @@ export function planMermaid(spec: ClusterSpec, operation: OperationId = 'install
     if (phase.fanout === 'one-at-a-time')
       for (let i = 1; i < hosts.length; i++) lines.push(`    ${mermaidId(phase.id, hosts[i - 1])} --> ${mermaidId(phase.id, hosts[i])}`);
     lines.push('  end');
-    // Every host of a phase waits for the whole previous phase: drawn subgraph to subgraph.
-    if (previous) lines.push(`  ${previous} --> ${mermaidId(phase.id)}`);
-    previous = mermaidId(phase.id);
+    // Every host of a phase waits for the whole of each phase it needs: drawn subgraph to subgraph.
+    for (const need of needs.get(phase.id)!) lines.push(`  ${mermaidId(need)} --> ${mermaidId(phase.id)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -18,6 +18,8 @@ export interface StepTiming {
 
 export interface PhaseTiming {
   id: string;
+  /** When it started, seconds after the run started (phases that do not need each other overlap). */
+  startSeconds: number;
   wallSeconds: number;
   /** Host -> seconds its workflow ran in this phase. */
   hosts: Record<string, number>;
@@ -97,7 +99,7 @@ export async function operationTiming(client: Client, operation: OperationId, ha
     const [, phase, host] = w.workflowId.slice(handle.workflowId.length).split('/');
     if (phase && host) children.push({ id: w.workflowId, phase, host, start: w.startTime, close: w.closeTime });
   }
-  const byPhase = new Map<string, PhaseTiming & { start: Date }>();
+  const byPhase = new Map<string, Omit<PhaseTiming, 'startSeconds'> & { start: Date }>();
   for (const c of children.sort((a, b) => a.start.getTime() - b.start.getTime())) {
     const end = c.close ?? new Date();
     const p = byPhase.get(c.phase) ?? { id: c.phase, wallSeconds: 0, hosts: {}, start: c.start };
@@ -139,7 +141,7 @@ export async function operationTiming(client: Client, operation: OperationId, ha
     wallSeconds,
     phases: [...byPhase.values()]
       .sort((a, b) => a.start.getTime() - b.start.getTime())
-      .map(({ id, wallSeconds: w, hosts }) => ({ id, wallSeconds: w, hosts })),
+      .map(({ id, wallSeconds: w, hosts, start }) => ({ id, startSeconds: seconds(description.startTime, start), wallSeconds: w, hosts })),
     steps: steps.sort((a, b) => b.seconds - a.seconds),
     largestHistory,
   };
@@ -149,10 +151,12 @@ export async function operationTiming(client: Client, operation: OperationId, ha
 export function timingReport(t: OperationTiming, top = 15): string {
   const f = (s: number) => `${s.toFixed(1)} s`.padStart(9);
   const lines = [`${t.workflowId}: ${t.wallSeconds === undefined ? 'still running' : `${t.wallSeconds.toFixed(1)} s wall`}`, ''];
-  lines.push(`${'PHASE'.padEnd(22)} ${'WALL'.padStart(9)}  HOSTS  SLOWEST HOST`);
+  lines.push(`${'PHASE'.padEnd(22)} ${'START'.padStart(9)} ${'WALL'.padStart(9)}  HOSTS  SLOWEST HOST`);
   for (const p of t.phases) {
     const [host, s] = Object.entries(p.hosts).sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
-    lines.push(`${p.id.padEnd(22)} ${f(p.wallSeconds)}  ${String(Object.keys(p.hosts).length).padStart(5)}  ${host} (${s.toFixed(1)} s)`);
+    lines.push(
+      `${p.id.padEnd(22)} ${`+${p.startSeconds.toFixed(1)} s`.padStart(9)} ${f(p.wallSeconds)}  ${String(Object.keys(p.hosts).length).padStart(5)}  ${host} (${s.toFixed(1)} s)`,
+    );
   }
   const h = t.largestHistory;
   lines.push('', `Largest history: ${h.workflowId}, ${(h.bytes / 1024).toFixed(0)} KiB, ${h.events} events`);

@@ -80,6 +80,27 @@ export interface PhaseDeclaration {
   /** Set for a phase added after the first release: runs only behind `patched(id)`, so runs recorded
    * before it replay unchanged. */
   patchId?: string;
+  /** The phases (of the same operation) this one needs finished before it starts; absent: the phase
+   * before it in the operation's list. Phases whose needs are met run at the same time (the add-ons on
+   * the first master beside the other masters' and the workers' joins). Two phases that may run at once
+   * must not share a host: a host runs one step at a time (its step lock). See phaseNeeds. */
+  after?: string[];
+}
+
+/**
+ * What each phase of a run waits for: its declared `after` (else the phase before it in the operation),
+ * with a phase this run leaves out (not for this inventory, not in `--only`) replaced by what that one
+ * waits for, so that `--only verify-ha,preflight` still runs the HA check after preflight.
+ */
+export function phaseNeeds(operation: readonly PhaseDeclaration[], run: readonly PhaseDeclaration[]): Map<string, string[]> {
+  const declared = new Map(operation.map((p, i) => [p.id, p.after ?? (i ? [operation[i - 1]!.id] : [])]));
+  const inRun = new Set(run.map((p) => p.id));
+  const resolve = (id: string, seen: Set<string>): string[] => {
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return (declared.get(id) ?? []).flatMap((d) => (inRun.has(d) ? [d] : resolve(d, seen)));
+  };
+  return new Map(run.map((p) => [p.id, [...new Set(resolve(p.id, new Set()))]]));
 }
 
 export const activity = (

@@ -38,11 +38,10 @@ test('appliedObjects: what kubectl apply says it created or configured, as kind/
       'Warning: resource configmaps/x is missing the kubectl.kubernetes.io/last-applied-configuration annotation',
     ].join('\n'),
   );
-  assert.deepEqual(
-    [...said],
-    ['customresourcedefinition/ippools.crd.projectcalico.org', 'poddisruptionbudget/calico-kube-controllers', 'configmap/calico-config'],
-  );
-  assert.ok(said.has(kindAndName('PodDisruptionBudget/kube-system/calico-kube-controllers')));
-  assert.ok(said.has(kindAndName('CustomResourceDefinition//ippools.crd.projectcalico.org')));
-  assert.ok(!said.has(kindAndName('DaemonSet/kube-system/calico-node')), 'unchanged: not counted even if its resourceVersion moved');
+  assert.deepEqual([...said.created], ['customresourcedefinition/ippools.crd.projectcalico.org', 'configmap/calico-config']);
+  assert.deepEqual([...said.configured], ['poddisruptionbudget/calico-kube-controllers']);
+  assert.ok(said.configured.has(kindAndName('PodDisruptionBudget/kube-system/calico-kube-controllers')));
+  assert.ok(said.created.has(kindAndName('CustomResourceDefinition//ippools.crd.projectcalico.org')));
+  const daemonSet = kindAndName('DaemonSet/kube-system/calico-node');
+  assert.ok(!said.created.has(daemonSet) && !said.configured.has(daemonSet), 'unchanged: not counted even if its resourceVersion moved');
 });

@@ -21,7 +21,7 @@ test('hakube plan on the example prints the DAG in article order and renders eve
     'Calico',
     'Second and third masters',
     'Workers: kubeadm join',
-    'haproxy',
+    'haproxy on every worker',
     'HA check',
     'Ingress',
     'Dashboard',

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { differingSections, hostStateCommand, parseSections } from '../../src/activities/host/state-record';
-import { objectStates } from '../../src/activities/steps/state-record';
+import { objectListCommands, objectStates } from '../../src/activities/steps/state-record';
 
 function digestsOf(root: string): Record<string, string> {
   const r = spawnSync('bash', ['-c', hostStateCommand({ root, dirs: ['/var/lib/etcd/lab'] })], { encoding: 'utf8' });
@@ -80,4 +80,38 @@ test("objectStates: an object's generation where it has one (a status write does
     'a ConfigMap written',
   );
   assert.notEqual(objectStates(`${line('u1', '2', '100')}\n`), base, 'an object gone');
+});
+
+test('objectStates: the order objects were listed in does not count', () => {
+  const a = 'Deployment ns a u1 1 5';
+  const b = 'ConfigMap ns b u2 <none> 7';
+  assert.equal(objectStates(`${a}\n${b}`), objectStates(`${b}\n${a}`));
+});
+
+test('objectListCommands: one kubectl per namespace listing each kind once, exact about group and version', () => {
+  const ref = (apiVersion: string, kind: string, name: string, namespace?: string) => ({
+    apiVersion,
+    kind,
+    metadata: { name, ...(namespace && { namespace }) },
+  });
+  const { command, wanted } = objectListCommands([
+    ref('apps/v1', 'Deployment', 'a', 'kube-system'),
+    ref('apps/v1', 'Deployment', 'b', 'kube-system'),
+    ref('v1', 'ConfigMap', 'kubeadm-config', 'kube-system'),
+    ref('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'ippools.crd.projectcalico.org'),
+    ref('v1', 'Namespace', 'ingress-nginx'),
+  ]);
+  const lists = command.split('\n').filter((l) => l.includes(' get '));
+  assert.equal(lists.length, 2, command);
+  assert.match(lists[0]!, / get configmap,deployment\.v1\.apps -n 'kube-system' --no-headers/);
+  assert.match(lists[1]!, / get customresourcedefinition\.v1\.apiextensions\.k8s\.io,namespace --no-headers/);
+  assert.ok(!lists[1]!.includes(' -n '), 'cluster-wide kinds are listed without a namespace');
+  assert.deepEqual([...wanted].sort(), [
+    'ConfigMap kube-system kubeadm-config',
+    'CustomResourceDefinition <none> ippools.crd.projectcalico.org',
+    'Deployment kube-system a',
+    'Deployment kube-system b',
+    'Namespace <none> ingress-nginx',
+  ]);
+  assert.match(command, /exit \$rc$/, 'one failed list fails the whole read');
 });

@@ -38,21 +38,28 @@ export async function apply(s: HostSession, target: string | PinnedDownload, opt
   const read = `${KUBECTL} get -f ${shq(target)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_COLUMNS}`)}`;
   const before = await host.probe(read, { timeoutMs: 5 * 60_000 });
   const out = await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
+  const said = appliedObjects(out);
+  if (!options.serverSide) {
+    // kubectl's words settle it without a second reading when it created something (always a change) or
+    // sent no patch at all (every object "unchanged"): a fresh install, and a re-run that changes nothing.
+    if (said.created.size) return true;
+    if (!said.configured.size) return false;
+  }
   const after = before.code === 0 ? await host.probe(read, { timeoutMs: 5 * 60_000 }) : before;
   if (after.code !== 0) return true;
   const moved = changedObjects(objectVersions(before.stdout), objectVersions(after.stdout));
   if (options.serverSide) return moved.length > 0;
-  const said = appliedObjects(out);
-  return moved.some((key) => said.has(kindAndName(key)));
+  return moved.some((key) => said.configured.has(kindAndName(key)));
 }
 
 // kind, namespace (`<none>` for a cluster-wide object), name and resourceVersion of each object
 const OBJECT_COLUMNS = 'K:.kind,NS:.metadata.namespace,N:.metadata.name,RV:.metadata.resourceVersion';
 
-/** "kind/name" (kind in lower case) of the objects kubectl apply says it created or configured. */
-export function appliedObjects(out: string): Set<string> {
-  const said = new Set<string>();
-  for (const m of out.matchAll(/^([\w-]+)(?:\.[\w.-]+)?\/(\S+) (?:created|configured)$/gm)) said.add(`${m[1]!.toLowerCase()}/${m[2]}`);
+/** "kind/name" (kind in lower case) of the objects kubectl apply says it created, and those it configured. */
+export function appliedObjects(out: string): { created: Set<string>; configured: Set<string> } {
+  const said = { created: new Set<string>(), configured: new Set<string>() };
+  for (const m of out.matchAll(/^([\w-]+)(?:\.[\w.-]+)?\/(\S+) (created|configured)$/gm))
+    said[m[3] as 'created' | 'configured'].add(`${m[1]!.toLowerCase()}/${m[2]}`);
   return said;
 }
 

@@ -1,9 +1,8 @@
 // Article step 6 (runtime half): kernel modules, sysctls, containerd with SystemdCgroup.
 import type { StepResult } from '../../contracts/activity-request';
-import { HOST_PATHS } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
-import { ensureRepoKey } from '../host/repo-keys';
+import { ensureDockerSource } from './package-sources';
 import { ensureActive } from '../host/units';
 import { writeOwingApply } from '../host/owed-apply';
 import { versionAtLeast } from '../host/versions';
@@ -24,9 +23,8 @@ async function installContainerd(s: HostSession): Promise<StepResult> {
   const { packages } = s.spec;
   let changed = false;
   if (packages.containerd === 'docker') {
-    const key = await ensureRepoKey(s, packages.dockerRepoKey, HOST_PATHS['docker-apt-key']);
-    const source = await s.writeRendered('apt-docker');
-    changed = (await ensurePackages(s, ['containerd.io'], { update: true })) || source.changed || key;
+    const source = await ensureDockerSource(s);
+    changed = (await ensurePackages(s, ['containerd.io'], { update: true })) || source;
   } else if (packages.containerd === 'debian') {
     changed = await ensurePackages(s, ['containerd', 'runc']);
   } else {

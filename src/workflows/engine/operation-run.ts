@@ -21,7 +21,7 @@ import { runTag } from '../../contracts/workflow-ids';
 import { CLUSTER_ATTRIBUTE, hostAttributes, operationAttributes } from '../../contracts/search-attributes';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
-import { batchesOf, type PhaseDeclaration } from '../phase-model';
+import { batchesOf, phaseNeeds, type PhaseDeclaration } from '../phase-model';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
 import { undo, undoSummary } from '../activity-options';
@@ -154,24 +154,64 @@ export class OperationRun {
       if (last.holds) return this.unchanged(result, { run: last.run, at: last.at });
       result.stateRecord = `every step ran: ${last.why}`;
     }
-    let failure: unknown;
-    for (const phase of this.toRun) {
-      if (this.aborting) break;
-      const outcome = await this.runPhase(phase, this.quiet(phase, result));
-      if ('failure' in outcome) {
-        failure = outcome.failure;
-        break;
-      }
-      result.phases.push({ id: phase.id, hosts: outcome.hosts });
-      if (phase.createsCluster || phase.pointOfNoReturn) this.clusterExists = true;
-    }
-    if (this.aborting || failure) await this.undoAll(failure);
+    // Runs recorded before phases could run at once replay one phase after the other, in the list's order.
+    const failure = patched('phase-needs') ? await this.runAsNeeded(result) : await this.runInOrder(result);
+    if (this.aborting || failure) await this.undoAll(failure?.reason);
     if (whole && patched('install-state-record')) {
       const missing = await recordInstall(spec, this.backupTag);
       if (missing) result.stateRecord = missing;
     }
     this.progress.status = 'completed';
     return result;
+  }
+
+  /** Every phase, one after the other; the first failure ends the run. */
+  private async runInOrder(result: OperationResult): Promise<{ reason: unknown } | undefined> {
+    for (const phase of this.toRun) {
+      if (this.aborting) break;
+      const outcome = await this.runPhase(phase, this.quiet(phase, result));
+      if ('failure' in outcome) return { reason: outcome.failure };
+      this.phaseDone(result, phase, outcome.hosts);
+    }
+    return undefined;
+  }
+
+  /**
+   * Each phase as soon as the phases it needs are done (phaseNeeds), several at once where the operation
+   * allows. After a failure or an abort no phase starts; the ones running are waited for (a host paused
+   * there waits for the operator's retry or abort as always), then the run undoes.
+   */
+  private async runAsNeeded(result: OperationResult): Promise<{ reason: unknown } | undefined> {
+    const needs = phaseNeeds(OPERATIONS[this.operation], this.toRun);
+    const done = new Set<string>();
+    const running = new Map<string, Promise<void>>();
+    let failure: { reason: unknown } | undefined;
+    for (;;) {
+      if (!this.aborting && !failure)
+        for (const phase of this.toRun) {
+          if (done.has(phase.id) || running.has(phase.id) || !needs.get(phase.id)!.every((id) => done.has(id))) continue;
+          const run = this.runPhase(phase, this.quiet(phase, result)).then((outcome) => {
+            running.delete(phase.id);
+            if ('failure' in outcome) failure ??= { reason: outcome.failure };
+            else {
+              this.phaseDone(result, phase, outcome.hosts);
+              done.add(phase.id);
+            }
+          });
+          running.set(phase.id, run);
+        }
+      if (!running.size) break;
+      await Promise.race(running.values());
+    }
+    // The result lists phases in the operation's order, whichever ended first.
+    const order = this.toRun.map((p) => p.id);
+    result.phases.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+    return failure;
+  }
+
+  private phaseDone(result: OperationResult, phase: PhaseDeclaration, hosts: Record<string, HostPhaseResult>): void {
+    result.phases.push({ id: phase.id, hosts });
+    if (phase.createsCluster || phase.pointOfNoReturn) this.clusterExists = true;
   }
 
   /** No step ran: every phase is shown done, the result says since when nothing has changed. */
@@ -332,9 +372,8 @@ export class OperationRun {
 
   /** The Web UI's "current details" of the run: the phase in flight, its hosts' steps, who waits for the operator. */
   private currentDetails(): string {
-    const phase = this.progress.phases.find((p) => p.state === 'running');
     const lines = [`${this.operation} of ${this.input.spec.name}: ${this.progress.status}`];
-    if (phase) {
+    for (const phase of this.progress.phases.filter((p) => p.state === 'running')) {
       lines.push(`phase ${phase.id}: ${phase.title}`);
       for (const [host, h] of Object.entries(phase.hosts))
         if (h.state !== 'pending') lines.push(`- ${host}: ${h.state}${h.step ? ` (${h.step})` : ''}`);

@@ -7,6 +7,9 @@ export const ingress: PhaseDeclaration = {
   hosts: firstMaster,
   fanout: 'one-at-a-time',
   shouldRun: (s) => s.ingress.controller !== 'none',
+  // Needs only a settled API server (control-plane-refresh restarts it): beside the other masters' and the
+  // workers' joins, which run on other hosts. The HA check waits for it (phases/verify-ha.ts).
+  after: ['control-plane-refresh'],
   steps: [
     activity(
       'applyIngress',
@@ -27,6 +30,8 @@ export const dashboard: PhaseDeclaration = {
   hosts: firstMaster,
   fanout: 'one-at-a-time',
   shouldRun: (s) => s.dashboard.kind !== 'none',
+  // After the ingress, not beside it: both run on the first master, which runs one step at a time.
+  after: ['ingress'],
   steps: [
     activity(
       'applyDashboard',

@@ -7,6 +7,8 @@ export const haproxy: PhaseDeclaration = {
   title: `haproxy on every worker; kubelet switched to ${LOCAL_API_URL}`,
   hosts: workers,
   fanout: 'parallel',
+  // Its backends are every master, and it switches kubelets that have joined.
+  after: ['join-masters', 'join-workers'],
   shouldRun: (s) => s.workers.length > 0,
   steps: [
     undoWith({ restore: ['haproxy-config', 'kubelet-conf', 'bootstrap-kubelet-conf'], restart: ['kubelet'] }),

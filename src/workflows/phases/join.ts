@@ -27,6 +27,8 @@ export const joinWorkers: PhaseDeclaration = {
   title: 'Workers: kubeadm join, in parallel',
   hosts: workers,
   fanout: 'parallel',
+  // Beside the other masters' joins: a worker joins through the first master's API server only.
+  after: ['control-plane-refresh'],
   shouldRun: (s) => s.workers.length > 0,
   steps: [
     // A join that died halfway is reset, so the phase can run again (or the host is left clean).

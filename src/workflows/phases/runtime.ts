@@ -12,6 +12,14 @@ export const runtime: PhaseDeclaration = {
     activity('applyKernelSettings', 'kernel modules and sysctls', 'quick', 'modprobe overlay br_netfilter; sysctl --system', {
       writes: ['kernel-modules', 'sysctl'],
     }),
+    // Added later: every apt source first, so one `apt-get update` serves this phase's install and the next ones.
+    activity(
+      'addPackageSources',
+      'package sources added',
+      'quick',
+      "add the Kubernetes repository's key (fingerprint checked against the pin) and source, and Docker's when packages.containerd is docker: one apt-get update then serves every install",
+      { writes: ['apt-kubernetes', 'apt-docker'], patchId: 'package-sources-first' },
+    ),
     activity(
       'installContainerd',
       'containerd installed',

@@ -8,6 +8,8 @@ export const verifyHa: PhaseDeclaration = {
   fanout: 'one-at-a-time',
   shouldRun: (s) => s.verify.ha && s.workers.length > 0 && s.masters.length > 1,
   onlyAfterChange: true,
+  // Stops the first master's API server: after everything else that uses it (the add-ons' kubectl).
+  after: ['haproxy', 'dashboard'],
   steps: [
     undoWith({ restore: ['apiserver-manifest'], start: ['kubelet'] }),
     activity(
