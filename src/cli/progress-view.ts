@@ -6,17 +6,22 @@ const PAD = ''.padEnd(14);
 
 export function progressChanges(previous: Progress | undefined, current: Progress): string[] {
   const lines: string[] = [];
+  // Phases that do not need each other run at once: then a host line says which phase it is in.
+  const concurrent = current.phases.filter((p) => p.state === 'running').length > 1;
   for (const phase of current.phases) {
     const before = previous?.phases.find((p) => p.id === phase.id);
-    if (phase.state !== before?.state && phase.state !== 'pending' && phase.state !== 'skipped')
-      lines.push(`== ${phase.title}: ${phase.state}`);
+    const header = phase.state !== before?.state && phase.state !== 'pending' && phase.state !== 'skipped';
+    if (header) lines.push(`== ${phase.title}: ${phase.state}`);
+    const hostLines: string[] = [];
     for (const [host, hp] of Object.entries(phase.hosts)) {
       const old = before?.hosts[host];
-      lines.push(...newWarnings(host, hp, old));
+      hostLines.push(...newWarnings(host, hp, old));
       if (old && old.state === hp.state && old.step === hp.step) continue;
       if (hp.state === 'pending') continue;
-      lines.push(hostLine(host, hp), ...operatorHint(host, hp, current.cluster));
+      hostLines.push(hostLine(host, hp), ...operatorHint(host, hp, current.cluster));
     }
+    if (hostLines.length && !header && concurrent) lines.push(`== ${phase.title}:`);
+    lines.push(...hostLines);
   }
   return [...lines, ...runLines(previous, current)];
 }

@@ -83,7 +83,9 @@ export interface PhaseDeclaration {
   /** The phases (of the same operation) this one needs finished before it starts; absent: the phase
    * before it in the operation's list. Phases whose needs are met run at the same time (the add-ons on
    * the first master beside the other masters' and the workers' joins). Two phases that may run at once
-   * must not share a host: a host runs one step at a time (its step lock). See phaseNeeds. */
+   * must not share a host: a host runs one step at a time (its step lock). See phaseNeeds. Runs replay
+   * the order they were recorded with: changing a phase's needs later takes a new patch id, as a new
+   * step does. */
   after?: string[];
 }
 

@@ -41,6 +41,8 @@ export interface FakeOptions {
   rendezvous?: Record<string, number>;
   /** Every step finds its host as wanted (a re-run on an installed cluster). */
   unchanged?: boolean;
+  /** Only these activities change something; every other finds its host as wanted. */
+  changedOnly?: Set<string>;
   /** "activity@host" pairs whose result asks the operator's approval (approvalNeeded). */
   approvalOn?: Set<string>;
   /** Hosts where the last full install's state record still holds (checkStateRecord); every other host differs. */
@@ -79,7 +81,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
         throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');
       if (options.logFile) fs.appendFileSync(options.logFile, JSON.stringify({ name, host, workflowId: call.workflowId }) + '\n');
       const approval = options.approvalOn?.has(`${name}@${host}`) ? { approvalNeeded: `${name} on ${host}` } : {};
-      return { changed: !options.unchanged, ...approval };
+      return { changed: options.changedOnly ? options.changedOnly.has(name) : !options.unchanged, ...approval };
     };
   const activities = Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, ok(n)])) as unknown as HakubeActivities;
   // Like Debian: /run/reboot-required is there until the host reboots.

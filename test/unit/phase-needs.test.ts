@@ -47,3 +47,13 @@ test('a phase left out is replaced by what it waits for', () => {
   const noDashboard = phasesToRun('install', spec).filter((p) => p.id !== 'dashboard');
   assert.deepEqual(phaseNeeds(OPERATIONS.install, noDashboard).get('verify-ha'), ['haproxy', 'ingress']);
 });
+
+test("every phase's `after` names phases of its own operation, and no phase waits for itself", () => {
+  for (const [operation, phases] of Object.entries(OPERATIONS)) {
+    const ids = phases.map((p) => p.id);
+    for (const p of phases)
+      for (const need of p.after ?? []) assert.ok(ids.includes(need), `${operation}: ${p.id} waits for ${need}, not one of its phases`);
+    const needs = phaseNeeds(phases, phases);
+    for (const p of phases) assert.ok(!ancestors(needs, p.id).has(p.id), `${operation}: ${p.id} waits for itself`);
+  }
+});

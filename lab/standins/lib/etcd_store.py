@@ -52,13 +52,17 @@ class EtcdStore:
 
     def _post(self, endpoint, path, body, fresh=False):
         conn, reused = self._connection(endpoint, fresh)
+        sent = False
         try:
             conn.request("POST", f"/v3/{path}", body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+            sent = True
             resp = conn.getresponse()
             data = resp.read()
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
             conn.close()
-            if reused:  # etcd closed this idle connection meanwhile (restarted, timed out): once more on a new one
+            # etcd closed this idle connection meanwhile (restarted, timed out): once more on a new one, unless
+            # a write may have reached it (a txn sent twice would come back as "exists" or a conflict).
+            if reused and (not sent or path == "kv/range"):
                 return self._post(endpoint, path, body, fresh=True)
             raise
         except (http.client.HTTPException, OSError):

@@ -203,6 +203,10 @@ export class OperationRun {
       if (!running.size) break;
       await Promise.race(running.values());
     }
+    // Needs that can never be met (a cycle, a bug in the declarations) must not pass for a finished run.
+    const never = this.toRun.filter((p) => !done.has(p.id)).map((p) => p.id);
+    if (!failure && !this.aborting && never.length)
+      failure = { reason: new Error(`phases never started (their needs were never met): ${never.join(', ')}`) };
     // The result lists phases in the operation's order, whichever ended first.
     const order = this.toRun.map((p) => p.id);
     result.phases.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
@@ -232,7 +236,12 @@ export class OperationRun {
    */
   private quiet(phase: PhaseDeclaration, sofar: OperationResult): boolean {
     if (!phase.onlyAfterChange || this.input.onlyPhases?.includes(phase.id)) return false;
-    const changed = sofar.phases.some((p) => Object.values(p.hosts).some((h) => h.changed.length > 0));
+    // Only the phases listed before it: those after it in the list (the add-ons) now finish before it
+    // too, and a changed add-on is no reason to stop an API server.
+    const list = OPERATIONS[this.operation].map((p) => p.id);
+    const changed = sofar.phases
+      .filter((p) => list.indexOf(p.id) < list.indexOf(phase.id))
+      .some((p) => Object.values(p.hosts).some((h) => h.changed.length > 0));
     // Runs recorded before this rule ran the check in full whatever happened: they replay as they ran.
     return !changed && patched('disturbing-checks-quiet-after-no-change');
   }

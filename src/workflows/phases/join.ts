@@ -27,7 +27,9 @@ export const joinWorkers: PhaseDeclaration = {
   title: 'Workers: kubeadm join, in parallel',
   hosts: workers,
   fanout: 'parallel',
-  // Beside the other masters' joins: a worker joins through the first master's API server only.
+  // Beside the other masters' joins: a worker joins through the control plane endpoint, the first master
+  // unless the operator's load balancer is (which, as kubeadm's HA guide asks, sends only to API servers
+  // whose /readyz answers, so never to a master still joining).
   after: ['control-plane-refresh'],
   shouldRun: (s) => s.workers.length > 0,
   steps: [
