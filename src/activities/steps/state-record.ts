@@ -26,15 +26,16 @@ import { etcdctlFor, etcdSteps } from './etcd';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 const addonObjectsFile = (s: HostSession) => `${STATE_DIR}/${s.spec.name}-addons.json`;
-// apiVersion, kind, namespace (`<none>` when cluster-wide), name: enough for `kubectl get -f` to find it again
-const OBJECT_REF_COLUMNS = 'A:.apiVersion,K:.kind,NS:.metadata.namespace,N:.metadata.name';
+// apiVersion, kind, namespace (empty when cluster-wide), name: enough to list the object again
+const OBJECT_REF_TEMPLATE = 'jsonpath={.apiVersion}|{.kind}|{.metadata.namespace}|{.metadata.name}{"\\n"}';
 
 /** The add-on objects' identities, written as a List on the first master: what clusterSections reads back. */
 async function recordAddonObjects(s: HostSession): Promise<void> {
+  // Read from the manifest by kubectl itself, without asking the server for each object (`get -f` did, a
+  // request per object: seconds for Calico's): a client dry run fills in the namespace of a namespaced
+  // object that names none, as the apply did.
   const read = (file: string) =>
-    s.sh(`${KUBECTL} get -f ${shq(file)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_REF_COLUMNS}`)}`, {
-      timeoutMs: 5 * 60_000,
-    });
+    s.sh(`${KUBECTL} create --dry-run=client -f ${shq(file)} -o ${shq(OBJECT_REF_TEMPLATE)}`, { timeoutMs: 5 * 60_000 });
   // Every manifest at once (each is a download and a kubectl on the first master).
   const refs = (
     await Promise.all(
@@ -42,11 +43,11 @@ async function recordAddonObjects(s: HostSession): Promise<void> {
     )
   ).flatMap((out) => out.split('\n'));
   // kubeadm's ClusterConfiguration too: control-plane-refresh uploads it again when it differs.
-  refs.push('v1 ConfigMap kube-system kubeadm-config');
+  refs.push('v1|ConfigMap|kube-system|kubeadm-config');
   const items = refs
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length === 4)
-    .map(([apiVersion, kind, namespace, name]) => ({ apiVersion, kind, metadata: { name, ...(namespace !== '<none>' && { namespace }) } }));
+    .map((l) => l.trim().split('|'))
+    .filter((f) => f.length === 4 && f[0] && f[1] && f[3])
+    .map(([apiVersion, kind, namespace, name]) => ({ apiVersion, kind, metadata: { name, ...(namespace && { namespace }) } }));
   await writeStateFile(s, addonObjectsFile(s), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
 }
 

@@ -12,7 +12,7 @@ export const packages: PhaseDeclaration = {
       'installKubernetesPackages',
       'kubelet, kubeadm, kubectl installed and held',
       'long',
-      "add the repository key (its fingerprint checked against the pin) and source; apt-get install kubelet kubeadm kubectl, in the same run what later phases configure (a worker's haproxy; a master's etcd.package and etcd-client, Debian's default etcd stopped); apt-mark hold kubelet kubeadm kubectl",
+      "add the repository key (its fingerprint checked against the pin) and source; apt-get install kubelet kubeadm kubectl (and a worker's haproxy, configured by the haproxy phase, in the same run); apt-mark hold kubelet kubeadm kubectl",
       { writes: ['apt-kubernetes'] },
     ),
     rebootIfRequired(),
