@@ -7,7 +7,8 @@ const PAD = ''.padEnd(14);
 export function progressChanges(previous: Progress | undefined, current: Progress): string[] {
   const lines: string[] = [];
   // Phases that do not need each other run at once: then a host line says which phase it is in.
-  const concurrent = current.phases.filter((p) => p.state === 'running').length > 1;
+  const running = (p?: Progress) => p?.phases.filter((x) => x.state === 'running').length ?? 0;
+  const concurrent = running(current) > 1 || running(previous) > 1;
   for (const phase of current.phases) {
     const before = previous?.phases.find((p) => p.id === phase.id);
     const header = phase.state !== before?.state && phase.state !== 'pending' && phase.state !== 'skipped';

@@ -538,10 +538,15 @@ describe(
         for (const m of spec.masters)
           assert.equal(await served(m, 6443), afterAll[`${m}:${apiserver}`], `${m} serves its renewed certificate`);
         assert.ok(probes.ok > 10, 'the probe ran');
-        // No outage: never two failed probes in a row (~0.5 s). A single request cut by an API server
-        // stopping can happen to the real one as well (kubeadm sets no --shutdown-delay-duration; haproxy
-        // re-sends only connections that fail to open); its reason is printed above.
-        assert.ok(probes.failedInARow < 2, `the API answered through haproxy during the whole renewal: ${probes.failures.join('; ')}`);
+        // No outage: never two failed probes in a row (a probe waits up to 2 s), and at most one failed
+        // request per API server restarted (haproxy sends round-robin: an API server that kept cutting
+        // requests would fail every third probe). A single request cut by an API server that stops can
+        // happen to the real one as well (kubeadm sets no --shutdown-delay-duration; haproxy re-sends only
+        // connections that fail to open); each failure's answer is printed above.
+        assert.ok(
+          probes.failedInARow < 2 && probes.failed <= spec.masters.length,
+          `the API answered through haproxy during the whole renewal: ${probes.failures.join('; ')}`,
+        );
         assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
         await assertEtcdHealthy(lab, 'master01');
       },

@@ -6,6 +6,7 @@
 import base64
 import http.client
 import json
+import select
 import ssl
 import threading
 import urllib.parse
@@ -43,8 +44,13 @@ class EtcdStore:
         stand-in tens of milliseconds slower than the API server it stands in for."""
         with self.lock:
             idle = self.idle.get(endpoint)
-            if idle and not fresh:
-                return idle.pop(), True
+            while idle and not fresh:
+                conn = idle.pop()
+                # Readable while idle means etcd closed it (restarted, timed out): the write would go
+                # out locally and fail only on reading the answer, when it may have been sent twice.
+                if conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
+                    return conn, True
+                conn.close()
         url = urllib.parse.urlsplit(endpoint)
         if url.scheme == "https":
             return http.client.HTTPSConnection(url.hostname, url.port or 2379, timeout=self.timeout, context=self.tls), False

@@ -27,7 +27,9 @@ import { etcdctlFor, etcdSteps } from './etcd';
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 const addonObjectsFile = (s: HostSession) => `${STATE_DIR}/${s.spec.name}-addons.json`;
 // apiVersion, kind, namespace (empty when cluster-wide), name: enough to list the object again
-const OBJECT_REF_TEMPLATE = 'jsonpath={.apiVersion}|{.kind}|{.metadata.namespace}|{.metadata.name}{"\\n"}';
+// and a Job's ttlSecondsAfterFinished: such a Job is deleted by the cluster once done (ingress-nginx's admission
+// Jobs: 0), so whether it is there says nothing about drift: it is left out of the record.
+const OBJECT_REF_TEMPLATE = 'jsonpath={.apiVersion}|{.kind}|{.metadata.namespace}|{.metadata.name}|{.spec.ttlSecondsAfterFinished}{"\\n"}';
 
 /** The add-on objects' identities, written as a List on the first master: what clusterSections reads back. */
 async function recordAddonObjects(s: HostSession): Promise<void> {
@@ -43,10 +45,10 @@ async function recordAddonObjects(s: HostSession): Promise<void> {
     )
   ).flatMap((out) => out.split('\n'));
   // kubeadm's ClusterConfiguration too: control-plane-refresh uploads it again when it differs.
-  refs.push('v1|ConfigMap|kube-system|kubeadm-config');
+  refs.push('v1|ConfigMap|kube-system|kubeadm-config|');
   const items = refs
     .map((l) => l.trim().split('|'))
-    .filter((f) => f.length === 4 && f[0] && f[1] && f[3])
+    .filter((f) => f.length === 5 && f[0] && f[1] && f[3] && !(f[1] === 'Job' && f[4]))
     .map(([apiVersion, kind, namespace, name]) => ({ apiVersion, kind, metadata: { name, ...(namespace && { namespace }) } }));
   await writeStateFile(s, addonObjectsFile(s), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
 }
