@@ -101,3 +101,21 @@ test('notices: a pause with its error and the retry command, an approval asked, 
   // The line log (no TTY) still tells every change.
   assert.deepEqual(progressChanges(before, stepped), ['   worknode01     running — kubelet held']);
 });
+
+test('the line log names the phase of a host line while phases run at once, and right after', () => {
+  const withEtcd = (p: Progress, etcd: 'running' | 'done', step: string): Progress => ({
+    ...p,
+    phases: p.phases.map((x) => (x.id === 'etcd' ? { ...x, state: etcd, hosts: { master01: { state: etcd, step } } } : x)),
+  });
+  const both = withEtcd(snapshot({ worknode01: { state: 'running', step: 'a' } }), 'running', 'start');
+  const stepped = withEtcd(snapshot({ worknode01: { state: 'running', step: 'b' } }), 'running', 'start');
+  assert.deepEqual(progressChanges(both, stepped), ['== Kubernetes packages:', '   worknode01     running — b']);
+  // etcd just ended: the packages line that follows its "done" header still says where it belongs.
+  const etcdDone = withEtcd(snapshot({ worknode01: { state: 'running', step: 'c' } }), 'done', 'start');
+  assert.deepEqual(progressChanges(stepped, etcdDone), [
+    '== Kubernetes packages:',
+    '   worknode01     running — c',
+    '== etcd cluster: done',
+    '   master01       done — start',
+  ]);
+});
