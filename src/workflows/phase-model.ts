@@ -87,6 +87,8 @@ export interface PhaseDeclaration {
    * the order they were recorded with: changing a phase's needs later takes a new patch id, as a new
    * step does. */
   after?: string[];
+  /** The `after` runs recorded before `patchId` ran with (needs changed after a release). */
+  afterBefore?: { patchId: string; after: string[] };
 }
 
 /**
@@ -94,8 +96,14 @@ export interface PhaseDeclaration {
  * with a phase this run leaves out (not for this inventory, not in `--only`) replaced by what that one
  * waits for, so that `--only verify-ha,preflight` still runs the HA check after preflight.
  */
-export function phaseNeeds(operation: readonly PhaseDeclaration[], run: readonly PhaseDeclaration[]): Map<string, string[]> {
-  const declared = new Map(operation.map((p, i) => [p.id, p.after ?? (i ? [operation[i - 1]!.id] : [])]));
+export function phaseNeeds(
+  operation: readonly PhaseDeclaration[],
+  run: readonly PhaseDeclaration[],
+  /** The workflow's `patched` (a run recorded before a patch keeps the needs it ran with); none: today's. */
+  patched: (patchId: string) => boolean = () => true,
+): Map<string, string[]> {
+  const afterOf = (p: PhaseDeclaration) => (p.afterBefore && !patched(p.afterBefore.patchId) ? p.afterBefore.after : p.after);
+  const declared = new Map(operation.map((p, i) => [p.id, afterOf(p) ?? (i ? [operation[i - 1]!.id] : [])]));
   const inRun = new Set(run.map((p) => p.id));
   const resolve = (id: string, seen: Set<string>): string[] => {
     if (seen.has(id)) return [];

@@ -2,7 +2,7 @@
 // printed for patches the server found empty, see apply() in src/activities/steps/kubectl.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appliedObjects, changedObjects, kindAndName, objectVersions } from '../../src/activities/steps/kubectl';
+import { appliedObjects, changedObjects, kindAndName, objectVersions, settledByWords } from '../../src/activities/steps/kubectl';
 
 const BEFORE = `PodDisruptionBudget        kube-system   calico-kube-controllers   17
 ClusterRoleBinding         <none>        calico-node               51
@@ -44,4 +44,24 @@ test('appliedObjects: what kubectl apply says it created or configured, as kind/
   assert.ok(said.created.has(kindAndName('CustomResourceDefinition//ippools.crd.projectcalico.org')));
   const daemonSet = kindAndName('DaemonSet/kube-system/calico-node');
   assert.ok(!said.created.has(daemonSet) && !said.configured.has(daemonSet), 'unchanged: not counted even if its resourceVersion moved');
+});
+
+test('settledByWords: created is a change, all unchanged none; configured needs the versions unless the content is new here', () => {
+  const said = (created: string[], configured: string[]) => ({ created: new Set(created), configured: new Set(configured) });
+  const again = { serverSide: false, firstApply: false };
+  const first = { serverSide: false, firstApply: true };
+  assert.equal(settledByWords(said(['configmap/a'], ['daemonset/b']), again), true);
+  assert.equal(settledByWords(said([], []), again), false, 'every object unchanged');
+  assert.equal(settledByWords(said([], []), first), false);
+  assert.equal(settledByWords(said([], ['poddisruptionbudget/p']), again), undefined, 'maybe an empty patch: read the versions');
+  assert.equal(
+    settledByWords(said([], ['poddisruptionbudget/p']), first),
+    true,
+    'a content never applied here: no versions were read before',
+  );
+  assert.equal(
+    settledByWords(said(['configmap/a'], []), { serverSide: true, firstApply: false }),
+    undefined,
+    'server-side: only versions tell',
+  );
 });

@@ -69,7 +69,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const preflight = calls.filter((c) => c.name === 'preflight');
       assert.equal(preflight.length, 6);
       assert.ok(Math.max(...preflight.map((c) => c.start)) < Math.min(...preflight.map((c) => c.end!)), 'preflight runs in parallel');
-      assert.ok(firstStart(calls, ['installHaproxy']) > Math.max(...joins.map((c) => c.end!)), 'haproxy after every join');
+      assert.ok(firstStart(calls, ['installHaproxy']) > Math.max(...workerJoins.map((c) => c.end!)), "haproxy after the workers' joins");
       // Phases that do not need each other run at once: the workers' joins and the add-ons (on the first
       // master) beside the other masters' joins; the HA check after all of them.
       assert.ok(Math.min(...workerJoins.map((c) => c.start)) < masterJoins[1].start, 'workers join beside the masters');
@@ -77,7 +77,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       const lastOf = (name: string) => Math.max(...calls.filter((c) => c.name === name).map((c) => c.end!));
       assert.ok(firstStart(calls, ['applyDashboard']) >= lastOf('applyIngress'), 'dashboard after ingress (same host)');
       assert.ok(
-        firstStart(calls, ['verifyHa']) >= Math.max(lastOf('applyDashboard'), lastOf('nodeReady')),
+        firstStart(calls, ['verifyHa']) >= Math.max(lastOf('applyDashboard'), lastOf('nodeReady'), lastOf('joinNode')),
         'the HA check after everything',
       );
       assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0);

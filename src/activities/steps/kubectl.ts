@@ -28,28 +28,50 @@ export function kubectl(s: HostSession, args: string, timeoutMs = 5 * 60_000): P
  * after hakube's own patch), and "serverside-applied" whether or not anything changed. So an object counts
  * when its resourceVersion moved during the apply — and, for a client-side apply, kubectl also said it
  * created or configured it (a controller's status write in the meantime moves a resourceVersion too).
+ * The versions are read before the apply only for a content applied here before (APPLIED_DIR): the empty
+ * patches come from applying the same file again; a first apply (a fresh install: 1.5–2.5 s of reading
+ * per add-on on the critical path) lets kubectl's words decide.
  */
 export async function apply(s: HostSession, target: string | PinnedDownload, options: { serverSide?: boolean } = {}): Promise<boolean> {
   const host = firstMaster(s);
   if (typeof target !== 'string') return withVerifiedDownload(host, target, (file) => apply(host, file, options));
   if (/^[a-z]+:\/\//i.test(target)) throw new Error(`${target}: a manifest URL must come pinned (a PinnedDownload), a bug in hakube`);
+  const applied = `${APPLIED_DIR}/"$(sha256sum < ${shq(target)} | cut -c1-64)"`;
+  const again = options.serverSide || (await host.test(`test -e ${applied}`));
   // Every object of the file that exists, before and after (a kind whose CRD is not there yet fails the
   // whole get: then nothing is known, and the apply counts as a change).
   const read = `${KUBECTL} get -f ${shq(target)} --ignore-not-found --no-headers -o ${shq(`custom-columns=${OBJECT_COLUMNS}`)}`;
-  const before = await host.probe(read, { timeoutMs: 5 * 60_000 });
-  const out = await kubectl(host, `apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)}`);
+  const before = again ? await host.probe(read, { timeoutMs: 5 * 60_000 }) : undefined;
+  const out = await host.sh(
+    `${KUBECTL} apply ${options.serverSide ? '--server-side --force-conflicts ' : ''}-f ${shq(target)} && mkdir -p ${APPLIED_DIR} && touch ${applied}`,
+    { timeoutMs: 5 * 60_000 },
+  );
   const said = appliedObjects(out);
-  if (!options.serverSide) {
-    // kubectl's words settle it without a second reading when it created something (always a change) or
-    // sent no patch at all (every object "unchanged"): a fresh install, and a re-run that changes nothing.
-    if (said.created.size) return true;
-    if (!said.configured.size) return false;
-  }
-  const after = before.code === 0 ? await host.probe(read, { timeoutMs: 5 * 60_000 }) : before;
-  if (after.code !== 0) return true;
+  const settled = settledByWords(said, { serverSide: !!options.serverSide, firstApply: !before });
+  if (settled !== undefined) return settled;
+  const after = before?.code === 0 ? await host.probe(read, { timeoutMs: 5 * 60_000 }) : before;
+  if (!before || !after || after.code !== 0) return true;
   const moved = changedObjects(objectVersions(before.stdout), objectVersions(after.stdout));
   if (options.serverSide) return moved.length > 0;
   return moved.some((key) => said.configured.has(kindAndName(key)));
+}
+
+/** On the first master: one empty file per content (sha256) kubectl applied successfully (see apply). */
+export const APPLIED_DIR = '/var/lib/hakube/applied';
+
+/**
+ * Whether a client-side apply changed something as far as kubectl's words settle it (undefined: only the
+ * objects' versions can tell): something "created" is a change; all "unchanged" is none; "configured" is
+ * one on a first apply of the content (it differs from what is there, and no versions were read before).
+ */
+export function settledByWords(
+  said: { created: Set<string>; configured: Set<string> },
+  apply: { serverSide: boolean; firstApply: boolean },
+): boolean | undefined {
+  if (apply.serverSide) return undefined;
+  if (said.created.size) return true;
+  if (!said.configured.size) return false;
+  return apply.firstApply ? true : undefined;
 }
 
 // kind, namespace (`<none>` for a cluster-wide object), name and resourceVersion of each object

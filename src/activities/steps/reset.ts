@@ -7,9 +7,10 @@ import { result, type HostSession } from '../host/session';
 import { missingPackages } from '../host/packages';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
+import { APPLIED_DIR } from './kubectl';
 
-/** hakube's own records on a host that say "this was done" (the HA check, kubeadm init/join). */
-const HAKUBE_MARKERS = '/var/lib/hakube/ha-check-passed /var/lib/hakube/kubeadm-init.done /var/lib/hakube/kubeadm-join.done';
+/** hakube's own records on a host that say "this was done" (the HA check, kubeadm init/join, the add-ons' applies). */
+const HAKUBE_MARKERS = `/var/lib/hakube/ha-check-passed /var/lib/hakube/kubeadm-init.done /var/lib/hakube/kubeadm-join.done ${APPLIED_DIR}`;
 /** What kubeadm leaves on a node; any of them means there is something to reset. */
 const KUBEADM_STATE =
   '/etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/admin.conf /etc/kubernetes/pki /var/lib/kubelet/config.yaml /etc/kubernetes/manifests/*.yaml';
@@ -28,7 +29,7 @@ async function kubeadmReset(s: HostSession): Promise<StepResult> {
       s.refuse('kubeadm is not installed but its files are (/etc/kubernetes): install kubeadm or remove them by hand, then `hakube retry`');
     await s.sh(KUBEADM_RESET, { timeoutMs: 5 * 60_000 });
   }
-  if (markers) await s.sh(`rm -f ${HAKUBE_MARKERS}`);
+  if (markers) await s.sh(`rm -rf ${HAKUBE_MARKERS}`);
   return result(leftovers || markers);
 }
 

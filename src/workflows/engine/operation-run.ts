@@ -182,7 +182,7 @@ export class OperationRun {
    * there waits for the operator's retry or abort as always), then the run undoes.
    */
   private async runAsNeeded(result: OperationResult): Promise<{ reason: unknown } | undefined> {
-    const needs = phaseNeeds(OPERATIONS[this.operation], this.toRun);
+    const needs = phaseNeeds(OPERATIONS[this.operation], this.toRun, patched);
     const done = new Set<string>();
     const running = new Map<string, Promise<void>>();
     let failure: { reason: unknown } | undefined;

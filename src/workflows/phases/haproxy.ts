@@ -7,8 +7,11 @@ export const haproxy: PhaseDeclaration = {
   title: `haproxy on every worker; kubelet switched to ${LOCAL_API_URL}`,
   hosts: workers,
   fanout: 'parallel',
-  // Its backends are every master, and it switches kubelets that have joined.
-  after: ['join-masters', 'join-workers'],
+  // It switches kubelets that have joined. Its backends are every master, but it need not wait for the
+  // other masters' joins (the longest phase after the first master): haproxy's health check takes a
+  // master in once its API server answers, and until then sends everything to the masters that do.
+  after: ['join-workers'],
+  afterBefore: { patchId: 'haproxy-beside-master-joins', after: ['join-masters', 'join-workers'] },
   shouldRun: (s) => s.workers.length > 0,
   steps: [
     undoWith({ restore: ['haproxy-config', 'kubelet-conf', 'bootstrap-kubelet-conf'], restart: ['kubelet'] }),

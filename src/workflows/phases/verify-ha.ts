@@ -8,8 +8,10 @@ export const verifyHa: PhaseDeclaration = {
   fanout: 'one-at-a-time',
   shouldRun: (s) => s.verify.ha && s.workers.length > 0 && s.masters.length > 1,
   onlyAfterChange: true,
-  // Stops the first master's API server: after everything else that uses it (the add-ons' kubectl).
-  after: ['haproxy', 'dashboard'],
+  // Stops the first master's API server: after everything else that uses it (the add-ons' kubectl), and
+  // once every master has joined (the workers must reach another one through haproxy).
+  after: ['haproxy', 'dashboard', 'join-masters'],
+  afterBefore: { patchId: 'haproxy-beside-master-joins', after: ['haproxy', 'dashboard'] },
   steps: [
     undoWith({ restore: ['apiserver-manifest'], start: ['kubelet'] }),
     activity(
