@@ -31,15 +31,40 @@ interface Measured {
   commandSeconds: number;
   /** The `hakube up` process's peak resident memory (VmHWM), MB. */
   peakRssMb: number;
+  /** The whole machine's CPU counters while it ran (the lab's hosts share its cores). */
+  cpu: CpuSample[];
   timing: OperationTiming;
 }
 
-/** Runs a command to its end (at most 30 min: a command that does not exit fails the bench), sampling its peak RSS. */
-async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMb: number }> {
+/** /proc/stat's first line: jiffies spent busy and in all, at a moment. */
+interface CpuSample {
+  at: number;
+  busy: number;
+  total: number;
+}
+
+function cpuSample(): CpuSample {
+  const jiffies = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = jiffies.reduce((a, b) => a + b, 0);
+  return { at: Date.now(), busy: total - jiffies[3]! - (jiffies[4] ?? 0), total }; // idle and iowait are not busy
+}
+
+/** Share of the machine's CPU time that was busy between two moments (the samples around them), or undefined. */
+function busyShare(samples: CpuSample[], from: number, to: number): number | undefined {
+  const a = [...samples].reverse().find((x) => x.at <= from) ?? samples[0];
+  const b = samples.find((x) => x.at >= to) ?? samples.at(-1);
+  if (!a || !b || b.total <= a.total) return undefined;
+  return (b.busy - a.busy) / (b.total - a.total);
+}
+
+/** Runs a command to its end (at most 30 min: a command that does not exit fails the bench), sampling its peak RSS and the machine's CPU. */
+async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMb: number; cpu: CpuSample[] }> {
   const started = Date.now();
+  const cpu = [cpuSample()];
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   let peakKb = 0;
   const sample = () => {
+    cpu.push(cpuSample());
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
@@ -52,15 +77,20 @@ async function timed(cmd: string, args: string[]): Promise<{ seconds: number; pe
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearInterval(sampler);
   clearTimeout(limit);
+  cpu.push(cpuSample());
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code} (killed after 30 min if it did not exit)`);
-  return { seconds: (Date.now() - started) / 1000, peakRssMb: peakKb / 1024 };
+  return { seconds: (Date.now() - started) / 1000, peakRssMb: peakKb / 1024, cpu };
 }
 
 /** `hakube up` on the lab's inventory, timed as a whole, then its timings read back from Temporal. */
 async function up(name: string, extra: string[] = []): Promise<Measured> {
-  const { seconds: commandSeconds, peakRssMb } = await timed(HAKUBE, ['up', '-f', 'lab/cluster.yaml', '--auto-approve-reboots', ...extra]);
+  const {
+    seconds: commandSeconds,
+    peakRssMb,
+    cpu,
+  } = await timed(HAKUBE, ['up', '-f', 'lab/cluster.yaml', '--auto-approve-reboots', ...extra]);
   const json = execFileSync(HAKUBE, ['status', '-f', 'lab/cluster.yaml', '--timing', '-o', 'json'], { cwd: ROOT, encoding: 'utf8' });
-  return { name, commandSeconds, peakRssMb, timing: JSON.parse(json) as OperationTiming };
+  return { name, commandSeconds, peakRssMb, cpu, timing: JSON.parse(json) as OperationTiming };
 }
 
 /**
@@ -88,8 +118,12 @@ function table(m: Measured): string {
     // The run's own activities (the state record, host '-'), all at once: the slowest is the critical path.
     const own = m.timing.steps.filter((s) => s.phase === p.id && s.host === '-').map((s) => s.seconds);
     const inside = own.length ? Math.max(...own) : fanout === 'parallel' ? Math.max(0, ...perHost) : perHost.reduce((a, b) => a + b, 0);
-    return { id: p.id, hosts: own.length || perHost.length, wall: p.wallSeconds, inside: Math.min(inside, p.wallSeconds) };
+    const from = Date.parse(m.timing.startedAt) + p.startSeconds * 1000;
+    const busy = busyShare(m.cpu, from, from + p.wallSeconds * 1000);
+    return { id: p.id, hosts: own.length || perHost.length, wall: p.wallSeconds, inside: Math.min(inside, p.wallSeconds), busy };
   });
+  const percent = (x: number | undefined) => (x === undefined ? '-' : (100 * x).toFixed(0));
+  const runStart = Date.parse(m.timing.startedAt);
   const wall = m.timing.wallSeconds ?? 0;
   const inside = criticalPath(rows);
   const f = (s: number) => s.toFixed(1);
@@ -98,11 +132,12 @@ function table(m: Measured): string {
     '',
     `hakube's peak RSS ${m.peakRssMb.toFixed(0)} MB; largest history ${(m.timing.largestHistory.bytes / 2 ** 20).toFixed(2)} MB ` +
       `(${m.timing.largestHistory.events} events, ${m.timing.largestHistory.workflowId}); the command ended ` +
-      `${f(m.commandSeconds - wall)} s after the workflow's own time (start-up, worker, exit).`,
+      `${f(m.commandSeconds - wall)} s after the workflow's own time (start-up, worker, exit). The machine's CPU was ` +
+      `${percent(busyShare(m.cpu, runStart, runStart + wall * 1000))} % busy during the run (all ${os.cpus().length} cores; the lab's hosts share them).`,
     '',
-    '| phase | hosts | wall (s) | inside activities (s) | orchestration (s) |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.id} | ${r.hosts} | ${f(r.wall)} | ${f(r.inside)} | ${f(r.wall - r.inside)} |`),
+    '| phase | hosts | wall (s) | inside activities (s) | orchestration (s) | CPU busy (%) |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.id} | ${r.hosts} | ${f(r.wall)} | ${f(r.inside)} | ${f(r.wall - r.inside)} | ${percent(r.busy)} |`),
     '',
     'Slowest steps:',
     '',

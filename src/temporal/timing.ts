@@ -27,6 +27,8 @@ export interface PhaseTiming {
 
 export interface OperationTiming {
   workflowId: string;
+  /** When the run started (ISO 8601, the server's clock): startSeconds count from here. */
+  startedAt: string;
   wallSeconds: number | undefined;
   /** In the order the phases ran. */
   phases: PhaseTiming[];
@@ -138,6 +140,7 @@ export async function operationTiming(client: Client, operation: OperationId, ha
     steps.push({ phase: RUN_STEP_TITLES[a.type]!, host: '-', step: a.type, seconds: a.seconds, attempts: a.attempts });
   return {
     workflowId: handle.workflowId,
+    startedAt: description.startTime.toISOString(),
     wallSeconds,
     phases: [...byPhase.values()]
       .sort((a, b) => a.start.getTime() - b.start.getTime())

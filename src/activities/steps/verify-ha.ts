@@ -47,7 +47,9 @@ async function verifyHa(s: HostSession, req: HostRequest): Promise<StepResult> {
     const renewed = (w: string) => (seen[w]?.size ?? 1) - 1;
     const started = Date.now();
     while (s.spec.workers.some((w) => renewed(w) < RENEWALS) && Date.now() - started < RENEWAL_WAIT_SECONDS * 1000) {
-      await new Promise((r) => setTimeout(r, 2000));
+      // Read again soon: the renewal comes at a moment of the kubelet's choosing, and each reading
+      // (kubectl on another master) takes a few hundred ms already; every 2 s cost 1 s on average.
+      await new Promise((r) => setTimeout(r, 500));
       for (const [n, t] of Object.entries(await renewTimes())) (seen[n] ??= new Set()).add(t);
       s.log(`Lease renewals through haproxy: ${s.spec.workers.map((w) => `${w} ${Math.max(0, renewed(w))}`).join(', ')}`);
     }
