@@ -44,9 +44,17 @@ interface CpuSample {
 }
 
 function cpuSample(): CpuSample {
-  const jiffies = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = jiffies.reduce((a, b) => a + b, 0);
-  return { at: Date.now(), busy: total - jiffies[3]! - (jiffies[4] ?? 0), total }; // idle and iowait are not busy
+  // user nice system idle iowait irq softirq steal (guest time is inside user already: not added again)
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // Steal counts as busy: time this machine wanted its cores and the hypervisor ran something else.
+  const busy = user + nice + system + irq + softirq + steal;
+  return { at: Date.now(), busy, total: busy + idle + iowait };
 }
 
 /** Share of the machine's CPU time that was busy between two moments (the samples around them), or undefined. */

@@ -87,12 +87,14 @@ test('the control-plane join carries the certificate key, the worker join does n
   assert.equal(worker.controlPlane, undefined);
 });
 
-test('haproxy.cfg binds 127.0.0.1:6443 and lists every master', () => {
+test('haproxy.cfg binds 127.0.0.1:6443, lists every master, and takes one in only once its /readyz says 200', () => {
   const cfg = renderHostFile(spec, 'worknode02', 'haproxy-config').content;
   assert.match(cfg, /^\s*bind 127\.0\.0\.1:6443$/m);
   assert.match(cfg, /^\s*balance roundrobin$/m);
   for (const m of spec.masters.map((n) => spec.hosts.find((h) => h.name === n)!))
-    assert.match(cfg, new RegExp(`^\\s*server ${m.name} ${m.address.replace(/\./g, '\\.')}:6443 check$`, 'm'));
+    assert.match(cfg, new RegExp(`^\\s*server ${m.name} ${m.address.replace(/\./g, '\\.')}:6443 check verify none$`, 'm'));
+  assert.match(cfg, /^\s*http-check send meth GET uri \/readyz$/m);
+  assert.match(cfg, /^\s*http-check expect status 200$/m);
 });
 
 test('ingress Service has the masters as externalIPs; dashboard Service is on NodePort 30443', () => {
