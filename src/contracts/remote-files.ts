@@ -87,6 +87,8 @@ export type FileId = RenderedFileId | HostPathId;
 
 /** Where the previous version of every file hakube replaces is kept on the host, per run. */
 export const BACKUP_ROOT = '/var/lib/hakube/backups';
+/** On the first master: one empty file per manifest content (sha256) kubectl applied successfully (see apply). */
+export const APPLIED_DIR = '/var/lib/hakube/applied';
 /** etcd's data directory for a cluster (the systemd variant; the compose variant mounts the same). */
 export const etcdDataDir = (cluster: string) => `/var/lib/etcd/${cluster}`;
 

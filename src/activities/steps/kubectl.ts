@@ -2,7 +2,7 @@
 import type { HostSession } from '../host/session';
 import type { PinnedDownload } from '../../inventory/spec';
 import { withVerifiedDownload } from '../host/verified-download';
-import { HOST_PATHS } from '../../contracts/remote-files';
+import { APPLIED_DIR, HOST_PATHS } from '../../contracts/remote-files';
 import { shq } from '../ssh/shell';
 
 export const KUBECTL = `kubectl --kubeconfig ${HOST_PATHS['admin-conf']}`;
@@ -49,15 +49,14 @@ export async function apply(s: HostSession, target: string | PinnedDownload, opt
   const said = appliedObjects(out);
   const settled = settledByWords(said, { serverSide: !!options.serverSide, firstApply: !before });
   if (settled !== undefined) return settled;
-  const after = before?.code === 0 ? await host.probe(read, { timeoutMs: 5 * 60_000 }) : before;
-  if (!before || !after || after.code !== 0) return true;
+  // Left unsettled only with a reading before (settledByWords settles every first apply).
+  if (!before || before.code !== 0) return true;
+  const after = await host.probe(read, { timeoutMs: 5 * 60_000 });
+  if (after.code !== 0) return true;
   const moved = changedObjects(objectVersions(before.stdout), objectVersions(after.stdout));
   if (options.serverSide) return moved.length > 0;
   return moved.some((key) => said.configured.has(kindAndName(key)));
 }
-
-/** On the first master: one empty file per content (sha256) kubectl applied successfully (see apply). */
-export const APPLIED_DIR = '/var/lib/hakube/applied';
 
 /**
  * Whether a client-side apply changed something as far as kubectl's words settle it (undefined: only the
