@@ -18,6 +18,9 @@ export interface HostRequest {
   quiet?: boolean;
   /** What the operator chose for this operation (`hakube reset --wipe-etcd --purge`). */
   options?: OperationOptions;
+  /** The install's phases in this run, in order (absent in runs of older hakube): a step may do what a
+   * later phase of the run would do on its host, e.g. install its packages in the same apt run. */
+  runPhases?: string[];
 }
 
 /** A drain runs inside one activity attempt of at most 10 minutes (the `once` policy). */

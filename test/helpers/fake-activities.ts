@@ -26,6 +26,8 @@ export interface Call {
   options?: HostRequest['options'];
   /** The run's tag on the hosts (its backups and markers). */
   backupTag?: string;
+  /** The request's phases of the run (what a step may do ahead for a later phase). */
+  runPhases?: string[];
 }
 
 export interface FakeOptions {
@@ -70,6 +72,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
         quiet: 'quiet' in req ? req.quiet : undefined,
         options: 'options' in req ? req.options : undefined,
         backupTag: 'backupTag' in req ? req.backupTag : req.compensation.backupTag,
+        runPhases: 'runPhases' in req ? req.runPhases : undefined,
       };
       calls.push(call);
       const expected = options.rendezvous?.[name];

@@ -81,6 +81,10 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
         'the HA check after everything',
       );
       assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0);
+      // Every step is told the run's phases, in order (the runtime phase installs the later phases' packages).
+      const ranPhases = INSTALL.map((p) => p.id).filter((id) => result.phases.some((p) => p.id === id));
+      for (const c of calls.filter((c) => c.name === 'installContainerd'))
+        assert.deepEqual(c.runPhases, ranPhases, `runPhases of installContainerd on ${c.host}`);
       // What ran on each host is what the phase declares, and what `hakube plan` prints.
       const plan = planText(spec);
       for (const phase of result.phases) {
@@ -369,6 +373,11 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       calls.length = 0;
       await (await startOrAttach(client, specFor(), { taskQueue, onlyPhases: ['haproxy'] })).handle.result();
       assert.ok(!calls.some((c) => ['checkStateRecord', 'recordState'].includes(c.name)), '--only neither reads nor writes records');
+      assert.deepEqual(
+        [...new Set(calls.map((c) => c.runPhases?.join(',')))],
+        ['haproxy'],
+        '--only: the run is that phase alone (nothing is installed ahead for a phase not in it)',
+      );
     });
   });
 

@@ -53,20 +53,41 @@ async function installWithLists(s: HostSession, update: boolean, install: () => 
   }
 }
 
-/** apt-get install of the missing packages; true when something was installed. */
-export async function ensurePackages(s: HostSession, packages: string[], options: { update?: boolean } = {}): Promise<boolean> {
+/**
+ * apt-get install of the missing packages; true when something was installed. `holdBackStart`: units
+ * the packages would start on install (their postinst) masked until apt is done, for a step that starts
+ * them later, configured. The mask is systemd's runtime one: gone at the next boot, and a unit file in
+ * /etc/systemd/system (which the starting step writes) takes precedence over it.
+ */
+export async function ensurePackages(
+  s: HostSession,
+  packages: string[],
+  options: { update?: boolean; holdBackStart?: string[] } = {},
+): Promise<boolean> {
   const missing = await missingPackages(s, packages);
   if (!missing.length) return false;
-  // An install cut off earlier (a worker or connection that died, an attempt stopped by the step lock)
-  // leaves dpkg half-configured, and apt refuses to go on until it is finished.
-  await s.sh('dpkg --configure -a', { timeoutMs: 10 * 60_000 });
-  // Waits for another apt (unattended-upgrades) instead of failing at once on its lock.
-  await installWithLists(s, options.update !== false, async () => {
-    await s.sh(
-      `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`,
-      { timeoutMs: 20 * 60_000 },
-    );
-  });
+  const units = (options.holdBackStart ?? []).map(shq).join(' ');
+  const mask = units ? `systemctl mask --runtime --quiet ${units} && ` : '';
+  let failed = true;
+  try {
+    // An install cut off earlier (a worker or connection that died, an attempt stopped by the step lock)
+    // leaves dpkg half-configured, and apt refuses to go on until it is finished.
+    await s.sh(`${mask}dpkg --configure -a`, { timeoutMs: 10 * 60_000 });
+    // Waits for another apt (unattended-upgrades) instead of failing at once on its lock.
+    await installWithLists(s, options.update !== false, async () => {
+      await s.sh(
+        `apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold ${missing.map(shq).join(' ')}`,
+        { timeoutMs: 20 * 60_000 },
+      );
+    });
+    failed = false;
+  } finally {
+    // After a failure the install's own error is the one to report (a mask left behind is harmless, see above).
+    if (units)
+      await s.sh(`systemctl unmask --runtime --quiet ${units}`).catch((err: unknown) => {
+        if (!failed) throw err;
+      });
+  }
   return true;
 }
 

@@ -1,7 +1,8 @@
 // Article step 6 (runtime half): kernel modules, sysctls, containerd with SystemdCgroup.
-import type { StepResult } from '../../contracts/activity-request';
+import type { HostRequest, StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
-import { ensurePackages } from '../host/packages';
+import { ensureHeld, ensurePackages } from '../host/packages';
+import { packagesAhead } from './packages-ahead';
 import { ensureDockerSource } from './package-sources';
 import { ensureActive } from '../host/units';
 import { writeOwingApply } from '../host/owed-apply';
@@ -19,14 +20,21 @@ async function applyKernelSettings(s: HostSession): Promise<StepResult> {
   return result(modules.changed || sysctl.changed);
 }
 
-async function installContainerd(s: HostSession): Promise<StepResult> {
+async function installContainerd(s: HostSession, req: HostRequest): Promise<StepResult> {
   const { packages } = s.spec;
+  // The later phases' packages ride on this apt run (their sources were added by the step before).
+  const ahead = packagesAhead(s, req, 'runtime');
+  const install = async (names: string[]) => {
+    const installed = await ensurePackages(s, [...names, ...ahead.packages], { holdBackStart: ahead.holdBackStart });
+    if (installed && ahead.hold.length) await ensureHeld(s, ahead.hold);
+    return installed;
+  };
   let changed = false;
   if (packages.containerd === 'docker') {
     const source = await ensureDockerSource(s);
-    changed = (await ensurePackages(s, ['containerd.io'], { update: true })) || source;
+    changed = (await install(['containerd.io'])) || source;
   } else if (packages.containerd === 'debian') {
-    changed = await ensurePackages(s, ['containerd', 'runc']);
+    changed = await install(['containerd', 'runc']);
   } else {
     s.refuse('packages.containerd: tarball is not implemented yet; use docker or debian', 'NotImplemented');
   }

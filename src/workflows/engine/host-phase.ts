@@ -39,6 +39,8 @@ export interface HostPhaseInput {
   quiet?: boolean;
   /** See HostRequest.options. */
   options?: OperationOptions;
+  /** See HostRequest.runPhases. */
+  runPhases?: string[];
   /** See OperationInput.waitLimitSeconds. */
   waitLimitSeconds?: number;
 }
@@ -77,7 +79,14 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     return parent.signal(hostReportSignal, { phase, host, progress: { ...progress } });
   };
   const abortedError = () => ApplicationFailure.nonRetryable(`${phase} on ${host} aborted by the operator`, ABORTED);
-  const req: HostRequest = { spec, host, backupTag, ...(input.quiet && { quiet: true }), ...(input.options && { options: input.options }) };
+  const req: HostRequest = {
+    spec,
+    host,
+    backupTag,
+    ...(input.quiet && { quiet: true }),
+    ...(input.options && { options: input.options }),
+    ...(input.runPhases && { runPhases: input.runPhases }),
+  };
   let localUndo: Compensation[] = [];
 
   async function runActivity<T extends StepResult>(title: string, call: () => Promise<T>): Promise<T> {

@@ -322,6 +322,8 @@ export class OperationRun {
           ...(quiet && { quiet }),
           ...(options && { options }),
           ...(waitLimitSeconds !== undefined && { waitLimitSeconds }),
+          // Only the install's steps look ahead (packages-ahead.ts).
+          ...(this.operation === 'install' && { runPhases: this.toRun.map((p) => p.id) }),
         },
       ],
     });

@@ -12,7 +12,7 @@ export const packages: PhaseDeclaration = {
       'installKubernetesPackages',
       'kubelet, kubeadm, kubectl installed and held',
       'long',
-      "add the repository key (its fingerprint checked against the pin) and source; apt-get install kubelet kubeadm kubectl (and a worker's haproxy, configured by the haproxy phase, in the same run); apt-mark hold kubelet kubeadm kubectl",
+      "add the repository key (its fingerprint checked against the pin) and source; apt-get install kubelet kubeadm kubectl unless the runtime phase's apt run did (and what later phases of this run install here, in the same run); apt-mark hold kubelet kubeadm kubectl",
       { writes: ['apt-kubernetes'] },
     ),
     rebootIfRequired(),

@@ -24,7 +24,7 @@ export const runtime: PhaseDeclaration = {
       'installContainerd',
       'containerd installed',
       'long',
-      "install containerd (source from packages.containerd; Docker's repository key checked against its pinned fingerprint); warn when older than Kubernetes needs",
+      "install containerd (source from packages.containerd; Docker's repository key checked against its pinned fingerprint), and in the same apt run what later phases of this run install here: kubelet, kubeadm, kubectl (held), a worker's haproxy, a master's etcd (kept from starting); warn when containerd is older than Kubernetes needs",
       {
         writes: ['apt-docker'],
       },

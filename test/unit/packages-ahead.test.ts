@@ -1,0 +1,79 @@
+// One apt run per host: what the later phases of an install install, fetched by the first package step
+// (packagesAhead), and the units such packages would start kept from starting (ensurePackages).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadInventory } from '../../src/inventory/load';
+import { phasesToRun } from '../../src/workflows/operations';
+import { packagesAhead } from '../../src/activities/steps/packages-ahead';
+import { ensurePackages } from '../../src/activities/host/packages';
+import type { HostSession } from '../../src/activities/host/session';
+import type { HostRequest } from '../../src/contracts/activity-request';
+import type { ClusterSpec } from '../../src/inventory/spec';
+import { kubernetesPackagePin } from '../../src/inventory/kubernetes-version';
+import { writeInventory } from '../helpers/inventory';
+
+const spec = loadInventory(writeInventory(), { requireKeyFiles: true }).spec;
+const wholeInstall = phasesToRun('install', spec).map((p) => p.id);
+const pin = kubernetesPackagePin(spec);
+const kube = ['kubelet', 'kubeadm', 'kubectl'];
+
+const on = (host: string, s: ClusterSpec = spec) => ({ spec: s, host: s.hosts.find((h) => h.name === host)! }) as unknown as HostSession;
+const request = (runPhases?: string[]) => ({ spec, host: '', backupTag: 't', ...(runPhases && { runPhases }) }) as HostRequest;
+
+test('packagesAhead: a whole install puts every later package of the host in the runtime phase’s apt run', () => {
+  const master = packagesAhead(on(spec.masters[0]!), request(wholeInstall), 'runtime');
+  assert.deepEqual(master.packages, [...kube.map((p) => `${p}=${pin}`), spec.etcd.package, 'etcd-client']);
+  assert.deepEqual(master.hold, kube, 'held as the packages phase holds them');
+  assert.deepEqual(master.holdBackStart, ['etcd.service'], "Debian's etcd must not start its own member");
+  const worker = packagesAhead(on(spec.workers[0]!), request(wholeInstall), 'runtime');
+  assert.deepEqual(worker.packages, [...kube.map((p) => `${p}=${pin}`), 'haproxy']);
+  assert.deepEqual(worker.holdBackStart, []);
+});
+
+test('packagesAhead: only phases after the asking one and in this run; nothing for a run that does not say its phases', () => {
+  const master = spec.masters[0]!;
+  assert.deepEqual(packagesAhead(on(master), request(wholeInstall), 'packages').packages, [spec.etcd.package, 'etcd-client']);
+  assert.deepEqual(packagesAhead(on(master), request(['runtime']), 'runtime').packages, [], '--only runtime installs only containerd');
+  assert.deepEqual(packagesAhead(on(master), request(['runtime', 'etcd']), 'runtime').packages, [spec.etcd.package, 'etcd-client']);
+  assert.deepEqual(packagesAhead(on(master), request(['etcd', 'runtime']), 'runtime').packages, [], 'not a phase before');
+  assert.deepEqual(packagesAhead(on(master), request(), 'runtime').packages, [], 'a run of an older hakube');
+  const compose = { ...spec, etcd: { ...spec.etcd, mode: 'docker-compose' as const } };
+  assert.deepEqual(
+    packagesAhead(on(master, compose), request(['runtime', 'etcd']), 'runtime').packages,
+    [],
+    'etcd in a container: no package',
+  );
+});
+
+/** A host whose dpkg says nothing is installed; the install command fails when `failInstall`. */
+function blankHost(failInstall: boolean) {
+  const commands: string[] = [];
+  const session = {
+    probe: async (cmd: string) => (commands.push(cmd), { code: 0, stdout: 'etcd-server\netcd-client\n', stderr: '' }),
+    test: async (cmd: string) => (commands.push(cmd), true), // the apt lists are fresh
+    sh: async (cmd: string) => {
+      commands.push(cmd);
+      if (failInstall && cmd.startsWith('apt-get install')) throw new Error('E: dpkg was interrupted');
+      return '';
+    },
+    log: () => {},
+  } as unknown as HostSession;
+  return { session, commands };
+}
+
+test('ensurePackages holdBackStart: masked before dpkg runs, unmasked after, and after a failed install too', async () => {
+  const ok = blankHost(false);
+  assert.equal(await ensurePackages(ok.session, ['etcd-server', 'etcd-client'], { holdBackStart: ['etcd.service'] }), true);
+  const sh = ok.commands.filter((c) => !c.startsWith('for p') && !c.startsWith('['));
+  assert.match(sh[0]!, /^systemctl mask --runtime --quiet 'etcd\.service' && dpkg --configure -a$/);
+  assert.match(sh[1]!, /^apt-get install .* 'etcd-server' 'etcd-client'$/);
+  assert.equal(sh[2], "systemctl unmask --runtime --quiet 'etcd.service'");
+
+  const failing = blankHost(true);
+  await assert.rejects(ensurePackages(failing.session, ['etcd-server'], { holdBackStart: ['etcd.service'] }), /dpkg was interrupted/);
+  assert.equal(failing.commands.at(-1), "systemctl unmask --runtime --quiet 'etcd.service'");
+
+  const plain = blankHost(false);
+  await ensurePackages(plain.session, ['etcd-server']);
+  assert.ok(!plain.commands.some((c) => c.includes('mask')), 'no units held back: no mask');
+});
