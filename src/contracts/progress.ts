@@ -44,6 +44,10 @@ export interface HostReport {
   phase: string;
   host: string;
   progress: HostProgress;
+  /** The host workflow run that sent it, and its count of reports so far: a report that arrives after a
+   * later one of the same run (step reports are not waited for) is dropped. Absent in older runs. */
+  run?: string;
+  seq?: number;
 }
 
 /** What one phase did on one host. */

@@ -397,9 +397,13 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
   });
 
   test('the recorded histories replay against the current workflow code', async () => {
-    // The one this file records, and one recorded at 431705e (phases at once; haproxy after every join,
-    // the needs a run keeps without the haproxy-beside-master-joins patch).
-    for (const file of [HISTORY_FIXTURE, path.resolve(__dirname, '../fixtures/install-history-phase-needs.json')]) {
+    // The one this file records, one recorded at 431705e (phases at once; haproxy after every join,
+    // the needs a run keeps without the haproxy-beside-master-joins patch), and a host workflow (runtime on
+    // master01) recorded at 7c6fce4, when each step waited for its report to reach the parent.
+    const fixtures = ['install-history-phase-needs.json', 'host-phase-history-runtime.json'].map((f) =>
+      path.resolve(__dirname, '../fixtures', f),
+    );
+    for (const file of [HISTORY_FIXTURE, ...fixtures]) {
       const recorded = JSON.parse(fs.readFileSync(file, 'utf8'));
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(recorded), recorded.workflowId);
     }

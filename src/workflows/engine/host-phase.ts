@@ -72,12 +72,17 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     unchanged: [],
     warnings: [],
   };
+  let reports = 0;
   const report = (update: Partial<HostProgress>) => {
     Object.assign(progress, update);
     // What the Web UI shows for this host's workflow while it runs.
     setCurrentDetails(`${progress.state}${progress.step ? `: ${progress.step}` : ''}${progress.error ? `\n${progress.error}` : ''}`);
-    return parent.signal(hostReportSignal, { phase, host, progress: { ...progress } });
+    return parent.signal(hostReportSignal, { phase, host, progress: { ...progress }, run: workflowInfo().runId, seq: ++reports });
   };
+  // A step's "running" report is sent with the step's start instead of before it: waiting for the signal to
+  // be delivered cost a workflow task per step (~0.1 s, more under load). Reports of a state the operator
+  // acts on (waiting for approval, paused, done) are still waited for. Runs recorded before replay as they ran.
+  const stepReportsUnwaited = patched('step-reports-unwaited');
   const abortedError = () => ApplicationFailure.nonRetryable(`${phase} on ${host} aborted by the operator`, ABORTED);
   const req: HostRequest = {
     spec,
@@ -91,7 +96,10 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
 
   async function runActivity<T extends StepResult>(title: string, call: () => Promise<T>): Promise<T> {
     if (aborted) throw abortedError();
-    await report({ state: 'running', step: title, error: undefined });
+    const sent = report({ state: 'running', step: title, error: undefined });
+    // Never fails while the run lives (the parent outlives its host workflows).
+    if (stepReportsUnwaited) void sent.catch(() => undefined);
+    else await sent;
     const result = await untilNotLostWithAWorker(call);
     (result.changed ? progress.changed : progress.unchanged).push(title);
     for (const w of result.warnings ?? []) if (!progress.warnings.includes(w)) progress.warnings.push(w);

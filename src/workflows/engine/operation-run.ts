@@ -22,6 +22,7 @@ import { CLUSTER_ATTRIBUTE, hostAttributes, operationAttributes } from '../../co
 import type { SearchAttributePair } from '@temporalio/common';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
 import { batchesOf, phaseNeeds, type PhaseDeclaration } from '../phase-model';
+import { markOf, overtaken, type ReportMark } from './report-order';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
 import { undo, undoSummary } from '../activity-options';
@@ -51,6 +52,8 @@ export const childWorkflowId = (parentId: string, phase: string, host: string) =
 export class OperationRun {
   readonly progress: Progress;
   private readonly compensations: Compensation[] = [];
+  /** The newest report taken per phase/host (see onHostReport). */
+  private readonly lastReports = new Map<string, ReportMark>();
   private aborting = false;
   /** Set once a phase that creates the cluster has finished (see undoAll). */
   private clusterExists = false;
@@ -89,7 +92,11 @@ export class OperationRun {
 
   // --- handlers (the workflow registers them) ---
 
-  onHostReport({ phase, host, progress: hp }: HostReport): void {
+  onHostReport(report: HostReport): void {
+    const { phase, host, progress: hp } = report;
+    const mark = markOf(report);
+    if (overtaken(this.lastReports.get(`${phase}/${host}`), mark)) return;
+    if (mark) this.lastReports.set(`${phase}/${host}`, mark);
     const p = this.progress.phases.find((x) => x.id === phase);
     if (p) p.hosts[host] = hp;
     this.refreshStatus();
