@@ -46,7 +46,7 @@ test('packagesAhead: only phases after the asking one and in this run; nothing f
 });
 
 /** A host whose dpkg says nothing is installed; the install command fails when `failInstall`. */
-function blankHost(failInstall: boolean) {
+function blankHost(failInstall: boolean, unitBefore = 'held-back etcd.service inactive ') {
   const commands: string[] = [];
   const session = {
     probe: async (cmd: string) => (commands.push(cmd), { code: 0, stdout: 'etcd-server\netcd-client\n', stderr: '' }),
@@ -54,26 +54,70 @@ function blankHost(failInstall: boolean) {
     sh: async (cmd: string) => {
       commands.push(cmd);
       if (failInstall && cmd.startsWith('apt-get install')) throw new Error('E: dpkg was interrupted');
-      return '';
+      // What the held-back units were before apt (a fresh host: etcd.service does not exist yet).
+      return cmd.includes('dpkg --configure -a') && cmd.includes('held-back') ? `${unitBefore}\n` : '';
     },
     log: () => {},
   } as unknown as HostSession;
   return { session, commands };
 }
 
-test('ensurePackages holdBackStart: masked before dpkg runs, unmasked after, and after a failed install too', async () => {
+test('ensurePackages holdBackStart: masked before dpkg runs, then unmasked and put back as it was (stopped, not enabled)', async () => {
   const ok = blankHost(false);
   assert.equal(await ensurePackages(ok.session, ['etcd-server', 'etcd-client'], { holdBackStart: ['etcd.service'] }), true);
   const sh = ok.commands.filter((c) => !c.startsWith('for p') && !c.startsWith('['));
-  assert.match(sh[0]!, /^systemctl mask --runtime --quiet 'etcd\.service' && dpkg --configure -a$/);
+  assert.match(sh[0]!, /is-active "\$u".*systemctl mask --runtime --quiet 'etcd\.service' && dpkg --configure -a$/);
   assert.match(sh[1]!, /^apt-get install .* 'etcd-server' 'etcd-client'$/);
-  assert.equal(sh[2], "systemctl unmask --runtime --quiet 'etcd.service'");
+  assert.equal(
+    sh[2],
+    "systemctl unmask --runtime --quiet 'etcd.service' && systemctl stop 'etcd.service' && systemctl disable --quiet 'etcd.service'",
+    'a postinst that started or enabled it anyway (a unit file in /etc overrides the runtime mask) is undone',
+  );
+
+  const running = blankHost(false, 'held-back etcd.service active enabled');
+  await ensurePackages(running.session, ['etcd-client'], { holdBackStart: ['etcd.service'] });
+  assert.equal(running.commands.at(-1), "systemctl unmask --runtime --quiet 'etcd.service'", 'a member that ran before is left running');
 
   const failing = blankHost(true);
   await assert.rejects(ensurePackages(failing.session, ['etcd-server'], { holdBackStart: ['etcd.service'] }), /dpkg was interrupted/);
-  assert.equal(failing.commands.at(-1), "systemctl unmask --runtime --quiet 'etcd.service'");
+  assert.match(failing.commands.at(-1)!, /^systemctl unmask --runtime --quiet 'etcd\.service' && systemctl stop/);
 
   const plain = blankHost(false);
   await ensurePackages(plain.session, ['etcd-server']);
   assert.ok(!plain.commands.some((c) => c.includes('mask')), 'no units held back: no mask');
+});
+
+test('the runtime phase installs containerd with the later phases’ packages in one apt run, holds kubelet/kubeadm/kubectl', async () => {
+  const commands: string[] = [];
+  const master = spec.hosts.find((h) => h.name === spec.masters[0])!;
+  const s = {
+    spec: { ...spec, packages: { ...spec.packages, containerd: 'debian' } },
+    host: master,
+    // Every package asked about is missing (a blank host).
+    probe: async (cmd: string) => (
+      commands.push(cmd),
+      { code: 0, stdout: [...cmd.matchAll(/'([^']+)'/g)].map((m) => m[1]).join('\n'), stderr: '' }
+    ),
+    test: async (cmd: string) => (commands.push(cmd), true),
+    sh: async (cmd: string) => (commands.push(cmd), cmd.startsWith('containerd --version') ? '2.2.1\n' : ''),
+    log: () => {},
+    refuse: (why: string) => {
+      throw new Error(why);
+    },
+  } as unknown as HostSession;
+  const { runtimeSteps } = await import('../../src/activities/steps/runtime');
+  await runtimeSteps.installContainerd(s, request(wholeInstall));
+  const installs = commands.filter((c) => c.startsWith('apt-get install'));
+  assert.equal(installs.length, 1, 'one apt run');
+  for (const p of ['containerd', 'runc', `kubelet=${pin}`, `kubeadm=${pin}`, `kubectl=${pin}`, spec.etcd.package!, 'etcd-client'])
+    assert.ok(installs[0]!.includes(`'${p}'`), `${p} in the apt run`);
+  assert.ok(
+    commands.some((c) => c.includes("systemctl mask --runtime --quiet 'etcd.service'")),
+    'etcd kept from starting',
+  );
+  assert.ok(commands.includes("apt-mark hold 'kubelet' 'kubeadm' 'kubectl'"), 'held as soon as installed');
+
+  commands.length = 0;
+  await runtimeSteps.installContainerd(s, request(['runtime']));
+  assert.ok(!commands.some((c) => c.includes('kubelet') || c.includes('mask')), '--only runtime: containerd alone');
 });

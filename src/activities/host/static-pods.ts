@@ -17,10 +17,10 @@ const KUBELET_FILE_CHECK_SECONDS = 20;
 
 const asidePath = (dir: string, id: StaticPodManifest) => posix.join(dir, posix.basename(HOST_PATHS[id]));
 
-/** Connections refused in a row before an API server counts as down (a slow answer is not "down"). */
-const REFUSED_IN_A_ROW = 3;
 /** Between two probes: a quarter second (each is one curl on the master; once a second cost 1.5 s on average per wait). */
 const PROBE_INTERVAL_SECONDS = 0.25;
+/** Connections refused in a row, a second of them, before an API server counts as down (a slow answer is not "down"). */
+const REFUSED_IN_A_ROW = 5;
 
 /**
  * Waits until this master's API server is gone ('down': its port refuses connections, REFUSED_IN_A_ROW

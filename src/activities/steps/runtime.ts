@@ -22,7 +22,9 @@ async function applyKernelSettings(s: HostSession): Promise<StepResult> {
 
 async function installContainerd(s: HostSession, req: HostRequest): Promise<StepResult> {
   const { packages } = s.spec;
-  // The later phases' packages ride on this apt run (their sources were added by the step before).
+  // The later phases' packages ride on this apt run: their sources were added, and a newer Kubernetes on
+  // the host refused (refuseDowngrade), by addPackageSources before this step (every run that says its
+  // phases has that step).
   const ahead = packagesAhead(s, req, 'runtime');
   const install = async (names: string[]) => {
     const installed = await ensurePackages(s, [...names, ...ahead.packages], { holdBackStart: ahead.holdBackStart });

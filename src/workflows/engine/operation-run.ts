@@ -54,6 +54,8 @@ export class OperationRun {
   private readonly compensations: Compensation[] = [];
   /** The newest report taken per phase/host (see onHostReport). */
   private readonly lastReports = new Map<string, ReportMark>();
+  /** A run recorded by an older worker took every report (marked ones too, from newer host workflows): it replays so. */
+  private readonly dropOvertakenReports = patched('report-order');
   private aborting = false;
   /** Set once a phase that creates the cluster has finished (see undoAll). */
   private clusterExists = false;
@@ -95,7 +97,7 @@ export class OperationRun {
   onHostReport(report: HostReport): void {
     const { phase, host, progress: hp } = report;
     const mark = markOf(report);
-    if (overtaken(this.lastReports.get(`${phase}/${host}`), mark)) return;
+    if (this.dropOvertakenReports && overtaken(this.lastReports.get(`${phase}/${host}`), mark)) return;
     if (mark) this.lastReports.set(`${phase}/${host}`, mark);
     const p = this.progress.phases.find((x) => x.id === phase);
     if (p) p.hosts[host] = hp;
