@@ -55,11 +55,9 @@ async function installWithLists(s: HostSession, update: boolean, install: () => 
 
 /**
  * apt-get install of the missing packages; true when something was installed. `holdBackStart`: units
- * the packages would start on install (their postinst), for a step that starts them later, configured.
- * They are masked with systemd's runtime mask while apt runs (gone at the next boot), and afterwards put
- * back as they were before: stopped if they were not running, disabled if they were not enabled. The
- * mask alone is not enough: a unit file in /etc/systemd/system (hakube's, left by `reset --purge`) takes
- * precedence over a runtime mask, and the package's postinst would start and enable it.
+ * the packages would start on install (their postinst) masked until apt is done, for a step that starts
+ * them later, configured. The mask is systemd's runtime one: gone at the next boot, and a unit file in
+ * /etc/systemd/system (which the starting step writes) takes precedence over it.
  */
 export async function ensurePackages(
   s: HostSession,
@@ -69,17 +67,12 @@ export async function ensurePackages(
   const missing = await missingPackages(s, packages);
   if (!missing.length) return false;
   const units = (options.holdBackStart ?? []).map(shq).join(' ');
-  // Each held-back unit's state before apt, on lines of their own ("held-back UNIT ACTIVE ENABLED").
-  const holdBack = units
-    ? `for u in ${units}; do echo "held-back $u $(systemctl is-active "$u" 2>/dev/null) $(systemctl is-enabled "$u" 2>/dev/null)"; done; systemctl mask --runtime --quiet ${units} && `
-    : '';
-  let before: string[][] = [];
+  const mask = units ? `systemctl mask --runtime --quiet ${units} && ` : '';
   let failed = true;
   try {
     // An install cut off earlier (a worker or connection that died, an attempt stopped by the step lock)
     // leaves dpkg half-configured, and apt refuses to go on until it is finished.
-    const out = await s.sh(`${holdBack}dpkg --configure -a`, { timeoutMs: 10 * 60_000 });
-    before = out.split('\n').flatMap((l) => (l.startsWith('held-back ') ? [l.split(' ').slice(1)] : []));
+    await s.sh(`${mask}dpkg --configure -a`, { timeoutMs: 10 * 60_000 });
     // Waits for another apt (unattended-upgrades) instead of failing at once on its lock.
     await installWithLists(s, options.update !== false, async () => {
       await s.sh(
@@ -89,16 +82,11 @@ export async function ensurePackages(
     });
     failed = false;
   } finally {
-    if (units) {
-      const putBack = before.flatMap(([unit, active, enabled]) => [
-        ...(active === 'active' ? [] : [`systemctl stop ${shq(unit!)}`]),
-        ...(enabled === 'enabled' ? [] : [`systemctl disable --quiet ${shq(unit!)}`]),
-      ]);
-      // After a failure the install's own error is the one to report (a runtime mask left behind is gone at boot).
-      await s.sh([`systemctl unmask --runtime --quiet ${units}`, ...putBack].join(' && ')).catch((err: unknown) => {
+    // After a failure the install's own error is the one to report (a mask left behind is harmless, see above).
+    if (units)
+      await s.sh(`systemctl unmask --runtime --quiet ${units}`).catch((err: unknown) => {
         if (!failed) throw err;
       });
-    }
   }
   return true;
 }
