@@ -57,7 +57,8 @@ async function installWithLists(s: HostSession, update: boolean, install: () => 
  * apt-get install of the missing packages; true when something was installed. `holdBackStart`: units
  * the packages would start on install (their postinst) masked until apt is done, for a step that starts
  * them later, configured. The mask is systemd's runtime one: gone at the next boot, and a unit file in
- * /etc/systemd/system (which the starting step writes) takes precedence over it.
+ * /etc/systemd/system (which the starting step writes) takes precedence over it — so it does not hold back
+ * a unit hakube wrote earlier (left by `reset --purge`): a known gap, see the README.
  */
 export async function ensurePackages(
   s: HostSession,

@@ -6,8 +6,11 @@
 import type { HostRequest } from '../../contracts/activity-request';
 import type { HostSession } from '../host/session';
 import { kubernetesPackagePin } from '../../inventory/kubernetes-version';
+import type { ClusterSpec } from '../../inventory/spec';
 
 export const KUBE_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'];
+/** kubelet, kubeadm and kubectl at the version the inventory pins (apt's `pkg=1.37.1-*`). */
+export const pinnedKubePackages = (spec: ClusterSpec) => KUBE_PACKAGES.map((p) => `${p}=${kubernetesPackagePin(spec)}`);
 
 /** What a phase installs on a host from apt, when it does. */
 interface PhaseInstall {
@@ -25,7 +28,7 @@ const PHASE_INSTALLS: PhaseInstall[] = [
   {
     phases: ['packages'],
     on: () => true,
-    packages: (s) => KUBE_PACKAGES.map((p) => `${p}=${kubernetesPackagePin(s.spec)}`),
+    packages: (s) => pinnedKubePackages(s.spec),
     hold: KUBE_PACKAGES,
   },
   {

@@ -2,19 +2,17 @@
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
 import { ensureHeld, ensurePackages } from '../host/packages';
-import { kubernetesPackagePin } from '../../inventory/kubernetes-version';
 import { ensureKubernetesSource } from './package-sources';
 import { refuseDowngrade } from './downgrade';
 import { ensureEnabled } from '../host/units';
-import { KUBE_PACKAGES, packagesAhead } from './packages-ahead';
+import { KUBE_PACKAGES, packagesAhead, pinnedKubePackages } from './packages-ahead';
 
 async function installKubernetesPackages(s: HostSession, req: HostRequest): Promise<StepResult> {
   await refuseDowngrade(s); // before anything is written: a refused host keeps its apt source
   const source = await ensureKubernetesSource(s);
-  const pin = kubernetesPackagePin(s.spec);
   // Usually installed by the runtime phase's apt run already (packages-ahead.ts); later phases' packages ride here otherwise.
   const ahead = packagesAhead(s, req, 'packages');
-  const installed = await ensurePackages(s, [...KUBE_PACKAGES.map((p) => `${p}=${pin}`), ...ahead.packages], {
+  const installed = await ensurePackages(s, [...pinnedKubePackages(s.spec), ...ahead.packages], {
     holdBackStart: ahead.holdBackStart,
   });
   const held = await ensureHeld(s, KUBE_PACKAGES);
