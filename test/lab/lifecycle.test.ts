@@ -81,12 +81,15 @@ describe(
       (await sh('master01', `${KUBECTL} -n kube-system get configmap kubeadm-config -o json`)).match(/https:\/\/[0-9.]+:2379/g)!.sort();
 
     async function run(operation: OperationId, s: ClusterSpec, options?: OperationOptions) {
+      return (await runWithId(operation, s, options)).result;
+    }
+    async function runWithId(operation: OperationId, s: ClusterSpec, options?: OperationOptions) {
       const started = Date.now();
       const { handle } = await startOrAttach(lab.client, s, { taskQueue: lab.taskQueue, operation, ...(options && { options }) });
       const result = await handle.result();
       console.log(`lab: ${operation} ${JSON.stringify(options ?? {})}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await logPhaseTimes(lab, handle.workflowId, result);
-      return result;
+      return { result, workflowId: handle.workflowId };
     }
     /** Runs `during` while `worker` asks the API's /readyz through its haproxy every 0.2 s (bounded: 10 min). */
     async function probingThroughHaproxy(worker: string, during: () => Promise<unknown>) {
@@ -297,8 +300,29 @@ describe(
         // An older version than the lab's default, so that the upgrade test after this one has somewhere to go.
         spec = specAtVersion(spec, '1.36.4');
         // The HA check ran twice already in this file (the first install, the grown cluster): a third adds a minute.
-        await run('install', { ...spec, verify: { ...spec.verify, ha: false } });
+        const installing = Date.now();
+        const { result, workflowId } = await runWithId('install', { ...spec, verify: { ...spec.verify, ha: false } });
         assert.deepEqual(Object.values(await nodes()), Array(6).fill('True'));
+        // The purge left hakube's etcd unit in /etc/systemd/system: the runtime phase's apt run installs
+        // etcd-server, whose postinst must not start that stale member; the first start comes from the etcd phases.
+        for (const m of spec.masters) {
+          const firstStart = Number(
+            await sh(
+              m,
+              `journalctl -u etcd.service --since @${Math.floor(installing / 1000)} -o short-unix --no-pager | grep -m1 -E 'Starting|Started' | cut -d' ' -f1`,
+            ),
+          );
+          const etcdPhases = result.phases.filter((p) => (p.id === 'etcd-join' || p.id === 'etcd') && p.hosts[m]);
+          const described = await Promise.all(
+            etcdPhases.map((p) => lab.client.workflow.getHandle(`${workflowId}/${p.id}/${m}`).describe()),
+          );
+          const etcdPhaseStart = Math.min(...described.map((d) => d.startTime.getTime())) / 1000;
+          assert.ok(firstStart > 0, `${m}: etcd started during the install`);
+          assert.ok(
+            firstStart >= etcdPhaseStart,
+            `${m}: etcd first started at ${firstStart}, before its etcd phase began (${etcdPhaseStart})`,
+          );
+        }
         assert.deepEqual([...new Set(Object.values(await kubeletVersions()))], ['v1.36.4']);
         await assertEtcdHealthy(lab, 'master01');
       },

@@ -61,21 +61,26 @@ function blankHost(failInstall: boolean) {
   return { session, commands };
 }
 
-test('ensurePackages holdBackStart: masked before dpkg runs, unmasked after, and after a failed install too', async () => {
+test('ensurePackages holdBackStart: a start-blocking runtime drop-in before dpkg runs, removed after, and after a failed install too', async () => {
+  const dropIn = "'/run/systemd/system/etcd.service.d/zz-hakube-held-back.conf'";
   const ok = blankHost(false);
   assert.equal(await ensurePackages(ok.session, ['etcd-server', 'etcd-client'], { holdBackStart: ['etcd.service'] }), true);
   const sh = ok.commands.filter((c) => !c.startsWith('for p') && !c.startsWith('['));
-  assert.match(sh[0]!, /^systemctl mask --runtime --quiet 'etcd\.service' && dpkg --configure -a$/);
-  assert.match(sh[1]!, /^apt-get install .* 'etcd-server' 'etcd-client'$/);
-  assert.equal(sh[2], "systemctl unmask --runtime --quiet 'etcd.service'");
+  // Not for a unit that runs already (a restart under the hold would stop it).
+  assert.ok(sh[0]!.startsWith("{ systemctl is-active --quiet 'etcd.service' || { mkdir -p"), sh[0]);
+  assert.ok(sh[0]!.includes(`ConditionPathExists=/nonexistent/hakube-held-back\\n' > ${dropIn}`), sh[0]);
+  assert.ok(sh[0]!.endsWith('&& systemctl daemon-reload'), sh[0]);
+  assert.equal(sh[1], 'dpkg --configure -a');
+  assert.match(sh[2]!, /^apt-get install .* 'etcd-server' 'etcd-client'$/);
+  assert.equal(sh[3], `if ls ${dropIn} >/dev/null 2>&1; then rm -f ${dropIn} && systemctl daemon-reload; fi`);
 
   const failing = blankHost(true);
   await assert.rejects(ensurePackages(failing.session, ['etcd-server'], { holdBackStart: ['etcd.service'] }), /dpkg was interrupted/);
-  assert.equal(failing.commands.at(-1), "systemctl unmask --runtime --quiet 'etcd.service'");
+  assert.ok(failing.commands.at(-1)!.includes(`rm -f ${dropIn}`), 'released after a failed install');
 
   const plain = blankHost(false);
   await ensurePackages(plain.session, ['etcd-server']);
-  assert.ok(!plain.commands.some((c) => c.includes('mask')), 'no units held back: no mask');
+  assert.ok(!plain.commands.some((c) => c.includes('held-back') || c.includes('daemon-reload')), 'no units held back: no drop-in');
 });
 
 test('the runtime phase installs containerd with the later phases’ packages in one apt run, holds kubelet/kubeadm/kubectl', async () => {
@@ -103,7 +108,7 @@ test('the runtime phase installs containerd with the later phases’ packages in
   for (const p of ['containerd', 'runc', `kubelet=${pin}`, `kubeadm=${pin}`, `kubectl=${pin}`, spec.etcd.package!, 'etcd-client'])
     assert.ok(installs[0]!.includes(`'${p}'`), `${p} in the apt run`);
   assert.ok(
-    commands.some((c) => c.includes("systemctl mask --runtime --quiet 'etcd.service'")),
+    commands.some((c) => c.includes("> '/run/systemd/system/etcd.service.d/zz-hakube-held-back.conf'")),
     'etcd kept from starting',
   );
   assert.ok(commands.includes("apt-mark hold 'kubelet' 'kubeadm' 'kubectl'"), 'held as soon as installed');

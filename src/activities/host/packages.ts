@@ -53,12 +53,53 @@ async function installWithLists(s: HostSession, update: boolean, install: () => 
   }
 }
 
+/** Where the runtime drop-in that keeps a unit from starting while apt runs goes (see heldBackWhile). */
+const heldBackDir = (unit: string) => `/run/systemd/system/${unit}.d`;
+const heldBackDropIn = (unit: string) => `${heldBackDir(unit)}/zz-hakube-held-back.conf`;
+
+/**
+ * Removes hakube's hold on the units' start, if one is there (left by a connection that died while apt ran).
+ * Steps that start a held-back unit call it first: a unit whose start condition fails "starts" without running.
+ */
+export async function releaseHeldBack(s: HostSession, units: string[]): Promise<void> {
+  if (!units.length) return;
+  const files = units.map((u) => shq(heldBackDropIn(u))).join(' ');
+  await s.sh(`if ls ${files} >/dev/null 2>&1; then rm -f ${files} && systemctl daemon-reload; fi`);
+}
+
+/**
+ * Runs `work` with the units' start held back: a runtime drop-in (/run/systemd/system/UNIT.d/) whose start
+ * condition cannot hold, so a package's postinst "starts" them without running them. A drop-in applies
+ * whichever unit file is in use — the package's or one hakube wrote in /etc/systemd/system earlier (left by
+ * `reset --purge`), which a runtime mask would not cover — and is gone at the next boot. A unit already
+ * running is left alone (a restart under the hold would stop it).
+ */
+async function heldBackWhile<T>(s: HostSession, units: string[], work: () => Promise<T>): Promise<T> {
+  if (!units.length) return work();
+  const hold = units
+    .map((u) => {
+      const never = `printf '[Unit]\\nConditionPathExists=/nonexistent/hakube-held-back\\n' > ${shq(heldBackDropIn(u))}`;
+      return `{ systemctl is-active --quiet ${shq(u)} || { mkdir -p ${shq(heldBackDir(u))} && ${never}; }; }`;
+    })
+    .join(' && ');
+  await s.sh(`${hold} && systemctl daemon-reload`);
+  let failed = true;
+  try {
+    const result = await work();
+    failed = false;
+    return result;
+  } finally {
+    // After a failure the work's own error is the one to report (a hold left behind is released by the starting step).
+    await releaseHeldBack(s, units).catch((err: unknown) => {
+      if (!failed) throw err;
+    });
+  }
+}
+
 /**
  * apt-get install of the missing packages; true when something was installed. `holdBackStart`: units
- * the packages would start on install (their postinst) masked until apt is done, for a step that starts
- * them later, configured. The mask is systemd's runtime one: gone at the next boot, and a unit file in
- * /etc/systemd/system (which the starting step writes) takes precedence over it — so it does not hold back
- * a unit hakube wrote earlier (left by `reset --purge`): a known gap, see the README.
+ * the packages would start on install (their postinst) kept from starting until apt is done, for a step
+ * that starts them later, configured (heldBackWhile).
  */
 export async function ensurePackages(
   s: HostSession,
@@ -67,13 +108,10 @@ export async function ensurePackages(
 ): Promise<boolean> {
   const missing = await missingPackages(s, packages);
   if (!missing.length) return false;
-  const units = (options.holdBackStart ?? []).map(shq).join(' ');
-  const mask = units ? `systemctl mask --runtime --quiet ${units} && ` : '';
-  let failed = true;
-  try {
+  await heldBackWhile(s, options.holdBackStart ?? [], async () => {
     // An install cut off earlier (a worker or connection that died, an attempt stopped by the step lock)
     // leaves dpkg half-configured, and apt refuses to go on until it is finished.
-    await s.sh(`${mask}dpkg --configure -a`, { timeoutMs: 10 * 60_000 });
+    await s.sh('dpkg --configure -a', { timeoutMs: 10 * 60_000 });
     // Waits for another apt (unattended-upgrades) instead of failing at once on its lock.
     await installWithLists(s, options.update !== false, async () => {
       await s.sh(
@@ -81,14 +119,7 @@ export async function ensurePackages(
         { timeoutMs: 20 * 60_000 },
       );
     });
-    failed = false;
-  } finally {
-    // After a failure the install's own error is the one to report (a mask left behind is harmless, see above).
-    if (units)
-      await s.sh(`systemctl unmask --runtime --quiet ${units}`).catch((err: unknown) => {
-        if (!failed) throw err;
-      });
-  }
+  });
   return true;
 }
 

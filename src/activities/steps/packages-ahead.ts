@@ -32,8 +32,8 @@ const PHASE_INSTALLS: PhaseInstall[] = [
     hold: KUBE_PACKAGES,
   },
   {
-    // Debian's etcd-server starts a single-node member with its own data on install; the etcd phase
-    // writes hakube's unit first (it overrides the package's, and a runtime mask with it).
+    // Debian's etcd-server starts a single-node member with its own data on install (after `reset
+    // --purge`, hakube's unit left in /etc): held back until the etcd phase starts it, configured.
     phases: ['etcd-join', 'etcd'],
     on: (s) => s.host.role === 'master' && s.spec.etcd.mode === 'systemd' && !!s.spec.etcd.package,
     packages: (s) => [s.spec.etcd.package!, 'etcd-client'],
