@@ -89,6 +89,8 @@ export type FileId = RenderedFileId | HostPathId;
 export const BACKUP_ROOT = '/var/lib/hakube/backups';
 /** On the first master: one empty file per manifest content (sha256) kubectl applied successfully (see apply). */
 export const APPLIED_DIR = '/var/lib/hakube/applied';
+/** On the first master: the key of each run's control-plane certificate upload (root only; see joinNode). */
+export const CERTIFICATE_KEYS_DIR = '/var/lib/hakube/join-certificate-keys';
 /** etcd's data directory for a cluster (the systemd variant; the compose variant mounts the same). */
 export const etcdDataDir = (cluster: string) => `/var/lib/etcd/${cluster}`;
 

@@ -89,6 +89,8 @@ export interface PhaseDeclaration {
   after?: string[];
   /** The `after` runs recorded before `patchId` ran with (needs changed after a release). */
   afterBefore?: { patchId: string; after: string[] };
+  /** The fanout runs recorded before `patchId` ran with (changed after a release). */
+  fanoutBefore?: { patchId: string; fanout: Fanout };
 }
 
 /**
@@ -149,6 +151,15 @@ export const activitySteps = (p: PhaseDeclaration) => p.steps.filter((s): s is A
 export const activityStepsFor = (p: PhaseDeclaration, spec: ClusterSpec) => activitySteps(p).filter((s) => !s.when || s.when(spec));
 export const filesOf = (p: PhaseDeclaration): RenderedFileId[] => [...new Set(activitySteps(p).flatMap((s) => s.writes ?? []))];
 export const undosOf = (p: PhaseDeclaration): Undo[] => p.steps.flatMap((s) => (s.kind === 'undo' ? [s.undo] : []));
+/**
+ * The undo steps a phase declares before any other step: they hold from the host workflow's start, so
+ * the run registers them itself when it starts the host workflow (an undo declared after a step, like
+ * preflight's swap, is registered by the host workflow when it gets there).
+ */
+export const leadingUndoSteps = (p: PhaseDeclaration): UndoStep[] => {
+  const firstOther = p.steps.findIndex((s) => s.kind !== 'undo');
+  return (firstOther < 0 ? p.steps : p.steps.slice(0, firstOther)) as UndoStep[];
+};
 export const mayReboot = (p: PhaseDeclaration) =>
   p.steps.some((s) => s.kind === 'reboot-if-required' || (s.kind === 'activity' && s.rebootWhenResultSays));
 export const gatesOf = (p: PhaseDeclaration) => activitySteps(p).filter((s) => s.gate);

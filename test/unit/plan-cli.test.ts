@@ -52,7 +52,8 @@ test('hakube plan on the example prints the DAG in article order and renders eve
   assert.ok(!fs.existsSync(path.join(out, 'master01/etc/haproxy/haproxy.cfg')), 'masters get no haproxy');
   const mermaid = fs.readFileSync(path.join(out, 'install-dag.mmd'), 'utf8');
   assert.match(mermaid, /^flowchart TD/);
-  assert.match(mermaid, /join_masters_master02 --> join_masters_master03/);
+  assert.match(mermaid, /etcd_join_master02 --> etcd_join_master03/, 'one at a time: a chain');
+  assert.doesNotMatch(mermaid, /join_masters_master02 --> join_masters_master03/, 'in parallel: no chain');
   assert.match(mermaid, /etcd --> init_first_master/);
 });
 

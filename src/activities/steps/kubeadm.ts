@@ -7,10 +7,11 @@
 // again, because kubeadm's own preflight refuses such a host forever. Completion is recorded on the
 // host, so a finished control plane that is only slow to answer is waited for, never reset.
 import type { StepResult } from '../../contracts/activity-request';
-import { HOST_PATHS, INIT_TOKEN_MARK, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
+import { CERTIFICATE_KEYS_DIR, HOST_PATHS, INIT_TOKEN_MARK, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { backupPathOf } from '../ssh/files';
 import { KUBECTL, firstMaster, kubectl } from './kubectl';
+import { shq } from '../ssh/shell';
 
 const INIT_DONE = '/var/lib/hakube/kubeadm-init.done';
 const JOIN_DONE = '/var/lib/hakube/kubeadm-join.done';
@@ -91,6 +92,31 @@ async function joinedCompletely(s: HostSession): Promise<boolean> {
   return s.host.role !== 'master' || labels.stdout.includes('node-role.kubernetes.io/control-plane');
 }
 
+// The first master keeps the certificate key of a run's upload in CERTIFICATE_KEYS_DIR, root only, beside the certificates it seals.
+const certificateKeyFile = (master: HostSession) => `${CERTIFICATE_KEYS_DIR}/${master.backupTag}`;
+
+/**
+ * The key of the control-plane certificates uploaded for this run's joins (kubeadm-certs Secret; the one
+ * from init expires after 2 hours). Uploaded once per run, under a lock on the first master: masters
+ * join at the same time, and an upload per join would re-encrypt the Secret under a new key while
+ * another master downloads it with the previous one. A key older than an hour is not reused.
+ */
+async function runCertificateKey(master: HostSession): Promise<string> {
+  const file = shq(certificateKeyFile(master));
+  const upload = `kubeadm init phase upload-certs --upload-certs --config ${remotePath('kubeadm-init')}`;
+  const out = await master.sh(
+    [
+      `umask 077 && mkdir -p ${CERTIFICATE_KEYS_DIR} && exec 9>${CERTIFICATE_KEYS_DIR}/.lock && flock -w 600 9`,
+      `find ${CERTIFICATE_KEYS_DIR} -type f ! -name .lock -mmin +60 -delete`,
+      // kubeadm prints the key alone on its last line.
+      `{ [ -s ${file} ] || { out=$(${upload}) && printf '%s\\n' "$out" | tail -n 1 | tr -d ' ' > ${file}.tmp && mv ${file}.tmp ${file}; }; }`,
+      `cat ${file}`,
+    ].join(' && '),
+    { timeoutMs: 12 * 60_000 },
+  );
+  return out.trim();
+}
+
 async function joinNode(s: HostSession): Promise<StepResult> {
   if ((await s.test(`test -f ${JOIN_DONE}`)) || ((await s.exists('kubelet-conf')) && (await joinedCompletely(s)))) {
     await s.sh(`mkdir -p /var/lib/hakube && touch ${JOIN_DONE}`);
@@ -111,21 +137,19 @@ async function joinNode(s: HostSession): Promise<StepResult> {
         `openssl x509 -pubkey -in ${HOST_PATHS['kubernetes-ca']} | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed 's/^.* //'`,
       )
     ).trim();
-  // Re-uploading the certificates gives a fresh key: the one from init expires after 2 hours.
-  const certificateKey =
-    s.host.role === 'master'
-      ? (await master.sh(`kubeadm init phase upload-certs --upload-certs --config ${remotePath('kubeadm-init')}`))
-          .trim()
-          .split('\n')
-          .pop()!
-          .trim()
-      : '';
+  const certificateKey = s.host.role === 'master' ? await runCertificateKey(master) : '';
   const secrets = { joinToken: token, caCertHash, certificateKey };
   const joinConfig = remotePath('kubeadm-join');
   try {
     await markStarted(s);
     await s.writeRendered('kubeadm-join', secrets);
-    await s.sh(`kubeadm join --config ${joinConfig}`, { timeoutMs: 20 * 60_000, redact: [token, certificateKey] });
+    await s
+      .sh(`kubeadm join --config ${joinConfig}`, { timeoutMs: 20 * 60_000, redact: [token, certificateKey] })
+      .catch(async (err: unknown) => {
+        // The certificates were uploaded again under another key since (by hand, or expired): the next attempt uploads anew.
+        if (/download-certs/.test(String(err))) await master.probe(`rm -f ${shq(certificateKeyFile(master))}`);
+        throw err;
+      });
     await s.sh(`touch ${JOIN_DONE}`);
   } finally {
     await s.probe(`rm -f ${joinConfig}`);

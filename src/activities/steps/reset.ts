@@ -2,14 +2,14 @@
 // acts only on what is there, so a reset re-run (or resumed after a crash) finds its work done.
 // Afterwards `hakube up` installs the cluster again on the same hosts.
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
-import { APPLIED_DIR, etcdDataDir, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
+import { APPLIED_DIR, CERTIFICATE_KEYS_DIR, etcdDataDir, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { missingPackages } from '../host/packages';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
 
 /** hakube's own records on a host that say "this was done" (the HA check, kubeadm init/join, the add-ons' applies). */
-const HAKUBE_MARKERS = `/var/lib/hakube/ha-check-passed /var/lib/hakube/kubeadm-init.done /var/lib/hakube/kubeadm-join.done ${APPLIED_DIR}`;
+const HAKUBE_MARKERS = `/var/lib/hakube/ha-check-passed /var/lib/hakube/kubeadm-init.done /var/lib/hakube/kubeadm-join.done ${APPLIED_DIR} ${CERTIFICATE_KEYS_DIR}`;
 /** What kubeadm leaves on a node; any of them means there is something to reset. */
 const KUBEADM_STATE =
   '/etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/admin.conf /etc/kubernetes/pki /var/lib/kubelet/config.yaml /etc/kubernetes/manifests/*.yaml';

@@ -21,7 +21,7 @@ import type { HostRequest, OperationOptions, StepResult } from '../../contracts/
 import { compensationFor, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
 import type { HostPhaseResult, HostProgress } from '../../contracts/progress';
-import type { ActivityStep, HostStep } from '../phase-model';
+import { leadingUndoSteps, type ActivityStep, type HostStep } from '../phase-model';
 import { phaseOf, type OperationId } from '../operations';
 import { byPolicy, reboot as rebootActivities, undo, undoSummary } from '../activity-options';
 import { abortSignal, approveSignal, hostReportSignal, registerCompensationSignal, retrySignal } from '../messages';
@@ -43,6 +43,8 @@ export interface HostPhaseInput {
   runPhases?: string[];
   /** See OperationInput.waitLimitSeconds. */
   waitLimitSeconds?: number;
+  /** The run registered the phase's leading undo steps for this host when it started this workflow. */
+  leadingUndoRegistered?: boolean;
 }
 
 export const ABORTED = 'Aborted';
@@ -53,6 +55,7 @@ export const ABORTED_WITH_ERRORS = 'AbortedWithErrors';
 export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult> {
   const { spec, phase, host, backupTag } = input;
   const declaration = phaseOf(input.operation ?? 'install', phase);
+  const leadingUndo = leadingUndoSteps(declaration);
   const parent = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
   let approved = false;
   let retryRequested = false;
@@ -160,7 +163,9 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
       case 'undo': {
         const compensation = compensationFor(step.undo, { host, phase, backupTag });
         localUndo.push(compensation);
-        await parent.signal(registerCompensationSignal, compensation);
+        // The run knows the leading ones already (it registered them when it started this workflow): a
+        // signal it had to take before the step after it could start was a workflow task round trip per host.
+        if (!(input.leadingUndoRegistered && leadingUndo.includes(step))) await parent.signal(registerCompensationSignal, compensation);
         return;
       }
       case 'reboot-if-required': {

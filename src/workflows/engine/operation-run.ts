@@ -15,13 +15,13 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../inventory/spec';
 import type { OperationOptions } from '../../contracts/activity-request';
-import { compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
+import { compensationFor, compensationKey, manualUndo, type Compensation } from '../../contracts/compensation';
 import { BACKUP_ROOT } from '../../contracts/remote-files';
 import { runTag } from '../../contracts/workflow-ids';
 import { CLUSTER_ATTRIBUTE, hostAttributes, operationAttributes } from '../../contracts/search-attributes';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { HostPhaseResult, HostReport, HostState, OperationResult, Progress } from '../../contracts/progress';
-import { batchesOf, phaseNeeds, type PhaseDeclaration } from '../phase-model';
+import { batchesOf, leadingUndoSteps, phaseNeeds, type PhaseDeclaration } from '../phase-model';
 import { markOf, overtaken, type ReportMark } from './report-order';
 import { OPERATIONS, phasesToRun, type OperationId } from '../operations';
 import { ABORTED, ABORTED_WITH_ERRORS, hostPhase } from './host-phase';
@@ -56,6 +56,8 @@ export class OperationRun {
   private readonly lastReports = new Map<string, ReportMark>();
   /** A run recorded by an older worker took every report (marked ones too, from newer host workflows): it replays so. */
   private readonly dropOvertakenReports = patched('report-order');
+  /** Runs recorded by an older worker waited for each host workflow to register its undo steps: they replay so. */
+  private readonly registersLeadingUndo = patched('run-registers-leading-undo');
   private aborting = false;
   /** Set once a phase that creates the cluster has finished (see undoAll). */
   private clusterExists = false;
@@ -265,12 +267,9 @@ export class OperationRun {
     const hosts = this.hostsOf(phase);
     const outcomes: PromiseSettledResult<HostPhaseResult>[] = [];
     // Groups that run at once, one group after the other; a failed group ends the phase.
+    const fanout = phase.fanoutBefore && !patched(phase.fanoutBefore.patchId) ? phase.fanoutBefore.fanout : phase.fanout;
     const groups =
-      phase.fanout === 'parallel'
-        ? [hosts]
-        : phase.fanout === 'batches'
-          ? batchesOf(hosts, this.input.options?.upgradeBatch)
-          : hosts.map((h) => [h]);
+      fanout === 'parallel' ? [hosts] : fanout === 'batches' ? batchesOf(hosts, this.input.options?.upgradeBatch) : hosts.map((h) => [h]);
     for (const group of groups) {
       // An abort between two groups (batches, or hosts one at a time) starts no further group; runs
       // recorded before this check replay as they ran.
@@ -314,6 +313,10 @@ export class OperationRun {
 
   private runOnHost(phase: PhaseDeclaration, host: string, quiet: boolean): Promise<HostPhaseResult> {
     const { spec, autoApproveReboots, options, waitLimitSeconds } = this.input;
+    // Registered before the host workflow starts, so they hold from its first step (see leadingUndoSteps).
+    if (this.registersLeadingUndo)
+      for (const step of leadingUndoSteps(phase))
+        this.onRegisterCompensation(compensationFor(step.undo, { host, phase: phase.id, backupTag: this.backupTag }));
     return executeChild(hostPhase, {
       workflowId: childWorkflowId(this.self, phase.id, host),
       // What the Web UI lists for the child: "join-workers on worknode02", and the phase's title.
@@ -333,6 +336,7 @@ export class OperationRun {
           ...(waitLimitSeconds !== undefined && { waitLimitSeconds }),
           // Only the install's steps look ahead (packages-ahead.ts).
           ...(this.operation === 'install' && { runPhases: this.toRun.map((p) => p.id) }),
+          ...(this.registersLeadingUndo && { leadingUndoRegistered: true }),
         },
       ],
     });
