@@ -113,5 +113,25 @@ test('objectListCommands: one kubectl per namespace listing each kind once, exac
     'Deployment kube-system b',
     'Namespace <none> ingress-nginx',
   ]);
-  assert.match(command, /exit \$rc$/, 'one failed list fails the whole read');
+  // Run by sh with a kubectl that prints its arguments' kinds, failing for one namespace when asked to.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-kubectl-'));
+  try {
+    fs.writeFileSync(
+      path.join(bin, 'kubectl'),
+      '#!/bin/sh\nsleep 0.2\necho "listed $4"\n[ -n "$FAIL_NS" ] && [ "$6" = "$FAIL_NS" ] && exit 1\nexit 0\n',
+      { mode: 0o755 },
+    );
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const ok = spawnSync('sh', ['-c', command], { encoding: 'utf8', env });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.deepEqual(ok.stdout.trim().split('\n').sort(), [
+      'listed configmap,deployment.v1.apps',
+      'listed customresourcedefinition.v1.apiextensions.k8s.io,namespace',
+    ]);
+    const failing = spawnSync('sh', ['-c', command], { encoding: 'utf8', env: { ...env, FAIL_NS: 'kube-system' } });
+    assert.notEqual(failing.status, 0, 'one failed list fails the whole read');
+    assert.match(failing.stdout, /listed customresourcedefinition/, 'the other lists still run');
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
 });
