@@ -64,7 +64,8 @@ const heldBackDropIn = (unit: string) => `${heldBackDir(unit)}/zz-hakube-held-ba
 export async function releaseHeldBack(s: HostSession, units: string[]): Promise<void> {
   if (!units.length) return;
   const files = units.map((u) => shq(heldBackDropIn(u))).join(' ');
-  await s.sh(`if ls ${files} >/dev/null 2>&1; then rm -f ${files} && systemctl daemon-reload; fi`);
+  // Each on its own: a unit that was running was not held back, so its file is not there.
+  await s.sh(`removed=; for f in ${files}; do [ -e "$f" ] && rm -f "$f" && removed=1; done; [ -z "$removed" ] || systemctl daemon-reload`);
 }
 
 /**

@@ -35,8 +35,9 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
       const { etcd } = s.spec;
       let installed = false;
       if (etcd.package) {
-        installed = await ensurePackages(s, [etcd.package, 'etcd-client']);
-        // Debian starts a single-node etcd on install: stop it; our unit uses its own data dir.
+        installed = await ensurePackages(s, [etcd.package, 'etcd-client'], { holdBackStart: ['etcd.service'] });
+        // Debian starts a single-node etcd on install (after `reset --purge`, hakube's unit left in /etc): held
+        // back (installed ahead by the runtime phase, it is so there too); stopped too, should one run anyway.
         if (installed) await s.sh('systemctl stop etcd || true');
       }
       const files = await writeOwingApply(s, 'etcd', async () => [

@@ -1,11 +1,14 @@
 // Article steps 8, 10, 11: kubeadm init on the first master, joins with fresh credentials.
 // Join secrets (token, certificate key) are made on the first master inside the activity, used,
-// and revoked; they never leave this process: not returned, not in heartbeats, not in errors.
+// and revoked; they never leave this process: not returned, not in heartbeats, not in errors. (The
+// first master, which holds the certificates the key seals, keeps the run's key root-only for the
+// run's other joins: see runCertificateKey.)
 //
 // Both recover from a crash at any point: a host whose init or join never completed but left files
 // behind (manifests, kubelet.conf, certificates) is reset with `kubeadm reset -f` before kubeadm runs
 // again, because kubeadm's own preflight refuses such a host forever. Completion is recorded on the
 // host, so a finished control plane that is only slow to answer is waited for, never reset.
+import { createHash } from 'node:crypto';
 import type { StepResult } from '../../contracts/activity-request';
 import { CERTIFICATE_KEYS_DIR, HOST_PATHS, INIT_TOKEN_MARK, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
@@ -95,6 +98,11 @@ async function joinedCompletely(s: HostSession): Promise<boolean> {
 // The first master keeps the certificate key of a run's upload in CERTIFICATE_KEYS_DIR, root only, beside the certificates it seals.
 const certificateKeyFile = (master: HostSession) => `${CERTIFICATE_KEYS_DIR}/${master.backupTag}`;
 
+/** Under the lock every reader and writer of CERTIFICATE_KEYS_DIR takes on the first master. */
+const lockedKeys = (command: string) =>
+  `umask 077 && mkdir -p ${CERTIFICATE_KEYS_DIR} && exec 9>${CERTIFICATE_KEYS_DIR}/.lock && flock -w 600 9 && ${command}`;
+const CERTIFICATE_KEY = /^[a-f0-9]{64}$/;
+
 /**
  * The key of the control-plane certificates uploaded for this run's joins (kubeadm-certs Secret; the one
  * from init expires after 2 hours). Uploaded once per run, under a lock on the first master: masters
@@ -105,16 +113,30 @@ async function runCertificateKey(master: HostSession): Promise<string> {
   const file = shq(certificateKeyFile(master));
   const upload = `kubeadm init phase upload-certs --upload-certs --config ${remotePath('kubeadm-init')}`;
   const out = await master.sh(
-    [
-      `umask 077 && mkdir -p ${CERTIFICATE_KEYS_DIR} && exec 9>${CERTIFICATE_KEYS_DIR}/.lock && flock -w 600 9`,
-      `find ${CERTIFICATE_KEYS_DIR} -type f ! -name .lock -mmin +60 -delete`,
-      // kubeadm prints the key alone on its last line.
-      `{ [ -s ${file} ] || { out=$(${upload}) && printf '%s\\n' "$out" | tail -n 1 | tr -d ' ' > ${file}.tmp && mv ${file}.tmp ${file}; }; }`,
-      `cat ${file}`,
-    ].join(' && '),
+    lockedKeys(
+      [
+        `find ${CERTIFICATE_KEYS_DIR} -type f ! -name .lock -mmin +60 -delete`,
+        // kubeadm prints the key alone on its last line; anything else is not kept.
+        `{ [ -s ${file} ] || { out=$(${upload}) && printf '%s\\n' "$out" | tail -n 1 | tr -d ' ' > ${file}.tmp && grep -qxE '[a-f0-9]{64}' ${file}.tmp && mv ${file}.tmp ${file}; }; }`,
+        `cat ${file}`,
+      ].join(' && '),
+    ),
     { timeoutMs: 12 * 60_000 },
   );
-  return out.trim();
+  const key = out.trim();
+  if (!CERTIFICATE_KEY.test(key)) throw new Error('kubeadm init phase upload-certs printed no certificate key on its last line');
+  return key;
+}
+
+/**
+ * Forgets the run's key after a join could not decrypt or find the uploaded certificates (uploaded again
+ * by hand since, or expired), so the next attempt uploads anew — only if the file still holds that key:
+ * another master's attempt may have replaced it already. Compared by digest: the key stays off the command line.
+ */
+async function forgetCertificateKey(master: HostSession, key: string): Promise<void> {
+  const file = shq(certificateKeyFile(master));
+  const digest = createHash('sha256').update(`${key}\n`).digest('hex');
+  await master.probe(lockedKeys(`[ "$(sha256sum < ${file} | cut -c1-64)" = ${digest} ] && rm -f ${file}`));
 }
 
 async function joinNode(s: HostSession): Promise<StepResult> {
@@ -146,8 +168,8 @@ async function joinNode(s: HostSession): Promise<StepResult> {
     await s
       .sh(`kubeadm join --config ${joinConfig}`, { timeoutMs: 20 * 60_000, redact: [token, certificateKey] })
       .catch(async (err: unknown) => {
-        // The certificates were uploaded again under another key since (by hand, or expired): the next attempt uploads anew.
-        if (/download-certs/.test(String(err))) await master.probe(`rm -f ${shq(certificateKeyFile(master))}`);
+        if (certificateKey && /download-certs.*(message authentication failed|not found|decod)/.test(String(err)))
+          await forgetCertificateKey(master, certificateKey);
         throw err;
       });
     await s.sh(`touch ${JOIN_DONE}`);

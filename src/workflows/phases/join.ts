@@ -18,7 +18,7 @@ export const joinMasters: PhaseDeclaration = {
       'joinNode',
       'kubeadm join --control-plane',
       'long',
-      'fresh token and certificate key from the first master (certificates re-uploaded); kubeadm join --config kubeadm-join.yaml; token revoked',
+      "fresh token from the first master, and the run's certificate key (the certificates uploaded there once per run, under a lock); kubeadm join --config kubeadm-join.yaml; token revoked",
       { writes: ['kubeadm-join'] },
     ),
     activity('nodeReady', 'node Ready', 'gate', 'the Node is Ready', { gate: true }),
