@@ -4,7 +4,7 @@ import type { ClusterSpec } from '../../inventory/spec';
 import type { StepResult } from '../../contracts/activity-request';
 import { ETCD_PKI, etcdDataDir, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
-import { ensurePackages, releaseHeldBack } from '../host/packages';
+import { ensurePackages, releaseHeldBackCommand } from '../host/packages';
 import { ensureActive } from '../host/units';
 import { writeOwingApply } from '../host/owed-apply';
 import { parseEtcdMembers, parseEtcdMembership, type EtcdMember } from '../host/facts';
@@ -45,10 +45,9 @@ const ETCD_RUNTIMES: Record<ClusterSpec['etcd']['mode'], EtcdRuntime> = {
         await s.writeRendered('etcd-unit'),
       ]);
       if (files.mustApply) await s.sh('systemctl daemon-reload');
-      // An earlier install's hold on the package's start (packages-ahead), if a lost connection left it.
-      await releaseHeldBack(s, ['etcd.service']);
       const dataDir = etcdDataDir(s.spec.name);
-      await s.sh(`mkdir -p ${dataDir} && chmod 700 ${dataDir}`);
+      // With it, an earlier install's hold on the package's start (packages-ahead), if a lost connection left it.
+      await s.sh(`mkdir -p ${dataDir} && chmod 700 ${dataDir} && { ${releaseHeldBackCommand(['etcd.service'])}; }`);
       // no-block: a member only reports ready once a quorum of its peers runs; the gate waits for that.
       // The queued restart is systemd's from here: the debt is settled even if this worker dies now.
       const started = await ensureActive(s, 'etcd', { restart: files.mustApply, noBlock: true });
