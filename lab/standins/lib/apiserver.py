@@ -1085,6 +1085,10 @@ class Api:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-apiserver-standin"
+    # TCP_NODELAY, as Go's net/http sets on every connection of the real API server. With Nagle's algorithm
+    # on, a response's body (written after its headers) waited for the client's delayed ACK: ~40 ms per
+    # request, 1.4 s for a `kubectl get -f` of the ingress manifest's 19 objects (0.6 s without).
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         if os.environ.get("STANDIN_ACCESS_LOG"):
