@@ -215,6 +215,10 @@ export class SshPool {
             }
           },
         });
+      // TCP_NODELAY (ssh2 leaves Nagle's algorithm on): a command's small packets sent in quick succession
+      // waited for the host's delayed ACK, ~43 ms per command, and a step runs several (measured in the lab,
+      // one connection: `true` 47.7 ms a command with Nagle, 4.6 ms without). Set on the socket connect() made.
+      client.setNoDelay(true);
     });
   }
 }
