@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Compensation } from '../contracts/compensation';
 import type { HostReport, Progress } from '../contracts/progress';
+import type { ReportMark } from './engine/report-order';
 
 export const progressQuery = defineQuery<Progress>('progress');
 
@@ -29,7 +30,9 @@ export type OperatorSignal = keyof typeof operatorSignals;
 export const hostReportSignal = defineSignal<[HostReport]>('hostReport');
 export const registerCompensationSignal = defineSignal<[Compensation]>('registerCompensation');
 
-// Parent -> host workflow.
-export const approveSignal = defineSignal('approveReboot');
+// Parent -> host workflow. An approval names the newest report of the host workflow the run had taken
+// when the operator approved: the host takes it only for a wait that report shows (or a later one of the
+// same wait), not for a wait that began after it. Absent: sent by an older hakube, taken as before.
+export const approveSignal = defineSignal<[ReportMark?]>('approveReboot');
 export const retrySignal = defineSignal('retry');
 export const abortSignal = defineSignal('abort');

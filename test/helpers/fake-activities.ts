@@ -32,6 +32,8 @@ export interface Call {
 
 export interface FakeOptions {
   delayMs?: number;
+  /** Hosts whose calls take three times delayMs: they finish a phase visibly after the others. */
+  slowOn?: Set<string>;
   /** Hosts whose packages phase finds /run/reboot-required. */
   rebootRequiredOn?: Set<string>;
   /** "activity@host" pairs that fail (non-retryable: retries exhausted) while present. */
@@ -78,7 +80,7 @@ export function fakeActivities(options: FakeOptions = {}): { activities: HakubeA
       const expected = options.rendezvous?.[name];
       for (let waited = 0; expected && waited < 10_000 && calls.filter((c) => c.name === name).length < expected; waited += 20)
         await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, options.delayMs ?? 20));
+      await new Promise((r) => setTimeout(r, (options.delayMs ?? 20) * (options.slowOn?.has(host) ? 3 : 1)));
       call.end = Date.now();
       if (options.failing?.has(`${name}@${host}`))
         throw ApplicationFailure.nonRetryable(`${name} failed on ${host}: port 6443 already in use`, 'FakeFailure');

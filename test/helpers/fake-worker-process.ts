@@ -5,9 +5,14 @@ import { fakeActivities } from './fake-activities';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker-paths';
 
 async function main(): Promise<void> {
-  const [address, taskQueue, logFile, rebootOn, delayMs] = process.argv.slice(2);
+  const [address, taskQueue, logFile, rebootOn, delayMs, slowOn] = process.argv.slice(2);
   const connection = await NativeConnection.connect({ address });
-  const { activities } = fakeActivities({ logFile, rebootRequiredOn: new Set(rebootOn.split(',')), delayMs: Number(delayMs ?? 0) });
+  const { activities } = fakeActivities({
+    logFile,
+    rebootRequiredOn: new Set(rebootOn.split(',')),
+    delayMs: Number(delayMs ?? 0),
+    slowOn: new Set((slowOn ?? '').split(',').filter(Boolean)),
+  });
   const worker = await Worker.create({ connection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities });
   console.log('worker ready');
   await worker.run();

@@ -17,6 +17,7 @@ import { abort, approve, progressOf, retry, startOrAttach } from '../../src/temp
 import type { Call, FakeOptions } from '../helpers/fake-activities';
 import { startTestEnvironment, waitFor, withFakeWorker, workflowBundle } from '../helpers/temporal';
 import { EXAMPLE } from '../helpers/inventory';
+import { approveSignal } from '../../src/workflows/messages';
 
 const HISTORY_FIXTURE = path.resolve(__dirname, '../fixtures/install-history.json');
 const base = loadInventory(EXAMPLE, { requireKeyFiles: false }).spec;
@@ -169,6 +170,30 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
       await assert.rejects(approve(handle, { hosts: ['nosuchhost'] }), (e: Error) =>
         /not a host of cluster/.test((e as WorkflowUpdateFailedError).cause?.message ?? ''),
       );
+      assert.deepEqual(await approve(handle, { hosts: ['worknode02'] }), ['worknode02']);
+      await handle.result();
+      assert.deepEqual(
+        calls.filter((c) => c.name === 'rebootHost').map((c) => c.host),
+        ['worknode02'],
+      );
+    });
+  });
+
+  test('an approval of a report the host has gone past (a lagging view, another run of it) approves nothing', async () => {
+    await withWorker({ rebootRequiredOn: new Set(['worknode02']) }, async (calls, taskQueue) => {
+      const { handle } = await startOrAttach(client, specFor(), { taskQueue });
+      const state = async () => (await progressOf(handle)).phases.find((x) => x.id === 'runtime')!.hosts.worknode02.state;
+      await waitFor('worknode02 waiting for approval', async () => (await state()) === 'waiting-approval');
+      const host = client.workflow.getHandle(`${handle.workflowId}/runtime/worknode02`);
+      const { runId } = await host.describe();
+      // What a run whose view lagged behind would forward: a report from before this wait began (its first
+      // step's), a report of another run of the host workflow.
+      await host.signal(approveSignal, { run: runId, seq: 1 });
+      await host.signal(approveSignal, { run: 'another-run', seq: 1000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(calls.filter((c) => c.name === 'rebootHost').length, 0, 'a stale approval rebooted the host');
+      assert.equal(await state(), 'waiting-approval');
+      // The run names the report it shows: taken.
       assert.deepEqual(await approve(handle, { hosts: ['worknode02'] }), ['worknode02']);
       await handle.result();
       assert.deepEqual(

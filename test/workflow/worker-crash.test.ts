@@ -10,10 +10,17 @@ import { startTestEnvironment, waitFor } from '../helpers/temporal';
 import { EXAMPLE, tempDir } from '../helpers/inventory';
 
 let env: TestWorkflowEnvironment;
+/** Worker processes still running: a test that fails before it kills its worker leaves it to the hook below. */
+const workers = new Set<ChildProcess>();
 before(async () => (env = await startTestEnvironment()));
-after(async () => env?.teardown());
+after(async () => {
+  // Otherwise a worker left running keeps this file's process alive until the test runner's timeout.
+  for (const w of workers) w.kill('SIGKILL');
+  await env?.teardown();
+});
 
-function startWorker(taskQueue: string, logFile: string, delayMs = 0): Promise<ChildProcess> {
+/** slowOn: hosts whose steps take three times delayMs (they finish a phase well after the others). */
+function startWorker(taskQueue: string, logFile: string, delayMs = 0, slowOn: string[] = []): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -25,11 +32,14 @@ function startWorker(taskQueue: string, logFile: string, delayMs = 0): Promise<C
       logFile,
       'master01',
       String(delayMs),
+      slowOn.join(','),
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  workers.add(child);
+  child.once('exit', () => workers.delete(child));
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d) => String(d).includes('worker ready') && resolve(child));
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
@@ -153,7 +163,9 @@ test(
     const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `crash-reset-${process.pid}` };
     const logFile = path.join(tempDir(), 'reset-calls.jsonl');
     const taskQueue = `crash-reset-${process.pid}`;
-    const first = await startWorker(taskQueue, logFile, 400);
+    // One host slower than the others: every host's steps take the same time otherwise, and all of them could
+    // finish reset-nodes between two looks at the progress (the moment the kill is for would pass unseen).
+    const first = await startWorker(taskQueue, logFile, 400, ['worknode03']);
     const { handle } = await startOrAttach(env.client, spec, { taskQueue, operation: 'reset', options: { wipeEtcd: true } });
     await waitFor(
       'some hosts done with reset-nodes, some not',

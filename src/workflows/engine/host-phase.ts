@@ -25,6 +25,7 @@ import { leadingUndoSteps, type ActivityStep, type HostStep } from '../phase-mod
 import { phaseOf, type OperationId } from '../operations';
 import { byPolicy, reboot as rebootActivities, undo, undoSummary } from '../activity-options';
 import { abortSignal, approveSignal, hostReportSignal, registerCompensationSignal, retrySignal } from '../messages';
+import type { ReportMark } from './report-order';
 import { failureMessage } from '../failure-message';
 
 export interface HostPhaseInput {
@@ -58,9 +59,15 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
   const leadingUndo = leadingUndoSteps(declaration);
   const parent = getExternalWorkflowHandle(workflowInfo().parent!.workflowId);
   let approved = false;
+  /** The count of the report that began the wait for approval in progress (see waitForApproval). */
+  let waitReport: number | undefined;
   let retryRequested = false;
   let aborted = false;
-  setHandler(approveSignal, () => void (approved = true));
+  setHandler(approveSignal, (seen?: ReportMark) => {
+    // Named (messages.ts): only an approval of what the operator saw, this wait; one without a name comes
+    // from an older hakube's run and is taken as it was.
+    if (!seen || (waitReport !== undefined && seen.run === workflowInfo().runId && seen.seq >= waitReport)) approved = true;
+  });
   setHandler(retrySignal, () => void (retryRequested = true));
   // Abort also cancels the step in flight (a gate may otherwise keep retrying for minutes).
   let phaseScope: CancellationScope | undefined;
@@ -144,8 +151,14 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
   /** Waits until the operator approves `what` (`hakube approve HOST`) or aborts. */
   async function waitForApproval(what: string): Promise<void> {
     approved = false;
-    await report({ state: 'waiting-approval', step: `${what}: run \`hakube approve ${host}\`` });
-    await waitForOperator(() => approved || aborted, `waiting for approval (${what})`);
+    const sent = report({ state: 'waiting-approval', step: `${what}: run \`hakube approve ${host}\`` });
+    waitReport = reports;
+    await sent;
+    try {
+      await waitForOperator(() => approved || aborted, `waiting for approval (${what})`);
+    } finally {
+      waitReport = undefined;
+    }
     if (aborted) throw abortedError();
   }
 

@@ -113,7 +113,12 @@ export class OperationRun {
     this.progress.compensationsRegistered = this.compensations.length;
   }
 
-  approve = (sel: HostSelection) => this.forward(this.select(sel, 'waiting-approval', 'waiting for an approval'), approveSignal);
+  // Each approval names the report it answers: the run's view may lag the host, which may have gone on to
+  // a later wait already (a second approval sent quickly would otherwise approve that one, unseen).
+  approve = (sel: HostSelection) =>
+    this.forward(this.select(sel, 'waiting-approval', 'waiting for an approval'), approveSignal, (t) => [
+      this.lastReports.get(`${t.phase}/${t.host}`),
+    ]);
   validateApprove = (sel: HostSelection) => void this.select(sel, 'waiting-approval', 'waiting for an approval');
   retry = (sel: HostSelection) => this.forward(this.select(sel, 'paused', 'paused after a failure'), retrySignal);
   validateRetry = (sel: HostSelection) => void this.select(sel, 'paused', 'paused after a failure');
@@ -426,8 +431,14 @@ export class OperationRun {
     return candidates.filter((c) => sel.hosts!.includes(c.host));
   }
 
-  private async forward(targets: { phase: string; host: string }[], signal: SignalDefinition): Promise<string[]> {
-    await Promise.all(targets.map((t) => getExternalWorkflowHandle(childWorkflowId(this.self, t.phase, t.host)).signal(signal)));
+  private async forward<Args extends unknown[]>(
+    targets: { phase: string; host: string }[],
+    signal: SignalDefinition<Args>,
+    argsOf: (t: { phase: string; host: string }) => Args = () => [] as unknown[] as Args,
+  ): Promise<string[]> {
+    await Promise.all(
+      targets.map((t) => getExternalWorkflowHandle(childWorkflowId(this.self, t.phase, t.host)).signal(signal, ...argsOf(t))),
+    );
     return targets.map((t) => t.host);
   }
 }
