@@ -30,6 +30,9 @@ import { failureMessage } from '../failure-message';
 import { lastInstallHolds, recordInstall } from './state-record';
 import { abortSignal, approveSignal, retrySignal, type HostSelection, type OperatorSignal } from '../messages';
 
+/** lastReports' key: one host workflow per phase and host. */
+const reportKey = (t: { phase: string; host: string }) => `${t.phase}/${t.host}`;
+
 export interface OperationInput {
   spec: ClusterSpec;
   /** For unattended runs (the demo, CI): reboots do not wait for `hakube approve`. */
@@ -99,8 +102,8 @@ export class OperationRun {
   onHostReport(report: HostReport): void {
     const { phase, host, progress: hp } = report;
     const mark = markOf(report);
-    if (this.dropOvertakenReports && overtaken(this.lastReports.get(`${phase}/${host}`), mark)) return;
-    if (mark) this.lastReports.set(`${phase}/${host}`, mark);
+    if (this.dropOvertakenReports && overtaken(this.lastReportOf({ phase, host }), mark)) return;
+    if (mark) this.lastReports.set(reportKey({ phase, host }), mark);
     const p = this.progress.phases.find((x) => x.id === phase);
     if (p) p.hosts[host] = hp;
     this.refreshStatus();
@@ -116,12 +119,16 @@ export class OperationRun {
   // Each approval names the report it answers: the run's view may lag the host, which may have gone on to
   // a later wait already (a second approval sent quickly would otherwise approve that one, unseen).
   approve = (sel: HostSelection) =>
-    this.forward(this.select(sel, 'waiting-approval', 'waiting for an approval'), approveSignal, (t) => [
-      this.lastReports.get(`${t.phase}/${t.host}`),
-    ]);
+    this.forward(this.select(sel, 'waiting-approval', 'waiting for an approval'), approveSignal, (t) => [this.lastReportOf(t)]);
+
   validateApprove = (sel: HostSelection) => void this.select(sel, 'waiting-approval', 'waiting for an approval');
   retry = (sel: HostSelection) => this.forward(this.select(sel, 'paused', 'paused after a failure'), retrySignal);
   validateRetry = (sel: HostSelection) => void this.select(sel, 'paused', 'paused after a failure');
+
+  /** The mark of the newest report taken from the host workflow of this phase and host (report-order.ts). */
+  private lastReportOf(t: { phase: string; host: string }): ReportMark | undefined {
+    return this.lastReports.get(reportKey(t));
+  }
 
   async abort(): Promise<string> {
     this.aborting = true;
