@@ -55,6 +55,9 @@ export interface HostPhaseResult {
   changed: string[];
   unchanged: string[];
   warnings?: string[];
+  /** The mark its "done" report would have carried: a host workflow that returns one sends no "done"
+   * signal, the run takes the result as that report (operation-run.ts). Absent in older runs. */
+  doneReport?: { run: string; seq: number };
 }
 
 export interface OperationResult {

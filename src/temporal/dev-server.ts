@@ -70,6 +70,12 @@ export async function ensureDevServer(address: string, options: DevServerOptions
     path.join(home, 'temporal.sqlite'),
     '--log-level',
     'warn',
+    // Write-ahead log instead of a rollback journal: a commit appends to one file instead of writing and
+    // deleting a journal, and readers (the Web UI, history polls) do not block the writer. Every event of
+    // every workflow is a commit here. Durability is unchanged (SQLite's default synchronous=FULL still
+    // syncs each commit); the setting stays with the database file once set.
+    '--sqlite-pragma',
+    'journal_mode=wal',
   ];
   options.log?.(`starting the embedded Temporal dev server (state in ${path.join(home, 'temporal.sqlite')}, log in ${logFile})`);
   const child: ChildProcess = spawn(findTemporalCli(), args, { stdio: ['ignore', out, out], detached: options.detached });

@@ -89,6 +89,7 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
         assert.deepEqual(c.runPhases, ranPhases, `runPhases of installContainerd on ${c.host}`);
       // What ran on each host is what the phase declares, and what `hakube plan` prints.
       const plan = planText(spec);
+      const progress = await progressOf(handle);
       for (const phase of result.phases) {
         const declaration = INSTALL.find((p) => p.id === phase.id)!;
         // Steps that do not apply to this cluster (`when`) are neither run nor planned.
@@ -111,11 +112,20 @@ describe('installCluster on a real Temporal dev server, activities faked', () =>
             expectedWrites,
             `${phase.id} on ${host}: declared files`,
           );
+          // A "running" report per step; "done" rides on the host workflow's result, and the run shows it.
+          const { events } = await client.workflow.getHandle(`${handle.workflowId}/${phase.id}/${host}`).fetchHistory();
+          const reports = (events ?? []).filter(
+            (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'hostReport',
+          );
+          assert.equal(reports.length, steps.filter((st) => st.kind === 'activity').length, `${phase.id} on ${host}: reports`);
+          const shown = progress.phases.find((p) => p.id === phase.id)!.hosts[host]!;
+          assert.equal(shown.state, 'done', `${phase.id} on ${host}: shown done`);
+          assert.deepEqual(shown.changed, phase.hosts[host]!.changed, `${phase.id} on ${host}: shown changed`);
+          assert.equal('doneReport' in phase.hosts[host]!, false, 'the result lists what changed, not report marks');
         }
         for (const st of declaration.steps)
           if (st.kind === 'activity') assert.ok(plan.includes(`- ${st.title}: ${st.detail}`), `plan lacks ${phase.id}: ${st.title}`);
       }
-      const progress = await progressOf(handle);
       assert.equal(progress.status, 'completed');
       // A step's warning reaches the operator: in the progress (`up`, `status`) and in the final summary.
       assert.deepEqual(progress.phases.find((p) => p.id === 'preflight')!.hosts.master02.warnings, ['cgroup hybrid: fake warning']);

@@ -329,6 +329,18 @@ export class OperationRun {
     if (this.registersLeadingUndo)
       for (const step of leadingUndoSteps(phase))
         this.onRegisterCompensation(compensationFor(step.undo, { host, phase: phase.id, backupTag: this.backupTag }));
+    const done = (r: HostPhaseResult): HostPhaseResult => {
+      const { doneReport, ...result } = r;
+      // The host workflow's "done" report, sent as its result (host-phase.ts): taken like a signalled one.
+      if (doneReport)
+        this.onHostReport({
+          phase: phase.id,
+          host,
+          progress: { state: 'done', ...result, warnings: result.warnings ?? [] },
+          ...doneReport,
+        });
+      return result;
+    };
     return executeChild(hostPhase, {
       workflowId: childWorkflowId(this.self, phase.id, host),
       // What the Web UI lists for the child: "join-workers on worknode02", and the phase's title.
@@ -351,7 +363,7 @@ export class OperationRun {
           ...(this.registersLeadingUndo && { leadingUndoRegistered: true }),
         },
       ],
-    });
+    }).then(done);
   }
 
   /**
