@@ -21,8 +21,13 @@ export async function ensureActive(s: HostSession, unit: string, options: { rest
   const active = await unitActive(s, unit);
   const enabled = await ensureEnabled(s, unit);
   const start = !!options.restart || !active;
-  if (start) await s.sh(`systemctl ${active ? 'restart' : 'start'}${options.noBlock ? ' --no-block' : ''} ${shq(unit)}`);
+  if (!start) return enabled; // active a moment ago, and nothing changed since
+  await s.sh(`systemctl ${active ? 'restart' : 'start'}${options.noBlock ? ' --no-block' : ''} ${shq(unit)}`);
+  // Stays up? systemctl waited for a Type=notify unit (containerd, haproxy, docker) to say it is ready, so
+  // one that fails on its config has failed by now; other types are only forked: they get a second to fail.
   if (!options.noBlock)
-    await s.sh(`sleep 1; systemctl is-active --quiet ${shq(unit)} || { systemctl status --no-pager -n 20 ${shq(unit)}; exit 1; }`);
-  return start || enabled;
+    await s.sh(
+      `[ "$(systemctl show -p Type --value ${shq(unit)})" = notify ] || sleep 1; systemctl is-active --quiet ${shq(unit)} || { systemctl status --no-pager -n 20 ${shq(unit)}; exit 1; }`,
+    );
+  return true;
 }

@@ -4,7 +4,7 @@
 import type { HostRequest, StepResult } from '../../contracts/activity-request';
 import { APPLIED_DIR, CERTIFICATE_KEYS_DIR, etcdDataDir, KUBEADM_RESET, remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
-import { missingPackages } from '../host/packages';
+import { heldPackages, missingPackages } from '../host/packages';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
 
@@ -123,7 +123,7 @@ async function stopEtcd(s: HostSession, req: HostRequest): Promise<StepResult> {
 
 /** The Kubernetes packages released from their hold (purged with --purge, haproxy and etcd too). */
 async function releasePackages(s: HostSession, req: HostRequest): Promise<StepResult> {
-  const held = (await s.sh('apt-mark showhold')).split('\n').filter((p) => KUBERNETES_PACKAGES.includes(p));
+  const held = await heldPackages(s, KUBERNETES_PACKAGES);
   if (held.length) await s.sh(`apt-mark unhold ${held.join(' ')}`);
   if (!req.options?.purge) return result(held.length > 0);
   const candidates = [...KUBERNETES_PACKAGES, ...(s.spec.etcd.package ? [s.spec.etcd.package, 'etcd-client'] : [])];
