@@ -14,6 +14,7 @@ import { INSTALL } from '../src/workflows/operations';
 import { phaseNeeds } from '../src/workflows/phase-model';
 import type { OperationTiming } from '../src/temporal/timing';
 import { workflowBundle } from '../src/temporal/workflow-bundle';
+import { labHostsCpuSeconds, processCpuSeconds, temporalServerPid } from './bench-cpu';
 
 const ROOT = path.resolve(__dirname, '..');
 const HAKUBE = path.join(ROOT, 'bin/hakube');
@@ -33,7 +34,15 @@ interface Measured {
   peakRssMb: number;
   /** The whole machine's CPU counters while it ran (the lab's hosts share its cores). */
   cpu: CpuSample[];
+  /** CPU seconds used while it ran, by consumer (bench-cpu.ts). */
+  cpuUsed: CpuUsed;
   timing: OperationTiming;
+}
+
+interface CpuUsed {
+  hosts: number;
+  hakube: number;
+  temporal: number;
 }
 
 /** /proc/stat's first line: jiffies spent busy and in all, at a moment. */
@@ -66,13 +75,17 @@ function busyShare(samples: CpuSample[], from: number, to: number): number | und
 }
 
 /** Runs a command to its end (at most 30 min: a command that does not exit fails the bench), sampling its peak RSS and the machine's CPU. */
-async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMb: number; cpu: CpuSample[] }> {
+async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMb: number; cpu: CpuSample[]; cpuUsed: CpuUsed }> {
   const started = Date.now();
   const cpu = [cpuSample()];
+  const temporal = temporalServerPid();
+  const before = { hosts: labHostsCpuSeconds(), temporal: temporal ? processCpuSeconds(temporal)! : 0 };
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   let peakKb = 0;
+  let hakubeCpu = 0; // its last sample before it exited (every 250 ms)
   const sample = () => {
     cpu.push(cpuSample());
+    hakubeCpu = processCpuSeconds(child.pid!) ?? hakubeCpu;
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
@@ -86,8 +99,13 @@ async function timed(cmd: string, args: string[]): Promise<{ seconds: number; pe
   clearInterval(sampler);
   clearTimeout(limit);
   cpu.push(cpuSample());
+  const cpuUsed = {
+    hosts: labHostsCpuSeconds() - before.hosts,
+    hakube: hakubeCpu,
+    temporal: temporal ? (processCpuSeconds(temporal) ?? before.temporal) - before.temporal : 0,
+  };
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code} (killed after 30 min if it did not exit)`);
-  return { seconds: (Date.now() - started) / 1000, peakRssMb: peakKb / 1024, cpu };
+  return { seconds: (Date.now() - started) / 1000, peakRssMb: peakKb / 1024, cpu, cpuUsed };
 }
 
 /** `hakube up` on the lab's inventory, timed as a whole, then its timings read back from Temporal. */
@@ -96,9 +114,10 @@ async function up(name: string, extra: string[] = []): Promise<Measured> {
     seconds: commandSeconds,
     peakRssMb,
     cpu,
+    cpuUsed,
   } = await timed(HAKUBE, ['up', '-f', 'lab/cluster.yaml', '--auto-approve-reboots', ...extra]);
   const json = execFileSync(HAKUBE, ['status', '-f', 'lab/cluster.yaml', '--timing', '-o', 'json'], { cwd: ROOT, encoding: 'utf8' });
-  return { name, commandSeconds, peakRssMb, cpu, timing: JSON.parse(json) as OperationTiming };
+  return { name, commandSeconds, peakRssMb, cpu, cpuUsed, timing: JSON.parse(json) as OperationTiming };
 }
 
 /**
@@ -143,6 +162,8 @@ function table(m: Measured): string {
       `${f(m.commandSeconds - wall)} s after the workflow's own time (start-up, worker, exit). The machine's CPU was ` +
       `${percent(busyShare(m.cpu, runStart, runStart + wall * 1000))} % busy during the run (all ${os.cpus().length} cores; the lab's hosts share them).`,
     '',
+    cpuFloor(m),
+    '',
     '| phase | hosts | wall (s) | inside activities (s) | orchestration (s) | CPU busy (%) |',
     '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.id} | ${r.hosts} | ${f(r.wall)} | ${f(r.inside)} | ${f(r.wall - r.inside)} | ${percent(r.busy)} |`),
@@ -154,6 +175,18 @@ function table(m: Measured): string {
       .map((s) => `- ${f(s.seconds)} s ${s.phase} on ${s.host}: ${s.step}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}`),
     '',
   ].join('\n');
+}
+
+/** What the run's CPU needs allow on this machine: the lab's hosts share its cores, so no run of this work is shorter. */
+function cpuFloor(m: Measured): string {
+  const { hosts, hakube, temporal } = m.cpuUsed;
+  const cores = os.cpus().length;
+  const n = new Set(m.timing.steps.map((s) => s.host).filter((h) => h !== '-')).size;
+  return (
+    `CPU used while the command ran: the lab's hosts ${hosts.toFixed(1)} s (${n ? (hosts / n).toFixed(1) : '-'} s a host), ` +
+    `hakube ${hakube.toFixed(1)} s, the Temporal server ${temporal.toFixed(1)} s: on ${cores} cores no run of this work ` +
+    `takes less than ${((hosts + hakube + temporal) / cores).toFixed(1)} s here (on machines of their own, each host needs only its own share).`
+  );
 }
 
 async function main(): Promise<void> {
