@@ -17,7 +17,8 @@ function cgroupCpuFile(containerId: string): { file: string; unit: 'ns' | 'us' }
     const i = parts.findIndex((s) => s.includes(containerId));
     return i < 0 ? p : parts.slice(0, i + 1).join('/');
   };
-  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+  for (const line of lines) {
     const [, controllers = '', p = ''] = line.split(':');
     if (controllers.split(',').includes('cpuacct')) {
       for (const dir of [controllers, 'cpuacct', 'cpu,cpuacct']) {
@@ -26,27 +27,29 @@ function cgroupCpuFile(containerId: string): { file: string; unit: 'ns' | 'us' }
       }
     }
   }
-  const unified = fs
-    .readFileSync(`/proc/${pid}/cgroup`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('0::'));
+  const unified = lines.find((l) => l.startsWith('0::'));
   const file = unified && path.join('/sys/fs/cgroup', ownPath(unified.slice(3)), 'cpu.stat');
   return file && fs.existsSync(file) ? { file, unit: 'us' } : undefined;
 }
 
-/** CPU seconds used so far by every running lab host (containers labelled hakube-lab=1). */
-export function labHostsCpuSeconds(): number {
+/**
+ * The CPU counters of every running lab host (containers labelled hakube-lab=1), found once before a
+ * timed run (docker is asked here, not while the run is timed); calling the result reads their sum in seconds.
+ */
+export function labHostsCpu(): () => number {
   const ids = execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', 'label=hakube-lab=1'], { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);
-  let seconds = 0;
-  for (const id of ids) {
+  const counters = ids.map((id) => {
     const counter = cgroupCpuFile(id);
     if (!counter) throw new Error(`no CPU counter found for lab container ${id.slice(0, 12)} (cgroup v1 cpuacct or v2 cpu.stat)`);
-    const text = fs.readFileSync(counter.file, 'utf8');
-    seconds += counter.unit === 'ns' ? Number(text.trim()) / 1e9 : Number(/usage_usec (\d+)/.exec(text)?.[1] ?? 0) / 1e6;
-  }
-  return seconds;
+    return counter;
+  });
+  return () =>
+    counters.reduce((sum, { file, unit }) => {
+      const text = fs.readFileSync(file, 'utf8');
+      return sum + (unit === 'ns' ? Number(text.trim()) / 1e9 : Number(/usage_usec (\d+)/.exec(text)?.[1] ?? 0) / 1e6);
+    }, 0);
 }
 
 /** CPU seconds a process and its reaped children have used, or undefined once it has exited. */

@@ -14,7 +14,7 @@ import { INSTALL } from '../src/workflows/operations';
 import { phaseNeeds } from '../src/workflows/phase-model';
 import type { OperationTiming } from '../src/temporal/timing';
 import { workflowBundle } from '../src/temporal/workflow-bundle';
-import { labHostsCpuSeconds, processCpuSeconds, temporalServerPid } from './bench-cpu';
+import { labHostsCpu, processCpuSeconds, temporalServerPid } from './bench-cpu';
 
 const ROOT = path.resolve(__dirname, '..');
 const HAKUBE = path.join(ROOT, 'bin/hakube');
@@ -76,10 +76,11 @@ function busyShare(samples: CpuSample[], from: number, to: number): number | und
 
 /** Runs a command to its end (at most 30 min: a command that does not exit fails the bench), sampling its peak RSS and the machine's CPU. */
 async function timed(cmd: string, args: string[]): Promise<{ seconds: number; peakRssMb: number; cpu: CpuSample[]; cpuUsed: CpuUsed }> {
+  const hostsCpu = labHostsCpu();
+  const temporal = temporalServerPid();
+  const before = { hosts: hostsCpu(), temporal: temporal ? processCpuSeconds(temporal)! : 0 };
   const started = Date.now();
   const cpu = [cpuSample()];
-  const temporal = temporalServerPid();
-  const before = { hosts: labHostsCpuSeconds(), temporal: temporal ? processCpuSeconds(temporal)! : 0 };
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   let peakKb = 0;
   let hakubeCpu = 0; // its last sample before it exited (every 250 ms)
@@ -96,16 +97,17 @@ async function timed(cmd: string, args: string[]): Promise<{ seconds: number; pe
   const sampler = setInterval(sample, 250);
   const limit = setTimeout(() => child.kill('SIGTERM'), 30 * 60_000);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const seconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
   clearTimeout(limit);
   cpu.push(cpuSample());
   const cpuUsed = {
-    hosts: labHostsCpuSeconds() - before.hosts,
+    hosts: hostsCpu() - before.hosts,
     hakube: hakubeCpu,
     temporal: temporal ? (processCpuSeconds(temporal) ?? before.temporal) - before.temporal : 0,
   };
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code} (killed after 30 min if it did not exit)`);
-  return { seconds: (Date.now() - started) / 1000, peakRssMb: peakKb / 1024, cpu, cpuUsed };
+  return { seconds, peakRssMb: peakKb / 1024, cpu, cpuUsed };
 }
 
 /** `hakube up` on the lab's inventory, timed as a whole, then its timings read back from Temporal. */

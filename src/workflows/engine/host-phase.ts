@@ -83,10 +83,13 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
     warnings: [],
   };
   let reports = 0;
-  const report = (update: Partial<HostProgress>) => {
+  /** Updates the progress and what the Web UI shows for this host's workflow while it runs. */
+  const show = (update: Partial<HostProgress>) => {
     Object.assign(progress, update);
-    // What the Web UI shows for this host's workflow while it runs.
     setCurrentDetails(`${progress.state}${progress.step ? `: ${progress.step}` : ''}${progress.error ? `\n${progress.error}` : ''}`);
+  };
+  const report = (update: Partial<HostProgress>) => {
+    show(update);
     return parent.signal(hostReportSignal, { phase, host, progress: { ...progress }, run: workflowInfo().runId, seq: ++reports });
   };
   // A step's "running" report is sent with the step's start instead of before it: waiting for the signal to
@@ -223,8 +226,7 @@ export async function hostPhase(input: HostPhaseInput): Promise<HostPhaseResult>
         await report({ state: 'done', step: undefined });
         return result;
       }
-      Object.assign(progress, { state: 'done', step: undefined });
-      setCurrentDetails('done');
+      show({ state: 'done', step: undefined });
       return { ...result, doneReport: { run: workflowInfo().runId, seq: ++reports } };
     } catch (err) {
       // Aborted: the parent runs every registered compensation, this host's included.
