@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     '# hakube in the lab: where the time goes',
     '',
     `Measured by \`npm run bench${bigWorkers ? ` -- --workers ${bigWorkers}` : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${machine}. Lab hosts are`,
-    'containers on this machine (see README, The lab); kubeadm, kubelet and the API server are stand-ins, so',
+    'containers on this machine (see docs/lab.md); kubeadm, kubelet and the API server are stand-ins, so',
     'their phases measure hakube and the hosts, not Kubernetes.',
     '',
     ...measured.map(table),

@@ -8,6 +8,14 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 bash scripts/setup.sh
 bash lab/lab.sh up
+# The lab's hosts may hold another cluster (the tests leave theirs; another inventory's run): `hakube up`
+# would refuse them in preflight, naming that cluster. Its record is in a server the demo does not have, so
+# the demo starts from blank hosts instead; hosts of the demo's own cluster are kept (a paused demo resumes).
+owner=$(bash lab/lab.sh ssh master01 "sed -n 's/^cluster=//p' /var/lib/hakube/cluster-identity 2>/dev/null" 2>/dev/null || true)
+if [ -n "$owner" ] && [ "$owner" != lab ]; then
+  echo "demo: the lab's hosts hold cluster \"$owner\", not the demo's \"lab\": recreating them blank"
+  bash lab/lab.sh up --fresh
+fi
 ./bin/hakube server start
 cat <<'TEXT'
 

@@ -48,9 +48,15 @@ program
   .option('--detach', 'start or attach, print the Web UI link and return (a `hakube worker` must run somewhere)')
   .option('--only <phases>', 'run only these phases, comma-separated (see `hakube plan` for their ids)')
   .option('--full', 'run every step even when every host is as the last full install left it')
-  .action(async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean; only?: string; full?: boolean }) => {
-    process.exitCode = await upCommand(opts);
-  });
+  .option(
+    '--force',
+    "take hosts that another cluster's install marked as its own (preflight refuses them otherwise): installs over what it left",
+  )
+  .action(
+    async (opts: { file: string; autoApproveReboots?: boolean; detach?: boolean; only?: string; full?: boolean; force?: boolean }) => {
+      process.exitCode = await upCommand(opts);
+    },
+  );
 
 /** -c NAME (the inventory read back from the recorded install) or -f FILE: reset, remove, kubeconfig. */
 const installedClusterOptions = (cmd: Command) =>

@@ -2,9 +2,9 @@
 // reset, ...; the newest one for status), or serve them.
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { clusterName, type ClusterRef } from './cluster-ref';
-import { abort, approve, currentOperation, installHandle, OPERATION_NOUNS, progressOf, retry } from '../temporal/client';
+import { abort, approve, currentOperation, installHandle, OPERATION_NOUNS, progressOf, retry, workerServes } from '../temporal/client';
 import { createWorker } from '../worker';
-import { openSession } from './session';
+import { openSession, type Session } from './session';
 import { resultSummary, statusTable } from './progress-view';
 import { operationTiming, timingReport } from '../temporal/timing';
 import type { OperationId } from '../workflows/operations';
@@ -13,12 +13,12 @@ export type { ClusterRef };
 
 async function withHandle<T>(
   ref: ClusterRef,
-  fn: (handle: ReturnType<typeof installHandle>, noun: string, operation: OperationId, client: Client) => Promise<T>,
+  fn: (handle: ReturnType<typeof installHandle>, noun: string, operation: OperationId, client: Client, session: Session) => Promise<T>,
 ): Promise<T> {
   const session = await openSession({ startServer: false });
   try {
     const { handle, operation } = await currentOperation(session.client, clusterName(ref));
-    return await fn(handle, OPERATION_NOUNS[operation], operation, session.client);
+    return await fn(handle, OPERATION_NOUNS[operation], operation, session.client, session);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message, { cause: err });
     throw err;
@@ -90,21 +90,60 @@ export const statusCommand = (ref: StatusOptions) =>
 
 const selection = (hosts: string[], all?: boolean) => (all ? { all: true } : { hosts });
 
+/**
+ * An approval or a retry is answered by the run's worker, which then goes on with the host's steps: with
+ * none serving the run's task queue the command would wait for one, so it says so at once instead.
+ */
+async function refuseWithoutWorker(handle: ReturnType<typeof installHandle>, noun: string, client: Client): Promise<void> {
+  const { taskQueue } = await handle.describe();
+  if (!(await workerServes(client, handle)))
+    throw new Error(
+      `no worker serves the ${noun} (task queue "${taskQueue}"), so nothing would act on this: ` +
+        'run the command that started it again (it attaches and runs a worker), or `hakube worker` where the hosts are reachable, then repeat this',
+    );
+}
+
 export const approveCommand = (ref: ClusterRef, hosts: string[], all?: boolean) =>
-  withHandle(ref, async (handle) => {
+  withHandle(ref, async (handle, noun, _op, client) => {
+    await refuseWithoutWorker(handle, noun, client);
     console.log(`approved for ${(await approve(handle, selection(hosts, all))).join(', ')}`);
     return 0;
   });
 
 export const retryCommand = (ref: ClusterRef, hosts: string[], all?: boolean) =>
-  withHandle(ref, async (handle) => {
+  withHandle(ref, async (handle, noun, _op, client) => {
+    await refuseWithoutWorker(handle, noun, client);
     console.log(`retrying on ${(await retry(handle, selection(hosts, all))).join(', ')}`);
     return 0;
   });
 
+/**
+ * An abort ends once the run's undo steps have run, which takes a worker: with none serving the run's
+ * task queue, this command runs one itself until the run has ended (as `up` does for an install).
+ */
 export const abortCommand = (ref: ClusterRef) =>
-  withHandle(ref, async (handle) => {
-    console.log(await abort(handle));
+  withHandle(ref, async (handle, noun, _op, client, session) => {
+    const { taskQueue } = await handle.describe();
+    if (await workerServes(client, handle)) {
+      console.log(await abort(handle));
+      return 0;
+    }
+    console.log(`no worker serves the ${noun}'s task queue "${taskQueue}": running one here until the abort's undo steps are done`);
+    const { worker, close } = await createWorker({ ...session.settings, taskQueue });
+    const running = worker.run();
+    try {
+      console.log(await abort(handle));
+      // The update returns once the hosts are told; the undo steps run after it, on this worker.
+      const ended = await handle.result().then(
+        () => 'completed',
+        (err: Error) => (err.cause as Error | undefined)?.message ?? err.message,
+      );
+      console.log(`the ${noun} ended: ${ended}`);
+    } finally {
+      worker.shutdown();
+      await running;
+      await close();
+    }
     return 0;
   });
 

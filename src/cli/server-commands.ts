@@ -13,6 +13,7 @@ export async function serverStartCommand(): Promise<number> {
     detached: true,
     log: (l) => console.log(l),
     codecKeys: settings.codecKeys,
+    uiPort: settings.embeddedUiPort,
     namespace: settings.namespace,
   });
   console.log(

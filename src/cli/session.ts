@@ -20,6 +20,7 @@ export async function openSession(options: { startServer: boolean }): Promise<Se
       devServer = await ensureDevServer(settings.address, {
         log: (l) => console.log(l),
         codecKeys: settings.codecKeys,
+        uiPort: settings.embeddedUiPort,
         namespace: settings.namespace,
       });
     else {

@@ -14,6 +14,8 @@ export interface UpOptions {
   only?: string;
   /** Every step, even when the last full install's record still holds on every host. */
   full?: boolean;
+  /** Take hosts another cluster's install marked (cluster-identity). */
+  force?: boolean;
 }
 
 export async function upCommand(options: UpOptions): Promise<number> {
@@ -25,6 +27,7 @@ export async function upCommand(options: UpOptions): Promise<number> {
     autoApproveReboots: options.autoApproveReboots,
     onlyPhases,
     ...(options.full && { full: true }),
+    ...(options.force && { options: { force: true } }),
     detach: options.detach,
     onCompleted(result, link) {
       console.log(`\nCluster ${spec.name} installed.\n${resultSummary(result)}`);

@@ -34,7 +34,8 @@ export interface OperationOptions {
   purge?: boolean;
   /** remove: the hosts leaving the cluster. */
   removing?: string[];
-  /** remove: go on even if fewer than 3 etcd members would be left, or no quorum. */
+  /** remove: go on even if fewer than 3 etcd members would be left, or no quorum. install (`up --force`):
+   * take hosts that another cluster's install marked as its own (CLUSTER_IDENTITY). */
   force?: boolean;
   /** remove: the hosts cannot be reached; only the cluster-side steps run (no drain, no reset on them). */
   unreachable?: boolean;

@@ -3,10 +3,9 @@
 // backs up or restores. `hakube plan`, the phase declarations, the renderer and the activities all
 // name files by id and get their paths here, so a path is written down once.
 // Pure data (bundled into the workflow code too): no Node built-ins, no I/O.
-import type { ClusterSpec, HostSpec } from '../inventory/spec';
+import { API_SERVER_PORT, type ClusterSpec, type HostSpec } from '../inventory/spec';
 
-/** The port every API server binds (kubeadm's default) and haproxy serves on the workers' loopback. */
-export const API_SERVER_PORT = 6443;
+export { API_SERVER_PORT };
 /** Where a worker's kubelet reaches the API once haproxy runs on it (article step 12). */
 export const LOCAL_API_ADDRESS = `127.0.0.1:${API_SERVER_PORT}`;
 export const LOCAL_API_URL = `https://${LOCAL_API_ADDRESS}`;
@@ -91,6 +90,12 @@ export const BACKUP_ROOT = '/var/lib/hakube/backups';
 export const APPLIED_DIR = '/var/lib/hakube/applied';
 /** On the first master: the key of each run's control-plane certificate upload (root only; see joinNode). */
 export const CERTIFICATE_KEYS_DIR = '/var/lib/hakube/join-certificate-keys';
+/**
+ * Which cluster a host belongs to: `cluster=NAME` (written by preflight when the host is taken) and, on
+ * masters, `etcd-cluster-id=ID` (the etcd cluster the install formed). `up` for another cluster refuses
+ * such a host; `hakube reset` frees it.
+ */
+export const CLUSTER_IDENTITY = '/var/lib/hakube/cluster-identity';
 /** etcd's data directory for a cluster (the systemd variant; the compose variant mounts the same). */
 export const etcdDataDir = (cluster: string) => `/var/lib/etcd/${cluster}`;
 

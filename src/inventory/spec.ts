@@ -3,6 +3,9 @@
 // functions, no secrets: key *paths* only) because it travels into workflow history.
 import type { ClusterInput } from './schema';
 
+/** The port every API server binds (kubeadm's default) and haproxy serves on the workers' loopback. */
+export const API_SERVER_PORT = 6443;
+
 export interface HostConnection {
   /** Address ssh connects to. */
   address: string;

@@ -6,6 +6,7 @@ import { searchAttributesUsable } from './search-attributes';
 
 const GRPC_NOT_FOUND = 5;
 import type { Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { withoutHosts, type ClusterSpec } from '../inventory/spec';
 import type { installCluster } from '../workflows/install-cluster';
@@ -221,3 +222,33 @@ export async function progressOf(handle: WorkflowHandle): Promise<Progress> {
 export const approve = (handle: WorkflowHandle, sel: HostSelection) => handle.executeUpdate(approveRebootUpdate, { args: [sel] });
 export const retry = (handle: WorkflowHandle, sel: HostSelection) => handle.executeUpdate(retryUpdate, { args: [sel] });
 export const abort = (handle: WorkflowHandle, reason?: string) => handle.executeUpdate(abortUpdate, { args: [{ reason }] });
+
+/** How recently a worker must have polled to count (a live worker's long poll lasts up to ~70 s). */
+const POLLER_FRESH_MS = 90_000;
+/** How long a query may take to be answered by a live worker (a dead sticky worker costs ~10 s first). */
+const QUERY_ANSWER_MS = 15_000;
+
+/**
+ * Whether a worker serves the run: none polled its task queue lately (the server's view), or, as a worker
+ * killed a moment ago still shows there, none answers a query about it within QUERY_ANSWER_MS.
+ */
+export async function workerServes(client: Client, handle: WorkflowHandle, now = Date.now()): Promise<boolean> {
+  const { taskQueue } = await handle.describe();
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  const polledLately = (pollers ?? []).some((p) => {
+    const t = p.lastAccessTime;
+    const ms = t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+    return now - ms < POLLER_FRESH_MS;
+  });
+  if (!polledLately) return false;
+  return client.connection
+    .withDeadline(Date.now() + QUERY_ANSWER_MS, () => progressOf(handle))
+    .then(
+      () => true,
+      () => false,
+    );
+}

@@ -8,8 +8,23 @@ import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { codecKeysFile } from './codec-keys';
 
 export const DEFAULT_TASK_QUEUE = 'hakube';
-export const LOCAL_ADDRESS = '127.0.0.1:7233';
-export const LOCAL_UI = 'http://localhost:8233';
+
+/**
+ * The embedded dev server's ports: HAKUBE_EMBEDDED_PORT (gRPC, default 7233) and its Web UI on that port
+ * + 1000, as the Temporal CLI places it (HAKUBE_EMBEDDED_UI_PORT overrides). A second embedded server of
+ * its own beside one already running (another HAKUBE_HOME: a test run beside the demo's server) needs them.
+ */
+export function embeddedPorts(env: NodeJS.ProcessEnv = process.env): { port: number; uiPort: number } {
+  const read = (name: string, fallback: number) => {
+    const text = env[name];
+    if (!text) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name}=${text}: a TCP port (1-65535) is needed`);
+    return n;
+  };
+  const port = read('HAKUBE_EMBEDDED_PORT', 7233);
+  return { port, uiPort: read('HAKUBE_EMBEDDED_UI_PORT', port + 1000) };
+}
 
 export interface TemporalSettings {
   address: string;
@@ -26,6 +41,8 @@ export interface TemporalSettings {
   webUi?: string;
   /** The key file of the payload codec (HAKUBE_CODEC_KEYS, or codec-keys.json under HAKUBE_HOME). */
   codecKeys: string;
+  /** The embedded server's Web UI port (embeddedPorts), when embedded. */
+  embeddedUiPort?: number;
 }
 
 /** hakube's variables from before envconfig, with the SDK's names that replace them. */
@@ -62,16 +79,18 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
     throw new Error(
       "an API key or TLS client settings are configured but no Temporal address: set TEMPORAL_ADDRESS (or the profile's address)",
     );
+  const local = address ? undefined : embeddedPorts(env);
   return {
-    address: address || LOCAL_ADDRESS,
+    address: address || `127.0.0.1:${local!.port}`,
     namespace: connect.namespace || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
     tls,
     apiKey: profile.apiKey || undefined,
     metadata: profile.grpcMeta,
     embedded: !address,
-    webUi: env.TEMPORAL_WEB_UI || (address ? undefined : LOCAL_UI),
+    webUi: env.TEMPORAL_WEB_UI || (local ? `http://localhost:${local.uiPort}` : undefined),
     codecKeys: codecKeysFile(env),
+    embeddedUiPort: local?.uiPort,
   };
 }
 

@@ -2,39 +2,15 @@
 // takes seconds on every `hakube up` otherwise (a no-op re-run is meant to take seconds in all). The key
 // is a hash of every source file and the SDK's version, so any change, anywhere in src/, builds anew; a
 // bundle that cannot be read or written is simply built in memory.
-import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH, WORKFLOWS_PATH } from './worker-paths';
 import { hakubeHome } from './home';
+import { sourcesHash } from '../sources-digest';
 
-const SRC = path.resolve(__dirname, '..');
 /** Bundles of other source versions kept (a checkout switched back and forth stays fast). */
 const KEPT = 3;
-
-function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), keep) : keep(e.name) ? [path.join(dir, e.name)] : []));
-}
-
-/** Adds every file under `dir` that `keep` takes (its path below dir, then its content) to `hash`, in a stable order. */
-export function hashTree(hash: Hash, dir: string, keep: (name: string) => boolean = () => true): Hash {
-  for (const file of filesUnder(dir, keep)) hash.update(`\0${path.relative(dir, file)}\0`).update(fs.readFileSync(file));
-  return hash;
-}
-
-/** What the bundle is made of: every source file (path and content) and the SDK's version. */
-export function sourcesHash(): string {
-  const hash = createHash('sha256');
-  const sdk = require.resolve('@temporalio/workflow/package.json');
-  hash.update((JSON.parse(fs.readFileSync(sdk, 'utf8')) as { version: string }).version);
-  return hashTree(hash, SRC, (name) => name.endsWith('.ts'))
-    .digest('hex')
-    .slice(0, 16);
-}
 
 const quiet = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never;
 

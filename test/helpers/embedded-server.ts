@@ -15,6 +15,20 @@ export const freePort = () =>
     });
   });
 
+/** A free port whose + 1000 is free too: the embedded server's gRPC port and its Web UI's (embeddedPorts). */
+export async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await freePort();
+    if (port + 1000 > 65535) continue;
+    const taken = await new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(true));
+      s.listen(port + 1000, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (!taken) return port;
+  }
+  throw new Error('no free port pair (N, N + 1000) on 127.0.0.1 in 50 tries');
+}
+
 export function embeddedServerFixture(prefix: string) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const saved = { home: process.env.HAKUBE_HOME, codec: process.env.HAKUBE_CODEC_PORT };

@@ -25,6 +25,7 @@ import { codecKeysFile } from '../../src/temporal/codec-keys';
 import { temporalSettings } from '../../src/temporal/settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
 import { checkRealClients } from '../helpers/real-client-checks';
+import { freePort, freePortPair } from '../helpers/embedded-server';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
 const INVENTORY = path.join(LAB_DIR, 'cluster.yaml');
@@ -52,10 +53,19 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
   let spec: ClusterSpec;
   let pool: SshPool;
   let home: string;
+  // The embedded server of this test alone (its own ports, home and key), so a demo's server left running
+  // (on 7233, with the user's key and runs of the same cluster name) is neither used nor changed.
+  let ports: { temporal: number; codec: number };
   const sh = (host: string, command: string) =>
     run(pool, hostByName(spec, host).ssh, command, { timeoutMs: 120_000 }).then((r) => r.stdout.trim());
   const address = (host: string) => hostByName(spec, host).address;
-  const env = () => ({ ...process.env, HAKUBE_HOME: home, TEMPORAL_ADDRESS: '' });
+  const env = () => ({
+    ...process.env,
+    HAKUBE_HOME: home,
+    TEMPORAL_ADDRESS: '',
+    HAKUBE_EMBEDDED_PORT: String(ports.temporal),
+    HAKUBE_CODEC_PORT: String(ports.codec),
+  });
 
   /** Runs the CLI; onLine sees stdout line by line (with the time it arrived). */
   function hakube(args: string[], onLine: (line: string, at: number) => void = () => {}): Promise<Cli> {
@@ -90,6 +100,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
     spec = lab.spec;
     pool = new SshPool();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-e2e-'));
+    ports = { temporal: await freePortPair(), codec: await freePort() };
     // The embedded server in the background (as `npm run demo` does), so histories can be read after `up`.
     const server = await hakube(['server', 'start']);
     assert.equal(server.code, 0, server.stderr);
@@ -554,6 +565,84 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
         rows.filter((l) => /changed:/.test(l)),
         [],
       );
+    },
+  );
+
+  /** What an install for another cluster must not touch, per host: its identity, kubeadm's files, etcd's data, the units. */
+  const untouched = () =>
+    Promise.all(
+      spec.hosts.map((h) =>
+        sh(
+          h.name,
+          'cat /var/lib/hakube/cluster-identity; md5sum /etc/kubernetes/*.conf /etc/fstab 2>/dev/null; ls /var/lib/etcd 2>/dev/null; ' +
+            'systemctl is-active kubelet haproxy etcd 2>/dev/null; ls /var/lib/hakube/state',
+        ),
+      ),
+    );
+
+  test(
+    'an `up` for another cluster on these hosts is refused in preflight, nothing changed; with its worker gone, approve says so and abort runs one itself',
+    { timeout: 10 * 60_000 },
+    async () => {
+      const before = await untouched();
+      assert.match(before[0], /^cluster=lab\netcd-cluster-id=[0-9a-f]+$/m, 'the install recorded the hosts as cluster lab');
+      // The lab's inventory under another name (its relative key paths made absolute: it lives elsewhere).
+      const other = `other-${process.pid}`;
+      const file = path.join(home, 'other.yaml');
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(INVENTORY, 'utf8')
+          .replace(/^name: lab$/m, `name: ${other}`)
+          .replaceAll(' .state/', ` ${LAB_DIR}/.state/`),
+      );
+      const up = spawn(BIN, ['up', '-f', file], { env: env(), stdio: 'ignore' });
+      const exited = new Promise((r) => up.once('exit', r));
+      let status = '';
+      const pausedHosts = () => (status.match(/^\s*(master|worknode)\d+\s+paused/gm) ?? []).length;
+      for (let i = 0; i < 90 && pausedHosts() < spec.hosts.length; i++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        status = (await hakube(['status', '-c', other])).stdout;
+      }
+      assert.equal(pausedHosts(), spec.hosts.length, `every host paused in preflight:\n${status}`);
+      assert.match(status, /belongs to cluster "lab" \(etcd cluster [0-9a-f]+\).*hakube reset -c lab/);
+      up.kill('SIGKILL'); // the terminal that ran it closed: no worker is left
+      await exited;
+      assert.deepEqual(await untouched(), before, 'a refused host was changed');
+
+      const approve = await hakube(['approve', '--all', '-c', other]);
+      assert.equal(approve.code, 1, approve.stdout);
+      assert.match(approve.stderr, /no worker serves the install/);
+      const started = Date.now();
+      const aborted = await hakube(['abort', '-c', other]);
+      assert.equal(aborted.code, 0, aborted.stderr);
+      assert.match(aborted.stdout, /no worker serves the install.*running one here/);
+      assert.match(aborted.stdout, /the install ended: .*abort/i);
+      console.log(`e2e: hakube abort with no worker: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      assert.match((await hakube(['status', '-c', other])).stdout, /failed/);
+      assert.deepEqual(await untouched(), before, 'the abort changed a host');
+    },
+  );
+
+  test(
+    'hakube reset keeps etcd, then hakube up: the same cluster comes back (its etcd cluster and objects), six Nodes Ready',
+    { timeout: 20 * 60_000 },
+    async () => {
+      const etcdId = async () => sh('master01', "sed -n 's/^etcd-cluster-id=//p' /var/lib/hakube/cluster-identity");
+      const idBefore = await etcdId();
+      await sh('master01', `${KUBECTL} create configmap kept-by-reset --from-literal=a=b`);
+      const reset = await hakube(['reset', '-f', INVENTORY, '--yes']);
+      assert.equal(reset.code, 0, reset.stdout + reset.stderr);
+      for (const h of spec.hosts)
+        assert.equal(await sh(h.name, 'test -e /var/lib/hakube/cluster-identity && echo kept || echo freed'), 'freed', h.name);
+      for (const m of spec.masters) assert.equal(await sh(m, 'systemctl is-active etcd || true'), 'inactive', m);
+      const started = Date.now();
+      const up = await hakube(['up', '-f', INVENTORY, '--auto-approve-reboots']);
+      assert.equal(up.code, 0, `hakube up after reset failed:\n${up.stdout.slice(-3000)}\n${up.stderr.slice(-2000)}`);
+      console.log(`e2e: hakube up after a reset that kept etcd: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      assert.deepEqual(Object.values(await nodesReady('master01')), Array(6).fill('True'));
+      assert.equal(await etcdId(), idBefore, 'etcd is the cluster it was before the reset');
+      assert.equal(await sh('master01', `${KUBECTL} get configmap kept-by-reset -o jsonpath='{.data.a}'`), 'b');
     },
   );
 });

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sourcesHash, workflowBundle } from '../../src/temporal/workflow-bundle';
+import { workflowBundle } from '../../src/temporal/workflow-bundle';
+import { sourcesHash } from '../../src/sources-digest';
 import { tempDir } from '../helpers/inventory';
 
 test(

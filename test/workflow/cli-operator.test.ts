@@ -116,3 +116,21 @@ test('hakube status --timing says where the time went; -o json for scripts', { t
     assert.equal(status.result.phases.length, t.phases.filter((p) => !p.id.startsWith('state-record-')).length);
   });
 });
+
+test('approve and retry with no worker serving the run say so at once instead of waiting', { timeout: 120_000 }, async () => {
+  const spec = { ...loadInventory(EXAMPLE, { requireKeyFiles: false }).spec, name: `cli-noworker-${process.pid}` };
+  // A task queue no worker ever polls: the run waits for its first workflow task, as after `up` was killed.
+  const taskQueue = `nobody-polls-${process.pid}`;
+  const { handle } = await startOrAttach(codecClient(env, codec.dataConverter), spec, { taskQueue });
+  try {
+    for (const command of ['approve', 'retry']) {
+      const started = Date.now();
+      const out = await hakube(taskQueue, command, '--all', '-c', spec.name);
+      assert.equal(out.code, 1, `${command}: ${out.stdout}${out.stderr}`);
+      assert.match(out.stderr, new RegExp(`no worker serves the install \\(task queue "${taskQueue}"\\).*hakube worker`));
+      assert.ok(Date.now() - started < 30_000, `${command} took ${Date.now() - started} ms to say so`);
+    }
+  } finally {
+    await handle.terminate('test over');
+  }
+});

@@ -2,7 +2,7 @@
 // an API-server client certificate. Each key is made on the host that uses it and hakube never moves
 // it; only the CSR goes to the first master and the signed certificate comes back, through this worker.
 // (kubeadm's --upload-certs does carry the first master's client pair to the joining masters, as it
-// does for every external etcd: see README, Security.) Nothing secret passes through the workflow:
+// does for every external etcd: see docs/security.md.) Nothing secret passes through the workflow:
 // the step's input and result hold no PEM at all.
 import type { ClusterSpec } from '../../inventory/spec';
 import { ETCD_PKI, ETCD_PKI_DIR, etcdDataDir, HOST_PATHS, type HostPathId } from '../../contracts/remote-files';

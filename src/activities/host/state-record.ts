@@ -9,7 +9,7 @@
 // markers (an apply owed after a crash, an API server manifest moved aside) and a pending reboot. Any
 // difference, or a different inventory or hakube version, makes `up` run every step as before.
 import { createHash } from 'node:crypto';
-import { hashTree, sourcesHash } from '../../temporal/workflow-bundle';
+import { hashTree, sourcesHash } from '../../sources-digest';
 import { TEMPLATES_DIR } from '../../render/environment';
 import type { ClusterSpec } from '../../inventory/spec';
 import { etcdDataDir } from '../../contracts/remote-files';
@@ -41,6 +41,7 @@ const WATCHED_PATHS = [
   '/var/lib/hakube/restore',
   '/var/lib/hakube/kubeadm-init.done',
   '/var/lib/hakube/kubeadm-join.done',
+  '/var/lib/hakube/cluster-identity',
 ];
 const UNITS = ['containerd', 'docker', 'kubelet', 'etcd', 'haproxy'];
 /**

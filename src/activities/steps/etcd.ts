@@ -14,6 +14,7 @@ import { firstMaster } from './kubectl';
 import { ensureEtcdCertificates, etcdctlTlsFlags, refuseSchemeSwitch } from '../host/etcd-pki';
 import { ensureImageFromArchive } from '../host/image-archive';
 import { servedCertificate } from '../host/served-certificate';
+import { recordEtcdClusterId } from '../host/cluster-identity';
 
 interface EtcdRuntime {
   /** Installs, configures and starts this host's member; true when anything changed. */
@@ -202,9 +203,19 @@ async function joinEtcdMember(s: HostSession): Promise<StepResult> {
 async function promoteIfLearner(s: HostSession, existing?: EtcdMembership): Promise<boolean> {
   const first = firstMaster(s);
   const ctl = `${etcdctlFor(s.spec)} --endpoints=${clientUrlOf(s, s.spec.firstMaster)}`;
-  const me = parseEtcdMembers(await first.sh(`${ctl} member list -w simple`, { timeoutMs: 30_000 })).find(
-    (m) => m.peerUrls === peerUrlOf(s),
-  );
+  const list = await first.probe(`${ctl} member list -w simple`, { timeoutMs: 30_000 });
+  if (list.code !== 0) {
+    // No member answers (after `hakube reset`, which stops etcd and keeps its data): this member has its
+    // data and comes back with it in the etcd phase, like every other master; there is nothing to join.
+    if (existing) {
+      s.log(
+        `etcd does not answer on ${s.spec.firstMaster} (${(list.stderr || list.stdout).trim()}): this member has its data and starts with it in the etcd phase`,
+      );
+      return false;
+    }
+    throw new Error(`etcdctl member list on ${s.spec.firstMaster}: ${(list.stderr || list.stdout).trim()}`);
+  }
+  const me = parseEtcdMembers(list.stdout).find((m) => m.peerUrls === peerUrlOf(s));
   if (!me?.isLearner) return false;
   if (existing) await ETCD_RUNTIMES[s.spec.etcd.mode].start(s, existing);
   await first.sh(
@@ -270,4 +281,13 @@ async function etcdHealthy(s: HostSession): Promise<StepResult> {
   return result(false);
 }
 
-export const etcdSteps = { etcdCertificates, startEtcd, joinEtcdMember, etcdHealthy };
+/** The etcd cluster this master's member belongs to, kept beside the cluster's name (cluster-identity). */
+async function recordEtcdCluster(s: HostSession): Promise<StepResult> {
+  const ctl = etcdctlFor(s.spec);
+  const status = await s.sh(`${ctl} --endpoints=${clientUrlOf(s, s.host.name)} endpoint status -w json`, { timeoutMs: 30_000 });
+  const id = /"cluster_id":\s*(\d+)/.exec(status)?.[1];
+  if (!id) throw new Error(`etcdctl endpoint status gave no cluster_id: ${status.slice(0, 300)}`);
+  return result(await recordEtcdClusterId(s, BigInt(id).toString(16)));
+}
+
+export const etcdSteps = { etcdCertificates, startEtcd, joinEtcdMember, etcdHealthy, recordEtcdCluster };

@@ -51,8 +51,18 @@ async function kubeadmInit(s: HostSession): Promise<StepResult> {
       await s.test(`for i in $(seq 60); do ${KUBECTL} get --raw=/readyz >/dev/null 2>&1 && exit 0; sleep 2; done; exit 1`, {
         timeoutMs: 150_000,
       })
-    )
-      return result(false);
+    ) {
+      if (await complete()) return result(false);
+      // The API server answers from an etcd that lacks what init wrote: etcd's data was lost, wiped or
+      // belongs to another cluster. Initialising again would hide that; the operator chooses.
+      s.refuse(
+        `the control plane on ${s.host.name} was initialised (${INIT_DONE}) and its API server answers, but its data is not in etcd ` +
+          `(no cluster-info ConfigMap in kube-public): etcd's data was lost, wiped or is another cluster's. ` +
+          `Restore a snapshot (\`hakube restore -c ${s.spec.name} --from FILE\`), or start the cluster again: ` +
+          `\`hakube reset -c ${s.spec.name}\`, then \`hakube up\` (a new control plane over what etcd holds now)`,
+        'ControlPlaneDataMissing',
+      );
+    }
     throw new Error(
       `the control plane on ${s.host.name} was initialised but its API server does not answer /readyz; check kubelet and the static pods`,
     );

@@ -1,17 +1,18 @@
 // Article step 3: the host is what the inventory says, and ready for Kubernetes.
-import type { StepResult } from '../../contracts/activity-request';
+import type { HostRequest, StepResult } from '../../contracts/activity-request';
 import { result, type HostSession } from '../host/session';
 import { ensurePackages } from '../host/packages';
 import { parseKeyValues } from '../host/facts';
 import { refuseSchemeSwitch } from '../host/etcd-pki';
 import { remotePath } from '../../contracts/remote-files';
+import { claimHost } from '../host/cluster-identity';
 
 const FACTS =
   '. /etc/os-release; echo "id=$ID"; echo "codename=${VERSION_CODENAME:-}"; echo "pretty=$PRETTY_NAME"; ' +
   'echo "hostname=$(hostname)"; echo "ips=$(hostname -i 2>/dev/null)"; echo "cgroupfs=$(stat -fc %T /sys/fs/cgroup)"; ' +
   'echo "unified=$([ -d /sys/fs/cgroup/unified ] && echo yes)"';
 
-async function preflight(s: HostSession): Promise<StepResult> {
+async function preflight(s: HostSession, req: HostRequest): Promise<StepResult> {
   const facts = parseKeyValues(await s.sh(FACTS));
   const { host, spec } = s;
   if (facts.id !== 'debian') s.refuse(`runs ${facts.pretty}, hakube supports Debian only`);
@@ -38,8 +39,10 @@ async function preflight(s: HostSession): Promise<StepResult> {
     const settings = spec.etcd.mode === 'systemd' ? remotePath('etcd-env') : remotePath('etcd-compose');
     await refuseSchemeSwitch(s, settings);
   }
+  // The last check, the first change: a host of another cluster is refused as it is.
+  const claimed = await claimHost(s, req);
   const installed = await ensurePackages(s, ['curl', 'ca-certificates', 'gpg']);
-  return result(installed, warnings);
+  return result(installed || claimed, warnings);
 }
 
 /** Comments out swap lines in fstab (a backup is kept) and turns swap off. */

@@ -7,6 +7,7 @@ import { result, type HostSession } from '../host/session';
 import { heldPackages, missingPackages } from '../host/packages';
 import { unitExists } from '../host/units';
 import { shq } from '../ssh/shell';
+import { releaseHost } from '../host/cluster-identity';
 
 /** hakube's own records on a host that say "this was done" (the HA check, kubeadm init/join, the add-ons' applies). */
 const HAKUBE_MARKERS = `/var/lib/hakube/ha-check-passed /var/lib/hakube/kubeadm-init.done /var/lib/hakube/kubeadm-join.done ${APPLIED_DIR} ${CERTIFICATE_KEYS_DIR}`;
@@ -29,7 +30,9 @@ async function kubeadmReset(s: HostSession): Promise<StepResult> {
     await s.sh(KUBEADM_RESET, { timeoutMs: 5 * 60_000 });
   }
   if (markers) await s.sh(`rm -rf ${HAKUBE_MARKERS}`);
-  return result(leftovers || markers);
+  // The host is no cluster's any more: `up` of another cluster may take it.
+  const released = await releaseHost(s);
+  return result(leftovers || markers || released);
 }
 
 /** Pods and containers removed through the CRI (crictl), as the playbook's cleanup does. */

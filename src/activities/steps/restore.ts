@@ -27,7 +27,7 @@ const MANIFEST_ASIDE_DIR = '/var/lib/hakube/restore';
 function refuseComposeVariant(s: HostSession): void {
   if (s.spec.etcd.mode !== 'systemd')
     s.refuse(
-      'restoring the docker-compose etcd variant is not automated yet: see the README (Backup and restore) for the steps by hand',
+      'restoring the docker-compose etcd variant is not automated yet: see docs/day2.md (Backup and restore) for the steps by hand',
       'NotSupported',
     );
 }

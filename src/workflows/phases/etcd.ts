@@ -8,6 +8,15 @@ const etcdCertificates = activity(
   { when: (spec) => spec.etcd.tls, patchId: 'etcd-tls' },
 );
 
+/** After the gate: which etcd cluster the member belongs to (a restore makes a new one). */
+export const recordEtcdCluster = activity(
+  'recordEtcdCluster',
+  'etcd cluster recorded',
+  'quick',
+  `the etcd cluster ID this member belongs to, beside the cluster's name in /var/lib/hakube/cluster-identity`,
+  { patchId: 'etcd-cluster-identity' },
+);
+
 /**
  * Masters added to a running cluster join etcd before the etcd phase, one at a time (etcd allows one
  * learner at a time, and one new member at a time keeps the quorum safe). In a fresh install it finds
@@ -55,5 +64,6 @@ export const etcd: PhaseDeclaration = {
     activity('etcdHealthy', 'etcd cluster healthy', 'gate', 'etcdctl member list = all masters, endpoint health all healthy', {
       gate: true,
     }),
+    recordEtcdCluster,
   ],
 };

@@ -2,6 +2,7 @@
 // Barriers on purpose: every API server is down before any etcd member is replaced, and every member
 // is restored before the API servers come back.
 import { activity, always, firstMaster, masters, undoWith, type PhaseDeclaration } from '../phase-model';
+import { recordEtcdCluster } from './etcd';
 
 export const stopApiServers: PhaseDeclaration = {
   id: 'api-servers-stop',
@@ -34,6 +35,7 @@ export const etcdRestore: PhaseDeclaration = {
     activity('etcdHealthy', 'etcd cluster healthy', 'gate', 'etcdctl member list = all masters, endpoint health all healthy', {
       gate: true,
     }),
+    recordEtcdCluster,
   ],
 };
 
