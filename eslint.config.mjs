@@ -59,13 +59,42 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/activities/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/workflows/*', '**/cli/*'], message: 'activities import contracts, not workflows' }] },
-      ],
-    },
-  },
+  // The layers (docs/code-map.md), ground floor first: sources-digest and inventory import no other part of
+  // hakube; contracts and render build on inventory; activities on those; temporal on workflows (types)
+  // and contracts; cli on everything. Each floor is refused what lies above it.
+  ...layer(
+    'src/sources-digest.ts',
+    ['**/inventory/*', '**/contracts/*', '**/render/*', '**/activities/*', '**/temporal/*', '**/workflows/*', '**/cli/*', '**/plan/*'],
+    'the sources digest is a leaf: Node built-ins only',
+  ),
+  ...layer(
+    'src/inventory/**/*.ts',
+    ['**/contracts/*', '**/render/*', '**/activities/*', '**/temporal/*', '**/workflows/*', '**/cli/*', '**/plan/*'],
+    'the inventory is the ground floor: it imports no other part of hakube',
+  ),
+  ...layer(
+    'src/contracts/**/*.ts',
+    ['**/render/*', '**/activities/*', '**/temporal/*', '**/workflows/*', '**/cli/*', '**/plan/*'],
+    'contracts are shared data: they import the inventory only',
+  ),
+  ...layer(
+    'src/render/**/*.ts',
+    ['**/activities/*', '**/temporal/*', '**/workflows/*', '**/cli/*', '**/plan/*'],
+    'the renderer imports contracts and the inventory only',
+  ),
+  ...layer(
+    'src/activities/**/*.ts',
+    ['**/workflows/*', '**/cli/*', '**/temporal/*', '**/plan/*'],
+    'activities import contracts, not workflows, Temporal or the CLI',
+  ),
+  ...layer(
+    'src/temporal/**/*.ts',
+    ['**/activities/*', '**/cli/*', '**/plan/*'],
+    'the Temporal layer imports workflows (types) and contracts, not activities or the CLI',
+  ),
 );
+
+/** Refuses imports of the given layers from the files of one layer. */
+function layer(files, above, message) {
+  return [{ files: [files], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: above, message }] }] } }];
+}

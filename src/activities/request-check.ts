@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { clusterInputSchema } from '../inventory/schema';
 import { crossFieldProblems } from '../inventory/checks';
 import { normalize } from '../inventory/normalize';
-import { fieldPath, formatProblem, valueAt, type Problem } from '../inventory/problems';
+import { fieldPath, formatProblem, InventoryError, valueAt, type Problem } from '../inventory/problems';
 import type { ClusterSpec } from '../inventory/spec';
 import { isBatchSize, MAX_DRAIN_TIMEOUT_SECONDS } from '../contracts/activity-request';
 
@@ -111,8 +111,16 @@ function check(spec: unknown): Problem | undefined {
   }
   const cross = crossFieldProblems(parsed.data)[0];
   if (cross) return { ...cross, field: specField(cross.field) };
-  // Key paths are absolute in a spec already: the base directory plays no part.
-  const expected = JSON.parse(JSON.stringify(normalize(parsed.data, '/'))) as unknown;
+  // Key paths are absolute in a spec already: the base directory plays no part. normalize refuses a
+  // knownHostsFile this worker may not read or rewrite (a system file, not a known_hosts file).
+  let normalized: ClusterSpec;
+  try {
+    normalized = normalize(parsed.data, '/');
+  } catch (err) {
+    if (!(err instanceof InventoryError) || !err.problems[0]) throw err;
+    return { ...err.problems[0], field: specField(err.problems[0].field) };
+  }
+  const expected = JSON.parse(JSON.stringify(normalized)) as unknown;
   return difference(spec, expected, '');
 }
 

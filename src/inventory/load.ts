@@ -63,7 +63,14 @@ export function parseInventory(text: string, file: string, options: LoadOptions)
     );
   const problems = crossFieldProblems(parsed.data);
   if (problems.length) throw new InventoryError(file, problems);
-  const spec = normalize(parsed.data, path.dirname(path.resolve(file)));
+  let spec;
+  try {
+    spec = normalize(parsed.data, path.dirname(path.resolve(file)));
+  } catch (err) {
+    // normalize resolves paths (knownHostsFile) and may refuse one: the error names this file.
+    if (err instanceof InventoryError) throw new InventoryError(file, err.problems);
+    throw err;
+  }
   const fileProblems = missingKeyFiles(
     spec,
     parsed.data.hosts.map((h) => h.name),

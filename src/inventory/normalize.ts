@@ -1,12 +1,13 @@
 // ClusterInput (validated) -> ClusterSpec (every default and derived value resolved).
-import { API_SERVER_PORT } from '../contracts/remote-files';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClusterInput } from './schema';
-import type { ClusterSpec, HostSpec, PinnedDownload, PinnedKey } from './spec';
+import { API_SERVER_PORT, type ClusterSpec, type HostSpec, type PinnedDownload, type PinnedKey } from './spec';
 import { CALICO, DASHBOARDS, INGRESS_CONTROLLERS, type PinnedFile } from './addons';
 import { DOCKER_REPO_KEY, KUBERNETES_REPO_KEY_FINGERPRINT, kubernetesRepo } from './signing-keys';
 import { minimumContainerd } from './versions';
+import { knownHostsFileProblems } from './checks';
+import { InventoryError } from './problems';
 
 export function expandPath(p: string, baseDir: string): string {
   if (p === '~' || p.startsWith('~/')) return path.join(os.homedir(), p.slice(1));
@@ -15,6 +16,9 @@ export function expandPath(p: string, baseDir: string): string {
 
 export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
   const knownHostsFile = expandPath(input.knownHostsFile, baseDir);
+  // Only here is the path resolved (relative paths from the inventory's folder): refused before any host is touched.
+  const knownHostsProblems = knownHostsFileProblems(input.knownHostsFile, knownHostsFile);
+  if (knownHostsProblems.length) throw new InventoryError(`the inventory in ${baseDir}`, knownHostsProblems);
   const hosts: HostSpec[] = input.hosts.map((h) => {
     const user = h.ssh?.user ?? input.ssh.user ?? 'root';
     return {

@@ -28,12 +28,15 @@ export interface TestSshd {
   root: HostConnection;
   /** A non-root user with passwordless sudo. */
   sudoUser: HostConnection;
+  /** The first host key's public key (ed25519 unless other types were asked for). */
   hostKeyPub: string;
+  /** Every host key's public key, in the order of hostKeyTypes. */
+  hostKeyPubs: string[];
   stop(): Promise<void>;
 }
 
-function keygen(file: string): void {
-  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+function keygen(file: string, type = 'ed25519'): void {
+  const r = spawnSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', file]);
   if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
 }
 
@@ -45,10 +48,12 @@ function ensureSudoUser(): void {
   fs.writeFileSync(`/etc/sudoers.d/${SUDO_USER}`, `${SUDO_USER} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** hostKeyTypes: the host keys sshd offers (ssh-keygen -t types), ed25519 alone by default. */
+export async function startSshd(options: { hostKeyTypes?: ('ed25519' | 'ecdsa' | 'rsa')[] } = {}): Promise<TestSshd> {
   const dir = tempDir('hakube-sshd-');
   fs.chmodSync(dir, 0o755);
-  keygen(path.join(dir, 'host_ed25519'));
+  const hostKeys = (options.hostKeyTypes ?? ['ed25519']).map((type) => path.join(dir, `host_${type}`));
+  hostKeys.forEach((file, i) => keygen(file, options.hostKeyTypes?.[i]));
   keygen(path.join(dir, 'user_ed25519'));
   fs.copyFileSync(path.join(dir, 'user_ed25519.pub'), path.join(dir, 'authorized_keys'));
   fs.chmodSync(path.join(dir, 'authorized_keys'), 0o644);
@@ -61,7 +66,7 @@ export async function startSshd(): Promise<TestSshd> {
     [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
-      `HostKey ${dir}/host_ed25519`,
+      ...hostKeys.map((file) => `HostKey ${file}`),
       `PidFile ${dir}/sshd.pid`,
       `AuthorizedKeysFile ${dir}/authorized_keys`,
       'StrictModes no',
@@ -94,7 +99,8 @@ export async function startSshd(): Promise<TestSshd> {
     process: proc,
     root: { ...base, user: 'root', sudo: false },
     sudoUser: { ...base, user: SUDO_USER, sudo: true },
-    hostKeyPub: fs.readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8'),
+    hostKeyPub: fs.readFileSync(`${hostKeys[0]}.pub`, 'utf8'),
+    hostKeyPubs: hostKeys.map((file) => fs.readFileSync(`${file}.pub`, 'utf8')),
     stop: async () => {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));

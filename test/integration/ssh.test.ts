@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { MAX_CHANNELS, SshPool } from '../../src/activities/ssh/pool';
@@ -13,6 +14,8 @@ import { loadInventory } from '../../src/inventory/load';
 import { HostSession } from '../../src/activities/host/session';
 import { acquireStepLock, releaseStepLock } from '../../src/activities/host/step-lock';
 import { OWED_DIR, writeOwingApply } from '../../src/activities/host/owed-apply';
+import { classify } from '../../src/activities/host/step-runner';
+import { ApplicationFailure } from '@temporalio/common';
 
 describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd() && 'needs root and /usr/sbin/sshd' }, () => {
   let sshd: TestSshd;
@@ -139,6 +142,120 @@ describe('SSH activities against a real sshd on 127.0.0.1', { skip: !canRunSshd(
     await assert.rejects(run(refusing, { ...sshd.root, knownHostsFile }, 'true'), /cannot connect/);
     assert.equal(fs.readFileSync(knownHostsFile, 'utf8'), recorded, 'known_hosts unchanged');
     await refusing.closeAll();
+  });
+
+  test('a host that now offers only other key types is refused like a changed key: once, non-retryable, both sides named', async () => {
+    // worknode03's ed25519 key moved away: its sshd offers only its ecdsa and rsa keys.
+    const other = await startSshd({ hostKeyTypes: ['ecdsa', 'rsa'] });
+    const dir = tempDir();
+    const knownHostsFile = path.join(dir, 'known_hosts');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'old')]);
+    const [type, key] = fs.readFileSync(path.join(dir, 'old.pub'), 'utf8').split(' ');
+    const recorded = `[127.0.0.1]:${other.port} ${type} ${key}\n`;
+    fs.writeFileSync(knownHostsFile, recorded);
+    const fp = (pubFile: string) => spawnSync('ssh-keygen', ['-lf', pubFile], { encoding: 'utf8' }).stdout.split(' ')[1];
+    const refusing = new SshPool();
+    try {
+      const started = Date.now();
+      const err = await run(refusing, { ...other.root, knownHostsFile }, 'true').then(
+        () => assert.fail('connected'),
+        (e: Error) => e,
+      );
+      assert.equal(err.name, 'HostKeyMismatchError', err.message);
+      const failure = classify(err) as ApplicationFailure;
+      assert.ok(failure instanceof ApplicationFailure, 'classified for Temporal');
+      assert.equal(failure.nonRetryable, true, 'no retries: the run pauses at once');
+      assert.equal(failure.type, 'HostKeyMismatch');
+      const recordedFp = fp(path.join(dir, 'old.pub'));
+      const offered = ['ecdsa', 'rsa'].map((t) => fp(path.join(other.dir, `host_${t}.pub`)));
+      for (const f of [recordedFp, ...offered]) assert.ok(err.message.includes(f), `${f} in ${err.message}`);
+      assert.match(
+        err.message,
+        /host key of \[127\.0\.0\.1\]:\d+ changed: .* has ssh-ed25519 SHA256:.*the host offers only other key types: ecdsa-sha2-nistp256 SHA256:.*ssh-rsa SHA256:/,
+      );
+      assert.ok(err.message.includes(`ssh-keyscan -p ${other.port} 127.0.0.1 | ssh-keygen -lf -`));
+      assert.ok(err.message.includes(`ssh-keygen -R '[127.0.0.1]:${other.port}' -f ${knownHostsFile}`));
+      assert.match(err.message, /reinstalled host, or someone intercepting/);
+      assert.doesNotMatch(err.message, /no matching host key format/);
+      assert.ok(Date.now() - started < 15_000, 'the scan does not wait for a timeout');
+      assert.equal(fs.readFileSync(knownHostsFile, 'utf8'), recorded, 'known_hosts unchanged');
+      // The recorded key back on the host: the same file connects (nothing was recorded meanwhile).
+      const ok = new SshPool();
+      fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${other.port} ${other.hostKeyPubs[1].split(' ').slice(0, 2).join(' ')}\n`);
+      assert.equal((await run(ok, { ...other.root, knownHostsFile }, 'echo ok')).stdout, 'ok\n');
+      await ok.closeAll();
+    } finally {
+      await refusing.closeAll();
+      await other.stop();
+    }
+  });
+
+  test('a connection reset before the handshake (sshd saw none of its key types) is told apart by the key scan', async () => {
+    // sshd may reset the connection before ssh2 reads its list of host key types: a proxy resets the
+    // first connection of each round, and forwards the scan's connections to a real sshd.
+    const other = await startSshd({ hostKeyTypes: ['ecdsa', 'rsa'] });
+    let upstream = other.port;
+    let resetNext = true;
+    const proxy = net.createServer((client) => {
+      client.on('error', () => {});
+      if (resetNext) {
+        resetNext = false;
+        client.resetAndDestroy();
+        return;
+      }
+      const up = net.connect(upstream, '127.0.0.1');
+      up.on('error', () => client.destroy());
+      client.pipe(up).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const knownHostsFile = path.join(tempDir(), 'known_hosts');
+    const conn = { ...other.root, port, knownHostsFile };
+    const pools: SshPool[] = [];
+    const attempt = () => {
+      const pool = new SshPool();
+      pools.push(pool);
+      resetNext = true;
+      return run(pool, conn, 'true').then(
+        () => assert.fail('connected'),
+        (e: Error) => e,
+      );
+    };
+    try {
+      // The host has none of the recorded keys (an ed25519 key recorded, it offers ecdsa and rsa): a changed key.
+      fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${sshd.hostKeyPub.split(' ').slice(0, 2).join(' ')}\n`);
+      const changed = await attempt();
+      assert.equal(changed.name, 'HostKeyMismatchError', changed.message);
+      assert.match(changed.message, /the host offers only other key types: ecdsa-sha2-nistp256 SHA256:.*ssh-rsa SHA256:/);
+      // The host has the recorded key (the same file, the proxy now in front of the ed25519 sshd): only a reset, retried.
+      upstream = sshd.port;
+      const reset = await attempt();
+      assert.equal(reset.name, 'SshConnectError', reset.message);
+      assert.doesNotMatch(reset.message, /host key/);
+      assert.equal(classify(reset), reset, 'keeps its retries');
+    } finally {
+      for (const p of pools) await p.closeAll();
+      await new Promise((resolve) => proxy.close(resolve));
+      await other.stop();
+    }
+  });
+
+  test('a knownHostsFile that is not a known_hosts file is refused before connecting, and not retried', async () => {
+    const knownHostsFile = path.join(tempDir(), 'passwd');
+    fs.writeFileSync(knownHostsFile, 'root:x:0:0:root:/root:/bin/bash\n');
+    const refusing = new SshPool();
+    try {
+      const err = await run(refusing, { ...sshd.root, knownHostsFile }, 'true').then(
+        () => assert.fail('connected'),
+        (e: Error) => e,
+      );
+      assert.match(err.message, /is not a known_hosts file: line 1/);
+      assert.equal((classify(err) as ApplicationFailure).nonRetryable, true);
+      assert.equal(refusing.openConnections, 0, 'no connection opened');
+      assert.equal(fs.readFileSync(knownHostsFile, 'utf8'), 'root:x:0:0:root:/root:/bin/bash\n');
+    } finally {
+      await refusing.closeAll();
+    }
   });
 
   test('secrets split across output chunks are masked in results and heartbeats', async () => {

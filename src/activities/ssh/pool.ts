@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { Client, type SFTPWrapper } from 'ssh2';
 import type { HostConnection } from '../../inventory/spec';
-import { checkHostKey, hostKeyAlgorithms, recordedTypes } from './known-hosts';
+import { checkHostKey, hostKeyAlgorithms, hostKeyTypeChanged, recordedTypes, type ScannedKey } from './known-hosts';
 
 export class SshConnectError extends Error {
   constructor(
@@ -13,8 +13,63 @@ export class SshConnectError extends Error {
     cause: Error,
   ) {
     super(`cannot connect to ${target}: ${cause.message}`);
-    this.name = cause.name === 'HostKeyMismatchError' ? 'HostKeyMismatchError' : 'SshConnectError';
+    // A changed host key and a knownHostsFile hakube may not use are not fixed by retrying: pause at once.
+    this.name = HOST_KEY_FAILURES.includes(cause.name) ? 'HostKeyMismatchError' : 'SshConnectError';
   }
+}
+
+const HOST_KEY_FAILURES = ['HostKeyMismatchError', 'KnownHostsFileError'];
+
+/** Host key algorithms a key scan may meet, most wanted first (ssh-rsa's three are one key type). */
+const SCANNED_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+const SCANNED_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
+
+/**
+ * The host keys a server offers, as ssh-keyscan finds them: one connection per key type, asking for that
+ * type first and every other after it (so that the server always finds a type it has and never aborts the
+ * handshake), each ended as soon as the server presented its key: the key is refused, nothing is
+ * authenticated or sent.
+ */
+export async function scanHostKeys(address: string, port: number, types: string[] = [], timeoutMs = 10_000): Promise<ScannedKey[]> {
+  const asked = [...new Set([...types, ...SCANNED_KEY_TYPES])];
+  return Promise.all(
+    asked.map(
+      (type) =>
+        new Promise<ScannedKey>((resolve) => {
+          const client = new Client();
+          let key: Buffer | undefined;
+          const done = () => {
+            client.end();
+            resolve({ asked: type, key });
+          };
+          client.on('error', done).on('close', done).on('ready', done);
+          const first = hostKeyAlgorithms(type);
+          try {
+            client.connect({
+              host: address,
+              port,
+              username: 'hakube-keyscan',
+              readyTimeout: timeoutMs,
+              algorithms: { serverHostKey: [...first, ...SCANNED_ALGORITHMS.filter((a) => !first.includes(a))] as never },
+              hostVerifier: (blob: Buffer) => {
+                key = blob;
+                return false;
+              },
+            });
+          } catch {
+            done(); // a type ssh2 does not know
+          }
+        }),
+    ),
+  );
 }
 
 export const connectionKey = (c: HostConnection) => `${c.user}@${c.address}:${c.port}`;
@@ -174,6 +229,7 @@ export class SshPool {
     return new Promise((resolve, reject) => {
       const client = new Client();
       let keyError: Error | undefined;
+      let sawHostKey = false;
       let privateKey: Buffer;
       try {
         privateKey = fs.readFileSync(conn.keyPath);
@@ -182,11 +238,29 @@ export class SshPool {
         return;
       }
       // Only the key types recorded for the host may prove its identity (none recorded: any, then recorded).
-      const types = recordedTypes(conn.knownHostsFile, conn.address, conn.port);
+      let types: string[];
+      try {
+        types = recordedTypes(conn.knownHostsFile, conn.address, conn.port);
+      } catch (err) {
+        reject(new SshConnectError(key, err as Error));
+        return;
+      }
       this.open.add(client);
       client
         .on('ready', () => resolve(client))
-        .on('error', (err) => reject(new SshConnectError(key, keyError ?? err)))
+        .on('error', (err) => {
+          // Failed before the host showed a key, with only the recorded types offered: ssh2 found none of them
+          // in the host's list, or sshd (finding none of its own in ours) reset the connection first. When a key
+          // scan shows the host has none of the recorded keys, it is a changed key, and said as one.
+          if (!sawHostKey && types.length && /no matching host key format|ECONNRESET|before handshake/.test(err.message)) {
+            scanHostKeys(conn.address, conn.port, types)
+              .then((scan) => hostKeyTypeChanged(conn.knownHostsFile, conn.address, conn.port, scan) ?? err)
+              .catch((scanErr: Error) => scanErr)
+              .then((cause) => reject(new SshConnectError(key, cause)), reject);
+            return;
+          }
+          reject(new SshConnectError(key, keyError ?? err));
+        })
         .on('close', () => {
           this.open.delete(client);
           // Only this connection's entry: after a drop the key may already hold a newer connection.
@@ -203,6 +277,7 @@ export class SshPool {
           keepaliveCountMax: 3,
           ...(types.length && { algorithms: { serverHostKey: types.flatMap(hostKeyAlgorithms) as never } }),
           hostVerifier: (blob: Buffer) => {
+            sawHostKey = true;
             try {
               return checkHostKey(conn.knownHostsFile, conn.address, conn.port, blob, {
                 strict: conn.strictHostKeyChecking,
