@@ -21,6 +21,7 @@ export type RenderedFileId =
   | 'apt-docker'
   | 'apt-backports'
   | 'containerd-config'
+  | 'containerd-mirror'
   | 'etcd-env'
   | 'etcd-unit'
   | 'etcd-compose'
@@ -142,6 +143,13 @@ export const RENDERED_FILES: readonly RenderedFileEntry[] = [
     on: (_h, s) => s.kernel.upgrade,
   },
   { id: 'containerd-config', path: '/etc/containerd/config.toml', template: 'containerd/config.toml.njk', mode: 0o644, on: everyHost },
+  {
+    id: 'containerd-mirror',
+    path: '/etc/containerd/certs.d/_default/hosts.toml',
+    template: 'containerd/mirror-hosts.toml.njk',
+    mode: 0o644,
+    on: (_h, s) => !!s.containerd?.registryMirror,
+  },
   { id: 'etcd-env', path: '/etc/etcd/etcd.env', template: 'etcd/etcd.env.njk', mode: 0o644, on: etcdMember('systemd') },
   { id: 'etcd-unit', path: '/etc/systemd/system/etcd.service', template: 'etcd/etcd.service.njk', mode: 0o644, on: etcdMember('systemd') },
   {

@@ -123,6 +123,16 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
       nodePort: input.dashboard.nodePort,
     },
     verify: input.verify,
+    kubeadm: {
+      ...input.kubeadm,
+      // kubeadm's SystemVerification refuses cgroup v1 for a kubelet 1.35+ as the kubelet itself does.
+      ignorePreflightErrors: [
+        ...new Set([...input.kubeadm.ignorePreflightErrors, ...(input.kubelet.failCgroupV1 ? [] : ['SystemVerification'])]),
+      ],
+    },
+    kubelet: input.kubelet,
+    kubeProxy: input.kubeProxy,
+    containerd: input.containerd,
   };
 }
 

@@ -16,6 +16,7 @@ import {
   debianVersion,
   hostAddress,
   imageReference,
+  imageRepository,
   keyFingerprint,
   nodePort,
   posixUser,
@@ -189,6 +190,75 @@ export const clusterInputSchema = z.strictObject({
       manifestUrl: url.optional().describe('dashboard manifest; default per kind (kubernetes-dashboard v2.7.0, Headlamp v0.45.0)'),
       manifestSha256: sha256Pin.optional().describe('sha256 of the file at manifestUrl; required when manifestUrl is set'),
       nodePort: nodePort.default(30443),
+    })
+    .prefault({}),
+  kubeadm: z
+    .strictObject({
+      imageRepository: imageRepository
+        .optional()
+        .describe(
+          "registry and path kubeadm takes the control plane's, kube-proxy's, CoreDNS's and pause's images from (its imageRepository); default registry.k8s.io",
+        ),
+      ignorePreflightErrors: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^([A-Z][A-Za-z0-9]*(-[A-Za-z0-9.]+)*|all)$/,
+              'must be a kubeadm preflight check name such as Swap or FileContent--proc-sys-net-ipv4-ip_forward',
+            ),
+        )
+        .default([])
+        .describe(
+          'kubeadm preflight checks whose errors init and join ignore (nodeRegistration.ignorePreflightErrors); kubelet.failCgroupV1: false adds SystemVerification',
+        ),
+    })
+    .prefault({}),
+  kubelet: z
+    .strictObject({
+      failCgroupV1: z
+        .boolean()
+        .default(true)
+        .describe(
+          "the kubelet refuses to start on cgroup v1 or hybrid hosts (its default since 1.35); false lets it run there (and ignores kubeadm's SystemVerification check, which refuses them too), for hosts that cannot boot cgroup v2 yet",
+        ),
+    })
+    .prefault({}),
+  kubeProxy: z
+    .strictObject({
+      conntrackMaxPerCore: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe(
+          "kube-proxy's conntrack.maxPerCore; 0 leaves the host's nf_conntrack_max alone (hosts that are containers, whose /proc/sys kube-proxy may not write)",
+        ),
+    })
+    .prefault({}),
+  containerd: z
+    .strictObject({
+      registryMirror: url
+        .optional()
+        .describe(
+          'a registry every image pull tries first, for any registry (containerd hosts.toml in /etc/containerd/certs.d/_default), e.g. an air-gapped mirror holding the images under their upstream paths; http:// for a plain-HTTP registry',
+        ),
+      registryMirrorSkipVerify: z
+        .boolean()
+        .default(false)
+        .describe("don't verify the mirror's TLS certificate (a self-signed lab registry)"),
+      restrictOomScoreAdj: z
+        .boolean()
+        .default(false)
+        .describe(
+          "containerd's restrict_oom_score_adj: containers get no lower OOM score than containerd's own, for hosts without CAP_SYS_RESOURCE (LXC, systemd-in-docker)",
+        ),
+      privilegedWithoutHostDevices: z
+        .boolean()
+        .default(false)
+        .describe(
+          "containerd's privileged_without_host_devices: privileged pods get no host devices, for hosts whose device cgroup is a whitelist (LXC, systemd-in-docker)",
+        ),
     })
     .prefault({}),
   verify: z

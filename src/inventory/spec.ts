@@ -97,6 +97,11 @@ export interface ClusterSpec {
     nodePort: number;
   };
   verify: ClusterInput['verify'];
+  /** Optional: specs recorded by an older hakube (workflow histories) have none; absent = the defaults. */
+  kubeadm?: ClusterInput['kubeadm'];
+  kubelet?: ClusterInput['kubelet'];
+  kubeProxy?: ClusterInput['kubeProxy'];
+  containerd?: ClusterInput['containerd'];
 }
 
 export function hostByName(spec: ClusterSpec, name: string): HostSpec {

@@ -47,6 +47,15 @@ export const token = (min: number, max: number) =>
   z.string().regex(new RegExp(`^[A-Za-z0-9._-]{${min},${max}}$`), `must be ${min} to ${max} letters, digits, ".", "_" or "-"`);
 
 /** http(s) URLs without whitespace and without credentials (which would land in world-readable apt files). */
+/** A registry host (with its port) and path, without a tag: where images of several names live. */
+export const imageRepository = z
+  .string()
+  .max(255)
+  .regex(
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+    'must be a registry and path such as registry.example.net:5000/kubernetes (no tag)',
+  );
+
 export const url = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .refine((u) => !/[\s"'\\]/.test(u), { error: 'must not contain spaces, quotes or backslashes' })

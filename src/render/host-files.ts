@@ -85,6 +85,10 @@ export function templateContext(spec: ClusterSpec, host: HostSpec, secrets: Join
     calicoAutodetectionMethod: spec.network.calicoInterfaceRegex ? `interface=${spec.network.calicoInterfaceRegex}` : 'first-found',
     ingress: spec.ingress,
     dashboard: spec.dashboard,
+    kubeadm: spec.kubeadm ?? { ignorePreflightErrors: [] },
+    kubelet: spec.kubelet ?? { failCgroupV1: true },
+    kubeProxy: spec.kubeProxy ?? {},
+    containerd: spec.containerd ?? { registryMirrorSkipVerify: false, restrictOomScoreAdj: false, privilegedWithoutHostDevices: false },
     secrets,
   };
 }

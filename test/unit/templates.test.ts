@@ -148,3 +148,49 @@ test('etcd.tls (default) puts every etcd variant on https with client and peer c
   assert.match(inventoryAdvisories(plain).join('\n'), /etcd\.tls = false: .*reads and writes every Secret/);
   assert.doesNotMatch(inventoryAdvisories(variant('systemd', true)).join('\n'), /etcd\.tls/);
 });
+
+test('hosts that cannot run a stock kubelet (cgroup v1, containers) and an air-gapped registry: every setting reaches its file', () => {
+  const file = writeInventory((doc) => {
+    doc.set('kubeadm', { imageRepository: 'registry.example.net:5000/k8s', ignorePreflightErrors: ['Swap'] });
+    doc.set('kubelet', { failCgroupV1: false });
+    doc.set('kubeProxy', { conntrackMaxPerCore: 0 });
+    doc.set('containerd', {
+      registryMirror: 'http://10.73.71.1:5000',
+      registryMirrorSkipVerify: true,
+      restrictOomScoreAdj: true,
+      privilegedWithoutHostDevices: true,
+    });
+    doc.setIn(['packages', 'containerd'], 'docker');
+  });
+  const { spec: s } = loadInventory(file, { requireKeyFiles: true });
+  const init = parseAllDocuments(renderHostFile(s, 'master01', 'kubeadm-init').content).map((d) => d.toJS());
+  const byKind = (kind: string) => init.find((d) => d.kind === kind);
+  assert.equal(byKind('ClusterConfiguration').imageRepository, 'registry.example.net:5000/k8s');
+  assert.deepEqual(byKind('InitConfiguration').nodeRegistration.ignorePreflightErrors, ['Swap', 'SystemVerification']);
+  assert.equal(byKind('KubeletConfiguration').failCgroupV1, false);
+  assert.deepEqual(byKind('KubeProxyConfiguration').conntrack, { maxPerCore: 0 });
+  for (const doc of init.filter((d) => d.apiVersion === 'kubeadm.k8s.io/v1beta4'))
+    assert.deepEqual(
+      fieldPaths(doc).filter((p) => !V1BETA4_FIELDS[doc.kind].has(p)),
+      [],
+      `${doc.kind} has fields v1beta4 does not`,
+    );
+  const join = parseAllDocuments(renderHostFile(s, 'worknode01', 'kubeadm-join').content).map((d) => d.toJS());
+  assert.deepEqual(join[0].nodeRegistration.ignorePreflightErrors, ['Swap', 'SystemVerification'], 'joins ignore the same checks');
+  const containerd = renderHostFile(s, 'worknode01', 'containerd-config').content;
+  assert.match(containerd, /^\s*restrict_oom_score_adj = true$/m);
+  assert.match(containerd, /^\s*privileged_without_host_devices = true$/m);
+  assert.match(containerd, /config_path = '\/etc\/containerd\/certs\.d'/);
+  const mirror = renderHostFile(s, 'worknode01', 'containerd-mirror');
+  assert.equal(mirror.path, '/etc/containerd/certs.d/_default/hosts.toml');
+  assert.match(
+    mirror.content,
+    /^\[host\."http:\/\/10\.73\.71\.1:5000"\]\n\s+capabilities = \["pull", "resolve"\]\n\s+skip_verify = true$/m,
+  );
+  // Left out, none of it is rendered (the example inventory above: the golden files).
+  assert.doesNotMatch(
+    renderHostFile(spec, 'master01', 'kubeadm-init').content,
+    /failCgroupV1|imageRepository|ignorePreflightErrors|KubeProxy/,
+  );
+  assert.throws(() => renderHostFile(spec, 'worknode01', 'containerd-mirror'), /not written on worknode01/);
+});

@@ -35,7 +35,11 @@ test('HAKUBE_EMBEDDED_PORT moves the embedded server and its Web UI (port + 1000
   const ui = temporalSettings({ ...base, HAKUBE_EMBEDDED_PORT: '17400', HAKUBE_EMBEDDED_UI_PORT: '17401' });
   assert.deepEqual([ui.webUi, ui.embeddedUiPort], ['http://localhost:17401', 17401]);
   assert.throws(() => temporalSettings({ ...base, HAKUBE_EMBEDDED_PORT: 'x' }), /HAKUBE_EMBEDDED_PORT=x: a TCP port/);
-  assert.equal(temporalSettings({ ...base, HAKUBE_EMBEDDED_PORT: '17400', TEMPORAL_ADDRESS: 'x:1' }).address, 'x:1', 'a configured server wins');
+  assert.equal(
+    temporalSettings({ ...base, HAKUBE_EMBEDDED_PORT: '17400', TEMPORAL_ADDRESS: 'x:1' }).address,
+    'x:1',
+    'a configured server wins',
+  );
 });
 
 test('TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY (TLS implied), TEMPORAL_TASK_QUEUE', () => {

@@ -50,7 +50,11 @@ async function installContainerd(s: HostSession, req: HostRequest): Promise<Step
 }
 
 async function configureContainerd(s: HostSession): Promise<StepResult> {
-  const config = await writeOwingApply(s, 'containerd', async () => [await s.writeRendered('containerd-config')]);
+  const config = await writeOwingApply(s, 'containerd', async () => [
+    await s.writeRendered('containerd-config'),
+    // containerd.registryMirror: written when set, removed (backed up) when no longer.
+    s.spec.containerd?.registryMirror ? await s.writeRendered('containerd-mirror') : { changed: await s.remove('containerd-mirror') },
+  ]);
   const started = await ensureActive(s, 'containerd', { restart: config.mustApply });
   await config.settled();
   return result(started);

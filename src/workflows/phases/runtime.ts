@@ -8,7 +8,7 @@ export const runtime: PhaseDeclaration = {
   fanout: 'parallel',
   shouldRun: always,
   steps: [
-    undoWith({ restore: ['containerd-config', 'kernel-modules', 'sysctl'], restart: ['containerd'] }),
+    undoWith({ restore: ['containerd-config', 'containerd-mirror', 'kernel-modules', 'sysctl'], restart: ['containerd'] }),
     activity('applyKernelSettings', 'kernel modules and sysctls', 'quick', 'modprobe overlay br_netfilter; sysctl --system', {
       writes: ['kernel-modules', 'sysctl'],
     }),
@@ -35,7 +35,7 @@ export const runtime: PhaseDeclaration = {
       'quick',
       'write /etc/containerd/config.toml, restart containerd, check it is active',
       {
-        writes: ['containerd-config'],
+        writes: ['containerd-config', 'containerd-mirror'],
       },
     ),
     // Added after the first release: installs here may ask for a reboot too.
