@@ -22,6 +22,7 @@ export type RenderedFileId =
   | 'apt-backports'
   | 'containerd-config'
   | 'containerd-mirror'
+  | 'containerd-unit'
   | 'etcd-env'
   | 'etcd-unit'
   | 'etcd-compose'
@@ -143,6 +144,13 @@ export const RENDERED_FILES: readonly RenderedFileEntry[] = [
     on: (_h, s) => s.kernel.upgrade,
   },
   { id: 'containerd-config', path: '/etc/containerd/config.toml', template: 'containerd/config.toml.njk', mode: 0o644, on: everyHost },
+  {
+    id: 'containerd-unit',
+    path: '/etc/systemd/system/containerd.service',
+    template: 'containerd/containerd.service.njk',
+    mode: 0o644,
+    on: (_h, s) => s.packages.containerd === 'tarball',
+  },
   {
     id: 'containerd-mirror',
     path: '/etc/containerd/certs.d/_default/hosts.toml',

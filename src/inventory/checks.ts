@@ -115,11 +115,13 @@ function networkOverlaps(input: ClusterInput): Problem[] {
 function unsupportedChoices(input: ClusterInput): Problem[] {
   const problems: Problem[] = [];
   if (input.packages.containerd === 'tarball')
-    problems.push({
-      field: 'packages.containerd',
-      value: 'tarball',
-      message: 'installing containerd from release tarballs is not implemented yet; use "docker" (containerd.io 2.x) or "debian"',
-    });
+    for (const field of ['containerdTarballUrl', 'runcUrl'] as const)
+      if (!input.packages[field])
+        problems.push({
+          field: `packages.${field}`,
+          value: undefined,
+          message: `packages.containerd: tarball installs containerd from its release tarball and runc from its release binary: set packages.${field} (and its sha256) to where your mirror serves it`,
+        });
   return problems;
 }
 

@@ -87,6 +87,15 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
         'packages.dockerRepoKeyFingerprint',
       ),
       containerdTarballUrl: input.packages.containerdTarballUrl,
+      ...(input.packages.containerdTarballUrl && {
+        containerdTarball: pinned(
+          input.packages.containerdTarballUrl,
+          input.packages.containerdTarballSha256,
+          NONE,
+          'packages.containerdTarballSha256',
+        ),
+      }),
+      ...(input.packages.runcUrl && { runc: pinned(input.packages.runcUrl, input.packages.runcSha256, NONE, 'packages.runcSha256') }),
       debianMirror: input.packages.debianMirror,
       debianRelease: input.packages.debianRelease,
       minimumContainerd: minimumContainerd(minor),

@@ -42,6 +42,14 @@ function overrides(input: ClusterInput): Override[] {
       kind: 'sha256',
     },
     {
+      urlField: 'packages.containerdTarballUrl',
+      url: packages.containerdTarballUrl,
+      pinField: 'packages.containerdTarballSha256',
+      pin: packages.containerdTarballSha256,
+      kind: 'sha256',
+    },
+    { urlField: 'packages.runcUrl', url: packages.runcUrl, pinField: 'packages.runcSha256', pin: packages.runcSha256, kind: 'sha256' },
+    {
       urlField: 'packages.kubernetesRepoKey',
       url: packages.kubernetesRepoKey,
       pinField: 'packages.kubernetesRepoKeyFingerprint',
@@ -105,6 +113,12 @@ export function downloadsOf(spec: ClusterSpec): Download[] {
         ]),
     ...(spec.ingress.controller === 'none' ? [] : [{ what: `${spec.ingress.controller} manifest`, d: spec.ingress.manifest }]),
     ...(spec.dashboard.kind === 'none' ? [] : [{ what: `${spec.dashboard.kind} manifest`, d: spec.dashboard.manifest }]),
+    ...(spec.packages.containerd === 'tarball' && spec.packages.containerdTarball && spec.packages.runc
+      ? [
+          { what: 'containerd release tarball', d: spec.packages.containerdTarball },
+          { what: 'runc binary', d: spec.packages.runc },
+        ]
+      : []),
     // The docker-compose variant's image, when it comes from an archive (else compose pulls it by reference).
     ...(spec.etcd.mode === 'docker-compose' && spec.etcd.imageArchiveUrl
       ? [

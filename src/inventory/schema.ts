@@ -137,7 +137,14 @@ export const clusterInputSchema = z.strictObject({
       dockerRepoKeyFingerprint: keyFingerprint
         .optional()
         .describe("fingerprint of the primary key dockerRepoKey must hold; required when dockerRepoKey is set; default: Docker's key"),
-      containerdTarballUrl: url.optional().describe('containerd release tarball (containerd: tarball)'),
+      containerdTarballUrl: url
+        .optional()
+        .describe(
+          'containerd release tarball as upstream publishes it (bin/containerd, bin/containerd-shim-runc-v2, bin/ctr), unpacked into /usr/local (containerd: tarball)',
+        ),
+      containerdTarballSha256: sha256Pin.optional().describe('sha256 of the file at containerdTarballUrl; required with it'),
+      runcUrl: url.optional().describe("runc's release binary (runc.amd64), installed as /usr/local/sbin/runc (containerd: tarball)"),
+      runcSha256: sha256Pin.optional().describe('sha256 of the file at runcUrl; required with it'),
       debianMirror: url.default('http://deb.debian.org/debian').describe('mirror for backports (kernel phase)'),
       debianRelease: z.enum(['bookworm', 'trixie']).default('bookworm').describe('Debian release of the hosts (checked by preflight)'),
     })

@@ -64,6 +64,9 @@ export interface ClusterSpec {
     dockerRepo: string;
     dockerRepoKey: PinnedKey;
     containerdTarballUrl?: string;
+    /** containerd: tarball: the release tarball and runc's binary, pinned. */
+    containerdTarball?: PinnedDownload;
+    runc?: PinnedDownload;
     debianMirror: string;
     debianRelease: 'bookworm' | 'trixie';
     minimumContainerd: string;

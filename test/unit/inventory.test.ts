@@ -143,11 +143,33 @@ test('an unsupported Kubernetes version is refused, listing the supported ones',
   );
 });
 
-test('choices not implemented yet are refused before any host is touched', () => {
-  const problems = problemsOf((d) => {
+test('containerd from release tarballs: both downloads named, each with its sha256', () => {
+  const missing = problemsOf((d) => {
     d.setIn(['packages', 'containerd'], 'tarball');
   });
-  assertProblem(problems, 'packages.containerd = "tarball"', 'not implemented yet');
+  assertProblem(missing, 'packages.containerdTarballUrl', 'set packages.containerdTarballUrl');
+  assertProblem(missing, 'packages.runcUrl', 'set packages.runcUrl');
+  const unpinned = problemsOf((d) => {
+    d.setIn(['packages', 'containerd'], 'tarball');
+    d.setIn(['packages', 'containerdTarballUrl'], 'https://mirror.example.net/containerd-2.3.7-linux-amd64.tar.gz');
+    d.setIn(['packages', 'runcUrl'], 'https://mirror.example.net/runc.amd64');
+  });
+  assertProblem(unpinned, 'packages.containerdTarballSha256');
+  assertProblem(unpinned, 'packages.runcSha256');
+  const file = writeInventory((d) => {
+    d.setIn(['packages', 'containerd'], 'tarball');
+    d.setIn(['packages', 'containerdTarballUrl'], 'https://mirror.example.net/containerd-2.3.7-linux-amd64.tar.gz');
+    d.setIn(['packages', 'containerdTarballSha256'], 'a'.repeat(64));
+    d.setIn(['packages', 'runcUrl'], 'https://mirror.example.net/runc.amd64');
+    d.setIn(['packages', 'runcSha256'], 'b'.repeat(64));
+  });
+  const { spec } = loadInventory(file, { requireKeyFiles: true });
+  assert.deepEqual(spec.packages.runc, {
+    url: 'https://mirror.example.net/runc.amd64',
+    sha256: 'b'.repeat(64),
+    field: 'packages.runcSha256',
+  });
+  assert.equal(spec.packages.containerdTarball?.sha256, 'a'.repeat(64));
 });
 
 test('several problems are all reported at once', () => {

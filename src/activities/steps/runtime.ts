@@ -8,6 +8,7 @@ import { ensureActive } from '../host/units';
 import { writeOwingApply } from '../host/owed-apply';
 import { versionAtLeast } from '../host/versions';
 import { CHECK_BRIDGE_SYSCTL_COMMAND, LOAD_KERNEL_MODULES_COMMAND } from '../host/container-host';
+import { installContainerdTarball } from '../host/containerd-tarball';
 
 async function applyKernelSettings(s: HostSession): Promise<StepResult> {
   const modules = await s.writeRendered('kernel-modules');
@@ -38,7 +39,8 @@ async function installContainerd(s: HostSession, req: HostRequest): Promise<Step
   } else if (packages.containerd === 'debian') {
     changed = await install(['containerd', 'runc']);
   } else {
-    s.refuse('packages.containerd: tarball is not implemented yet; use docker or debian', 'NotImplemented');
+    // Upstream's release tarball and runc binary; the later phases' packages still come from apt.
+    changed = (await installContainerdTarball(s)) || (await install([]));
   }
   const version = (await s.sh("containerd --version | awk '{print $3}'")).trim();
   const warnings = versionAtLeast(version, packages.minimumContainerd)

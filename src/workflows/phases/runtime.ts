@@ -8,7 +8,10 @@ export const runtime: PhaseDeclaration = {
   fanout: 'parallel',
   shouldRun: always,
   steps: [
-    undoWith({ restore: ['containerd-config', 'containerd-mirror', 'kernel-modules', 'sysctl'], restart: ['containerd'] }),
+    undoWith({
+      restore: ['containerd-config', 'containerd-mirror', 'containerd-unit', 'kernel-modules', 'sysctl'],
+      restart: ['containerd'],
+    }),
     activity('applyKernelSettings', 'kernel modules and sysctls', 'quick', 'modprobe overlay br_netfilter; sysctl --system', {
       writes: ['kernel-modules', 'sysctl'],
     }),
@@ -24,9 +27,9 @@ export const runtime: PhaseDeclaration = {
       'installContainerd',
       'containerd installed',
       'long',
-      "install containerd (source from packages.containerd; Docker's repository key checked against its pinned fingerprint), and in the same apt run what later phases of this run install here: kubelet, kubeadm, kubectl (held), a worker's haproxy, a master's etcd (kept from starting); warn when containerd is older than Kubernetes needs",
+      "install containerd (source from packages.containerd: Docker's repository, its key checked against its pinned fingerprint; Debian's; or the release tarball into /usr/local with runc's binary, both sha256-checked, and containerd's own unit), and in the same apt run what later phases of this run install here: kubelet, kubeadm, kubectl (held), a worker's haproxy, a master's etcd (kept from starting); warn when containerd is older than Kubernetes needs",
       {
-        writes: ['apt-docker'],
+        writes: ['apt-docker', 'containerd-unit'],
       },
     ),
     activity(
