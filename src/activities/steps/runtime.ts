@@ -32,15 +32,16 @@ async function installContainerd(s: HostSession, req: HostRequest): Promise<Step
     if (installed && ahead.hold.length) await ensureHeld(s, ahead.hold);
     return installed;
   };
-  let changed = false;
+  let changed: boolean;
   if (packages.containerd === 'docker') {
     const source = await ensureDockerSource(s);
     changed = (await install(['containerd.io'])) || source;
   } else if (packages.containerd === 'debian') {
     changed = await install(['containerd', 'runc']);
   } else {
-    // Upstream's release tarball and runc binary; the later phases' packages still come from apt.
-    changed = (await installContainerdTarball(s)) || (await install([]));
+    // Upstream's release tarball and runc binary; the later phases' packages still come from apt (both run).
+    const tarball = await installContainerdTarball(s);
+    changed = (await install([])) || tarball;
   }
   const version = (await s.sh("containerd --version | awk '{print $3}'")).trim();
   const warnings = versionAtLeast(version, packages.minimumContainerd)
