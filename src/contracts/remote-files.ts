@@ -32,6 +32,8 @@ export type RenderedFileId =
   | 'haproxy-config'
   | 'calico-installation'
   | 'calico-node-env'
+  | 'flannel-net-conf'
+  | 'flannel-ds'
   | 'ingress-service'
   | 'dashboard-service'
   | 'dashboard-rbac';
@@ -202,14 +204,28 @@ export const RENDERED_FILES: readonly RenderedFileEntry[] = [
     path: `${MANIFESTS}/calico-installation.yaml`,
     template: 'addons/calico-installation.yaml.njk',
     mode: 0o644,
-    on: (h, s) => isFirstMaster(h, s) && s.cni.install === 'operator',
+    on: (h, s) => isFirstMaster(h, s) && s.cni.plugin !== 'flannel' && s.cni.install === 'operator',
   },
   {
     id: 'calico-node-env',
     path: `${MANIFESTS}/calico-node-env.patch.yaml`,
     template: 'addons/calico-node-env.yaml.njk',
     mode: 0o644,
-    on: (h, s) => isFirstMaster(h, s) && s.cni.install === 'manifest',
+    on: (h, s) => isFirstMaster(h, s) && s.cni.plugin !== 'flannel' && s.cni.install === 'manifest',
+  },
+  {
+    id: 'flannel-net-conf',
+    path: `${MANIFESTS}/flannel-net-conf.patch.yaml`,
+    template: 'addons/flannel-net-conf.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.cni.plugin === 'flannel',
+  },
+  {
+    id: 'flannel-ds',
+    path: `${MANIFESTS}/flannel-ds.patch.yaml`,
+    template: 'addons/flannel-ds.yaml.njk',
+    mode: 0o644,
+    on: (h, s) => isFirstMaster(h, s) && s.cni.plugin === 'flannel',
   },
   {
     id: 'ingress-service',

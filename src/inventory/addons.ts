@@ -25,6 +25,14 @@ export const CALICO = {
   },
 } as const satisfies Record<string, PinnedFile>;
 
+export const FLANNEL = {
+  // flannel's own manifest (its namespace, RBAC, the net-conf ConfigMap, the DaemonSet), as tagged.
+  manifest: {
+    url: 'https://raw.githubusercontent.com/flannel-io/flannel/v0.28.11/Documentation/kube-flannel.yml',
+    sha256: 'ce933683a1bcb3c128f6530ab35a4938e997dbbedb79aca962add63189330fb3',
+  },
+} as const satisfies Record<string, PinnedFile>;
+
 export const INGRESS_CONTROLLERS = {
   'ingress-nginx': {
     // Retired upstream in March 2026: kept because it is the article's choice. Pinned by commit (controller-v1.15.1).

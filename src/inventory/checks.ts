@@ -114,6 +114,12 @@ function networkOverlaps(input: ClusterInput): Problem[] {
 
 function unsupportedChoices(input: ClusterInput): Problem[] {
   const problems: Problem[] = [];
+  if (input.cni.plugin === 'flannel' && input.cni.install === 'operator')
+    problems.push({
+      field: 'cni.install',
+      value: 'operator',
+      message: "the operator install is Calico's (the Tigera operator); flannel is installed by its manifest: leave cni.install out",
+    });
   if (input.packages.containerd === 'tarball')
     for (const field of ['containerdTarballUrl', 'runcUrl'] as const)
       if (!input.packages[field])

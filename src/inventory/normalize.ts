@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClusterInput } from './schema';
 import { API_SERVER_PORT, type ClusterSpec, type HostSpec, type PinnedDownload, type PinnedKey } from './spec';
-import { CALICO, DASHBOARDS, INGRESS_CONTROLLERS, type PinnedFile } from './addons';
+import { CALICO, FLANNEL, DASHBOARDS, INGRESS_CONTROLLERS, type PinnedFile } from './addons';
 import { DOCKER_REPO_KEY, KUBERNETES_REPO_KEY_FINGERPRINT, kubernetesRepo } from './signing-keys';
 import { minimumContainerd } from './versions';
 import { knownHostsFileProblems } from './checks';
@@ -104,7 +104,12 @@ export function normalize(input: ClusterInput, baseDir: string): ClusterSpec {
     cni: {
       plugin: input.cni.plugin,
       install: input.cni.install,
-      manifest: pinned(input.cni.manifestUrl, input.cni.manifestSha256, CALICO.manifest, 'cni.manifestSha256'),
+      manifest: pinned(
+        input.cni.manifestUrl,
+        input.cni.manifestSha256,
+        input.cni.plugin === 'flannel' ? FLANNEL.manifest : CALICO.manifest,
+        'cni.manifestSha256',
+      ),
       operatorCrds: pinned(input.cni.operatorCrdsUrl, input.cni.operatorCrdsSha256, CALICO.operatorCrds, 'cni.operatorCrdsSha256'),
       operator: pinned(input.cni.operatorUrl, input.cni.operatorSha256, CALICO.operator, 'cni.operatorSha256'),
     },

@@ -105,8 +105,8 @@ export interface Download {
 
 export function downloadsOf(spec: ClusterSpec): Download[] {
   const files = [
-    ...(spec.cni.install === 'manifest'
-      ? [{ what: 'Calico manifest', d: spec.cni.manifest }]
+    ...(spec.cni.plugin === 'flannel' || spec.cni.install === 'manifest'
+      ? [{ what: `${spec.cni.plugin === 'flannel' ? 'flannel' : 'Calico'} manifest`, d: spec.cni.manifest }]
       : [
           { what: 'Tigera operator CRDs', d: spec.cni.operatorCrds },
           { what: 'Tigera operator', d: spec.cni.operator },

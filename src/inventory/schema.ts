@@ -160,9 +160,18 @@ export const clusterInputSchema = z.strictObject({
     .prefault({}),
   cni: z
     .strictObject({
-      plugin: z.literal('calico').default('calico'),
+      plugin: z
+        .enum(['calico', 'flannel'])
+        .default('calico')
+        .describe(
+          "the article's Calico, or flannel (VXLAN; its upstream kube-flannel.yml, the pod network and interface set from network.*)",
+        ),
       install: z.enum(['manifest', 'operator']).default('manifest'),
-      manifestUrl: url.optional().describe("Calico's manifest (install: manifest); default calico.yaml of Calico v3.32.1"),
+      manifestUrl: url
+        .optional()
+        .describe(
+          "the CNI's manifest: Calico's (install: manifest; default calico.yaml of Calico v3.32.1) or flannel's (default kube-flannel.yml of flannel v0.28.11)",
+        ),
       manifestSha256: sha256Pin.optional().describe('sha256 of the file at manifestUrl; required when manifestUrl is set'),
       operatorCrdsUrl: url
         .optional()

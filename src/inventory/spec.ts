@@ -73,7 +73,7 @@ export interface ClusterSpec {
   };
   kernel: ClusterInput['kernel'];
   cni: {
-    plugin: 'calico';
+    plugin: 'calico' | 'flannel';
     install: 'manifest' | 'operator';
     manifest: PinnedDownload;
     operatorCrds: PinnedDownload;

@@ -82,6 +82,8 @@ export function templateContext(spec: ClusterSpec, host: HostSpec, secrets: Join
     packages: spec.packages,
     debianCodename: spec.packages.debianRelease,
     containerdConfigVersion: spec.packages.containerd === 'debian' ? 2 : 3,
+    // flanneld's --iface-regex: the same interfaces (a regex matching every host's NIC), else its default route's.
+    flannelIfaceRegex: spec.network.calicoInterfaceRegex ?? '',
     calicoAutodetectionMethod: spec.network.calicoInterfaceRegex ? `interface=${spec.network.calicoInterfaceRegex}` : 'first-found',
     ingress: spec.ingress,
     dashboard: spec.dashboard,

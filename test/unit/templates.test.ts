@@ -194,3 +194,36 @@ test('hosts that cannot run a stock kubelet (cgroup v1, containers) and an air-g
   );
   assert.throws(() => renderHostFile(spec, 'worknode01', 'containerd-mirror'), /not written on worknode01/);
 });
+
+test('cni.plugin flannel: its upstream manifest pinned, net-conf.json on the pod network, the interface regex, no Calico file', () => {
+  const file = writeInventory((doc) => {
+    doc.setIn(['cni', 'plugin'], 'flannel');
+    doc.setIn(['network', 'podSubnet'], '10.250.0.0/16');
+  });
+  const { spec: s } = loadInventory(file, { requireKeyFiles: true });
+  assert.equal(s.cni.manifest.url, 'https://raw.githubusercontent.com/flannel-io/flannel/v0.28.11/Documentation/kube-flannel.yml');
+  const files = renderHostFiles(s, 'master01').map((f) => f.id);
+  assert.ok(files.includes('flannel-net-conf') && files.includes('flannel-ds'), files.join(', '));
+  assert.ok(!files.includes('calico-node-env') && !files.includes('calico-installation'), files.join(', '));
+  const netConf = parseAllDocuments(renderHostFile(s, 'master01', 'flannel-net-conf').content)[0].toJS();
+  assert.deepEqual(JSON.parse(netConf.data['net-conf.json']), {
+    Network: '10.250.0.0/16',
+    EnableNFTables: false,
+    Backend: { Type: 'vxlan' },
+  });
+  const ds = parseAllDocuments(renderHostFile(s, 'master01', 'flannel-ds').content)[0].toJS();
+  assert.equal(ds.spec.template.metadata.annotations['hakube.io/flannel-network'], '10.250.0.0/16');
+  assert.deepEqual(ds.spec.template.spec.containers[0].env, [{ name: 'FLANNELD_IFACE_REGEX', value: s.network.calicoInterfaceRegex }]);
+  assert.ok(s.network.calicoInterfaceRegex, 'the example names an interface');
+  assert.throws(
+    () =>
+      loadInventory(
+        writeInventory((doc) => {
+          doc.setIn(['cni', 'plugin'], 'flannel');
+          doc.setIn(['cni', 'install'], 'operator');
+        }),
+        { requireKeyFiles: true },
+      ),
+    /cni\.install.*the operator install is Calico's/s,
+  );
+});

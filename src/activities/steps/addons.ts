@@ -8,6 +8,14 @@ import { apply, kubectl } from './kubectl';
 
 async function applyCni(s: HostSession): Promise<StepResult> {
   const { cni } = s.spec;
+  if (cni.plugin === 'flannel') {
+    const manifest = await apply(s, cni.manifest);
+    const netConf = await s.writeRendered('flannel-net-conf');
+    const config = await kubectl(s, `-n kube-flannel patch configmap kube-flannel-cfg --type merge --patch-file ${netConf.path}`);
+    const ds = await s.writeRendered('flannel-ds');
+    const daemonSet = await kubectl(s, `-n kube-flannel patch daemonset kube-flannel-ds --patch-file ${ds.path}`);
+    return result(manifest || !/no change/.test(config) || !/no change/.test(daemonSet));
+  }
   if (cni.install === 'operator') {
     // Server-side: the Installation CRD alone is over 1 MB, far above the 256 KiB annotation a client-side apply keeps.
     await apply(s, cni.operatorCrds, { serverSide: true });
@@ -41,7 +49,9 @@ async function applyDashboard(s: HostSession): Promise<StepResult> {
 export function addonManifests(spec: HostSession['spec']): (PinnedDownload | string)[] {
   const { cni, ingress, dashboard } = spec;
   return [
-    ...(cni.install === 'operator' ? [cni.operatorCrds, cni.operator, remotePath('calico-installation')] : [cni.manifest]),
+    ...(cni.plugin === 'calico' && cni.install === 'operator'
+      ? [cni.operatorCrds, cni.operator, remotePath('calico-installation')]
+      : [cni.manifest]),
     ...(ingress.controller !== 'none' ? [ingress.manifest, remotePath('ingress-service')] : []),
     ...(dashboard.kind !== 'none' ? [dashboard.manifest, remotePath('dashboard-service'), remotePath('dashboard-rbac')] : []),
   ];

@@ -15,10 +15,10 @@ const HAKUBE_MARKERS = `/var/lib/hakube/ha-check-passed /var/lib/hakube/kubeadm-
 const KUBEADM_STATE =
   '/etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/admin.conf /etc/kubernetes/pki /var/lib/kubelet/config.yaml /etc/kubernetes/manifests/*.yaml';
 const KUBERNETES_PACKAGES = ['kubelet', 'kubeadm', 'kubectl', 'kubernetes-cni', 'cri-tools'];
-/** Calico's interfaces (calico-node makes them; nothing removes them when it is gone). */
-const CALICO_LINKS = /^(cali[0-9a-f]+|tunl0|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|wg-v6\.cali)$/;
-/** iptables rules of Calico (cali-) and kube-proxy (KUBE-): `kubeadm reset` leaves them. */
-const FOREIGN_RULES = "grep -E '(^|[ :])(cali-|KUBE-)'";
+/** The CNI's interfaces (calico-node and flanneld make them; nothing removes them when they are gone). */
+const CNI_LINKS = /^(cali[0-9a-f]+|tunl0|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|wg-v6\.cali|flannel\.\d+|cni0)$/;
+/** iptables rules of Calico (cali-), flannel (FLANNEL-) and kube-proxy (KUBE-): `kubeadm reset` leaves them. */
+const FOREIGN_RULES = "grep -E '(^|[ :])(cali-|FLANNEL-|KUBE-)'";
 
 /** `kubeadm reset` (KUBEADM_RESET: etcd's data is not kubeadm's) when kubeadm left anything; hakube's completion records go with it. */
 async function kubeadmReset(s: HostSession): Promise<StepResult> {
@@ -52,7 +52,7 @@ async function removeWorkloadContainers(s: HostSession): Promise<StepResult> {
 /** CNI configuration and state, Calico's interfaces, and Calico's and kube-proxy's iptables rules. */
 async function removeCniState(s: HostSession): Promise<StepResult> {
   let changed = false;
-  const dirs = '/etc/cni/net.d/* /var/lib/cni /var/lib/calico /var/run/calico /var/log/calico';
+  const dirs = '/etc/cni/net.d/* /var/lib/cni /var/lib/calico /var/run/calico /var/log/calico /run/flannel';
   if (await s.test(`for f in ${dirs}; do [ -e "$f" ] && exit 0; done; exit 1`)) {
     await s.sh(`rm -rf ${dirs}`);
     changed = true;
@@ -60,7 +60,7 @@ async function removeCniState(s: HostSession): Promise<StepResult> {
   const links = (await s.sh(`ip -o link show | awk -F': ' '{ print $2 }' | cut -d@ -f1`))
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => CALICO_LINKS.test(l));
+    .filter((l) => CNI_LINKS.test(l));
   for (const link of links) await s.sh(`ip link delete ${shq(link)} 2>/dev/null || ! ip link show ${shq(link)} >/dev/null 2>&1`);
   changed ||= links.length > 0;
   // Each iptables flavour present: the rules and chains of Calico and kube-proxy out, everything else
