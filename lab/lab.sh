@@ -3,9 +3,12 @@
 # of this machine, and a package/manifest mirror on the bridge address. Test and demo infrastructure,
 # not part of the product: hakube reaches it only through lab/cluster.yaml, an ordinary inventory.
 #
-#   npm run lab -- up [--fresh] [--masters M] [--workers N] | down | status | ssh HOST [COMMAND...]
+#   npm run lab -- up [--fresh] [--masters M] [--workers N] [--kubernetes standin|real] | down | status | ssh HOST [COMMAND...]
 # `up` on a running lab adds the missing hosts and removes the extra ones (defaults: 3 masters,
 # 3 workers), leaving the others as they are, and rewrites lab/cluster.yaml for the new set.
+# --kubernetes: the Kubernetes the mirror serves: `standin` (default: the Python stand-ins of
+# lab/standins) or `real` (the real binaries built from the upstream Go modules, lab/real/, with an
+# OCI registry on the bridge); remembered in lab/.state/kubernetes, a change recreates the hosts.
 set -euo pipefail
 LAB=$(cd "$(dirname "$0")" && pwd)
 STATE=$LAB/.state
@@ -14,6 +17,7 @@ NETWORK=hakube-lab
 SUBNET=10.213.71.0/24
 GATEWAY=10.213.71.1
 MIRROR_PORT=8088
+REGISTRY_PORT=5000
 IMAGE_REPO=hakube-lab-host
 # name:address of every lab host; masters on .11-.19, workers from .21 (see hosts_for).
 HOSTS=()
@@ -31,10 +35,18 @@ hosts_of_inventory() {
   fi
   [ ${#HOSTS[@]} -gt 0 ] || hosts_for 3 3
 }
+# The Kubernetes lane (standin | real): the asked-for one, else the running one, else standin.
+LANE=standin
+lane_of_state() { [ -f "$STATE/kubernetes" ] && cat "$STATE/kubernetes" || echo standin; }
+# The lane a host container was created for (the real lane labels its hosts).
+lane_of_host() { local l; l=$(docker inspect -f '{{index .Config.Labels "hakube-lab-lane"}}' "$1" 2>/dev/null || true); echo "${l:-standin}"; }
+T_UP=$SECONDS
 # Every lab host container, whatever the inventory says.
 lab_containers() { docker ps -a --filter label=hakube-lab=1 --format '{{.Names}}'; }
 
 say() { printf 'lab: %s\n' "$*" >&2; }
+# Progress of the real lane's long steps, with the seconds since `up` started.
+step() { printf 'lab: [%4ss] %s\n' "$((SECONDS - T_UP))" "$*" >&2; }
 name_of() { echo "${1%%:*}"; }
 ip_of() { echo "${1##*:}"; }
 ip_for() { local h; for h in "${HOSTS[@]}"; do [ "$(name_of "$h")" = "$1" ] && { ip_of "$h"; return; }; done; return 1; }
@@ -130,7 +142,7 @@ ensure_key() {
 start_host() {
   local name=$1 ip=$2 add_hosts=() h
   if docker container inspect "$name" >/dev/null 2>&1; then
-    if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ]; then docker rm -f "$name" >/dev/null
+    if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ] || [ "$(lane_of_host "$name")" != "$LANE" ]; then docker rm -fv "$name" >/dev/null
     # Kept hosts get this checkout's key too (another checkout's lab may have created them).
     else docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"; docker start "$name" >/dev/null; return; fi
   fi
@@ -138,8 +150,9 @@ start_host() {
   docker create --name "$name" --hostname "$name" --network "$NETWORK" --ip "$ip" "${add_hosts[@]}" \
     --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 --restart unless-stopped \
-    --label hakube-lab=1 "$IMAGE" >/dev/null
+    "${REAL_HOST_ARGS[@]}" --label hakube-lab=1 "$IMAGE" >/dev/null
   docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"
+  [ "$LANE" != real ] || docker cp "$REAL_UNITS/." "$name:/"
   docker start "$name" >/dev/null
 }
 
@@ -165,6 +178,75 @@ ensure_mirror() {
   if [ -f "$STATE/mirror.pid" ] && kill -0 "$(cat "$STATE/mirror.pid")" 2>/dev/null; then return; fi
   python3 -m http.server "$MIRROR_PORT" --bind "$GATEWAY" --directory "$LAB/mirror" >"$STATE/mirror.log" 2>&1 &
   echo $! >"$STATE/mirror.pid"
+}
+
+# --- the real lane -------------------------------------------------------------------------------
+# The real binaries (lab/real/build.sh, lab/real/extras.sh: cached, seconds when built), their apt
+# repository, containerd tarball and runc in the mirror (lab/real/apt-repo.sh), the OCI registry on the
+# bridge and the images in it (lab/real/images.sh).
+REAL_CACHE=$CACHE/real
+REAL_K8S_VERSION=1.37.2
+# containerd from the release tarball (+ runc) built here; `debian` (Debian's 1.6) until this checkout's
+# inventory schema has packages.runcUrl (HAKUBE_LAB_REAL_CONTAINERD=tarball|debian overrides).
+REAL_CONTAINERD=${HAKUBE_LAB_REAL_CONTAINERD:-$(grep -q 'runcSha256' "$LAB/../src/inventory/schema.ts" 2>/dev/null && echo tarball || echo debian)}
+REAL_TARBALL=
+REAL_HOST_ARGS=()
+REAL_UNITS=$STATE/real-units
+real_host_setup() {
+  # Per host (docker create): what a real kubelet + containerd need of a container (lab/real/README.md).
+  REAL_HOST_ARGS=(--label hakube-lab-lane=real --device /dev/kmsg --volume /var/lib/containerd
+    --volume /lib/modules:/lib/modules:ro --device-cgroup-rule 'a *:* rwm' --sysctl net.ipv4.ip_forward=1)
+  # / made rshared at boot, by a unit copied in at create time (the stand-in lane's image stays as it is).
+  rm -rf "$REAL_UNITS"; install -d "$REAL_UNITS/etc/systemd/system/sysinit.target.wants"
+  install -m 644 "$LAB/real/units/hakube-lab-rshared.service" "$REAL_UNITS/etc/systemd/system/"
+  ln -s ../hakube-lab-rshared.service "$REAL_UNITS/etc/systemd/system/sysinit.target.wants/hakube-lab-rshared.service"
+}
+# On this machine: the kernel settings a real kubelet would try to write on the hosts' read-only
+# /proc/sys (it skips those already right), and the modules kube-proxy/flannel/containerd use.
+real_machine_setup() {
+  say "real Kubernetes lane: setting this machine's kernel tunables the kubelet needs (vm.overcommit_memory=1 vm.panic_on_oom=0 kernel.panic=10 kernel.panic_on_oops=1 kernel.keys.root_maxkeys=1000000 kernel.keys.root_maxbytes=25000000) and loading br_netfilter overlay vxlan"
+  sysctl -qw vm.overcommit_memory=1 vm.panic_on_oom=0 kernel.panic=10 kernel.panic_on_oops=1 \
+    kernel.keys.root_maxkeys=1000000 kernel.keys.root_maxbytes=25000000 || say "sysctl: some of these could not be set"
+  local m; for m in br_netfilter overlay vxlan; do timeout 20 modprobe "$m" 2>/dev/null || true; done
+}
+ensure_registry() {
+  local dir=$REAL_CACHE/registry-data bin
+  bin=$(ls "$REAL_CACHE"/registry-v*/bin/registry 2>/dev/null | tail -1)
+  [ -n "$bin" ] || { say "no registry binary under $REAL_CACHE (lab/real/build.sh registry)"; exit 1; }
+  mkdir -p "$dir"
+  cat >"$STATE/registry.yml" <<CONFIG
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir
+  delete:
+    enabled: true
+http:
+  addr: $GATEWAY:$REGISTRY_PORT
+CONFIG
+  if [ -f "$STATE/registry.pid" ] && kill -0 "$(cat "$STATE/registry.pid")" 2>/dev/null; then return; fi
+  "$bin" serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+  echo $! >"$STATE/registry.pid"
+  for _ in $(seq 1 40); do curl -fsS "http://$GATEWAY:$REGISTRY_PORT/v2/" >/dev/null 2>&1 && return; sleep 0.25; done
+  say "the registry did not answer on $GATEWAY:$REGISTRY_PORT: see $STATE/registry.log"; exit 1
+}
+ensure_real() {
+  command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
+  step "real binaries (lab/real/build.sh, cached; log: $STATE/real-build.log)"
+  bash "$LAB/real/build.sh" >"$STATE/real-build.log" 2>&1 || { tail -30 "$STATE/real-build.log" >&2; say "lab/real/build.sh failed"; exit 1; }
+  step "kubectl, agnhost, flannel CNI plugin (lab/real/extras.sh, cached)"
+  bash "$LAB/real/extras.sh" >>"$STATE/real-build.log" 2>&1 || { tail -30 "$STATE/real-build.log" >&2; say "lab/real/extras.sh failed"; exit 1; }
+  step "apt repository $LAB/mirror/apt-real/ and containerd/runc in $LAB/mirror/real/ (lab/real/apt-repo.sh)"
+  bash "$LAB/real/apt-repo.sh" "$LAB/mirror" "$STATE/gnupg"
+  step "OCI registry on $GATEWAY:$REGISTRY_PORT (storage $REAL_CACHE/registry-data)"
+  ensure_registry
+  step "images (lab/real/images.sh)"
+  bash "$LAB/real/images.sh" "$GATEWAY:$REGISTRY_PORT" 2>&1 | sed 's/^/lab:   /' >&2
+  [ "${PIPESTATUS[0]}" = 0 ] || { say "lab/real/images.sh failed"; exit 1; }
+  REAL_TARBALL=$(ls "$LAB"/mirror/real/containerd-*-linux-amd64.tar.gz | tail -1)
+  step "real lane ready"
 }
 
 # Pins for what the mirror serves, computed from the served files: the inventory carries them as any
@@ -193,10 +275,28 @@ write_inventory() {
     done
     echo "etcd: { mode: systemd, $ETCD_IMAGE_FIELDS }"
     echo "packages:"
-    echo "  containerd: debian            # the lab reaches Debian's mirror only"
-    echo "  kubernetesRepo: $url/apt/"
-    echo "  kubernetesRepoKey: $url/apt/key.asc"
-    echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
+    if [ "$LANE" = real ]; then
+      if [ "$REAL_CONTAINERD" = tarball ]; then echo "  containerd: tarball   # the release tarball and runc built from the upstream Go modules"
+      else echo "  containerd: debian   # Debian's 1.6 (HAKUBE_LAB_REAL_CONTAINERD=debian; tarball when the schema has runcUrl)"; fi
+      if [ "$REAL_CONTAINERD" = tarball ]; then
+        echo "  containerdTarballUrl: $url/real/$(basename "$REAL_TARBALL")"
+        echo "  containerdTarballSha256: $(sha256_of "$REAL_TARBALL")"
+        echo "  runcUrl: $url/real/runc.amd64"
+        echo "  runcSha256: $(sha256_of "$mirror/real/runc.amd64")"
+      fi
+      echo "  kubernetesRepo: $url/apt-real/"
+      echo "  kubernetesRepoKey: $url/apt-real/key.asc"
+      echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
+      echo "kubernetesVersion: $REAL_K8S_VERSION   # the real one, built from the upstream Go modules (lab/real)"
+      echo "kubelet: { failCgroupV1: false }   # the hosts (containers) have the machine's hybrid cgroups"
+      echo "kubeProxy: { conntrackMaxPerCore: 0 }   # /proc/sys is read-only in the hosts"
+      echo "containerd: { registryMirror: http://$GATEWAY:$REGISTRY_PORT, restrictOomScoreAdj: true, privilegedWithoutHostDevices: true }"
+    else
+      echo "  containerd: debian            # the lab reaches Debian's mirror only"
+      echo "  kubernetesRepo: $url/apt/"
+      echo "  kubernetesRepoKey: $url/apt/key.asc"
+      echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
+    fi
     echo "cni:"
     echo "  manifestUrl: $url/manifests/calico.yaml"
     echo "  manifestSha256: $(sha256_of "$mirror/manifests/calico.yaml")"
@@ -213,10 +313,12 @@ write_inventory() {
 }
 
 cmd_up() {
-  local started=$SECONDS h name fresh='' masters=3 workers=3
+  local started=$SECONDS h name fresh='' masters=3 workers=3 lane=''
   while [ $# -gt 0 ]; do
     case "$1" in
       --fresh) fresh=1 ;;
+      --kubernetes) lane=${2:-}; shift ;;
+      --kubernetes=*) lane=${1#*=} ;;
       --masters) masters=${2:-}; shift ;;
       --workers) workers=${2:-}; shift ;;
       *) say "unknown option $1"; exit 2 ;;
@@ -225,6 +327,7 @@ cmd_up() {
   done
   [[ "$masters" =~ ^[1-9]$ ]] || { say "--masters: 1 to 9 (addresses .11-.19)"; exit 2; }
   [[ "$workers" =~ ^[0-9]+$ ]] && [ "$workers" -le 60 ] || { say "--workers: 0 to 60"; exit 2; }
+  case "${lane:-$(lane_of_state)}" in standin|real) LANE=${lane:-$(lane_of_state)} ;; *) say "--kubernetes: standin or real"; exit 2 ;; esac
   hosts_for "$masters" "$workers"
   # Each systemd host takes several inotify instances: past ~20 hosts the default 128 makes the later
   # ones crash-loop at boot (see the lab notes), so a big lab raises the limit, and says so.
@@ -234,26 +337,35 @@ cmd_up() {
   fi
   ensure_tools; ensure_dockerd; ensure_image; ensure_network; ensure_key; ensure_mirror
   ensure_etcd_image_archive
+  if [ "$LANE" = real ]; then
+    say "Kubernetes lane: real (lab/real/; \`--kubernetes standin\` goes back to the stand-ins)"
+    ensure_real; real_host_setup; real_machine_setup
+  fi
+  echo "$LANE" >"$STATE/kubernetes"
   if [ -n "$fresh" ]; then # blank hosts again (an installed cluster is thrown away)
-    for name in $(lab_containers); do docker rm -f "$name" >/dev/null 2>&1 || true; done
+    for name in $(lab_containers); do docker rm -fv "$name" >/dev/null 2>&1 || true; done
   fi
   # Hosts beyond the asked-for set go; the others are kept as they are.
   for name in $(lab_containers); do
-    printf '%s\n' "${HOSTS[@]}" | grep -q "^$name:" || { say "removing $name"; docker rm -f "$name" >/dev/null; }
+    printf '%s\n' "${HOSTS[@]}" | grep -q "^$name:" || { say "removing $name"; docker rm -fv "$name" >/dev/null; }
   done
   for h in "${HOSTS[@]}"; do start_host "$(name_of "$h")" "$(ip_of "$h")"; done
   wait_ssh_and_record_keys
   write_inventory
-  say "${#HOSTS[@]} hosts ($masters masters, $workers workers) up in $((SECONDS - started)) s: $LAB/cluster.yaml, mirror http://$GATEWAY:$MIRROR_PORT/"
+  if [ "$LANE" = real ]; then
+    say "${#HOSTS[@]} hosts ($masters masters, $workers workers), real Kubernetes $REAL_K8S_VERSION, up in $((SECONDS - started)) s: $LAB/cluster.yaml, mirror http://$GATEWAY:$MIRROR_PORT/, registry http://$GATEWAY:$REGISTRY_PORT/"
+  else
+    say "${#HOSTS[@]} hosts ($masters masters, $workers workers) up in $((SECONDS - started)) s: $LAB/cluster.yaml, mirror http://$GATEWAY:$MIRROR_PORT/"
+  fi
 }
 
 cmd_down() {
   local name
   if docker info >/dev/null 2>&1; then
-    for name in $(lab_containers); do docker rm -f "$name" >/dev/null 2>&1 || true; done
+    for name in $(lab_containers); do docker rm -fv "$name" >/dev/null 2>&1 || true; done
     docker network rm "$NETWORK" >/dev/null 2>&1 || true
   fi
-  for p in mirror dockerd; do
+  for p in mirror registry dockerd; do
     if [ -f "$STATE/$p.pid" ]; then
       kill "$(cat "$STATE/$p.pid")" 2>/dev/null || true
       for _ in $(seq 1 40); do kill -0 "$(cat "$STATE/$p.pid")" 2>/dev/null || break; sleep 0.25; done
@@ -282,5 +394,5 @@ case "${1:-}" in
   down) cmd_down ;;
   status) hosts_of_inventory; cmd_status ;;
   ssh) shift; hosts_of_inventory; cmd_ssh "$@" ;;
-  *) echo "usage: npm run lab -- up [--fresh] [--masters M] [--workers N] | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
+  *) echo "usage: npm run lab -- up [--fresh] [--masters M] [--workers N] [--kubernetes standin|real] | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
 esac

@@ -120,9 +120,14 @@ function check(spec: unknown): Problem | undefined {
     if (!(err instanceof InventoryError) || !err.problems[0]) throw err;
     return { ...err.problems[0], field: specField(err.problems[0].field) };
   }
-  const expected = JSON.parse(JSON.stringify(normalized)) as unknown;
+  const expected = JSON.parse(JSON.stringify(normalized)) as Record<string, unknown>;
+  // A spec recorded by a hakube older than a section (a run resumed by this worker) means its defaults.
+  for (const section of OPTIONAL_SECTIONS) if ((spec as Partial<ClusterSpec>)[section] === undefined) delete expected[section];
   return difference(spec, expected, '');
 }
+
+/** ClusterSpec sections added after the first release (optional in the type, absent in older histories). */
+const OPTIONAL_SECTIONS = ['kubeadm', 'kubelet', 'kubeProxy', 'containerd'] as const;
 
 /** The cluster.yaml fields a spec was normalized from (defaults written out), to be validated again. */
 function inputOf(spec: ClusterSpec) {
@@ -168,6 +173,9 @@ function inputOf(spec: ClusterSpec) {
       dockerRepoKey: p.dockerRepoKey.url,
       dockerRepoKeyFingerprint: p.dockerRepoKey.fingerprint,
       containerdTarballUrl: p.containerdTarballUrl,
+      containerdTarballSha256: p.containerdTarball?.sha256,
+      runcUrl: p.runc?.url,
+      runcSha256: p.runc?.sha256,
       debianMirror: p.debianMirror,
       debianRelease: p.debianRelease,
     },
@@ -198,6 +206,11 @@ function inputOf(spec: ClusterSpec) {
       nodePort: spec.dashboard.nodePort,
     },
     verify: spec.verify,
+    // Sections added after the first release: a spec recorded before them has none (see OPTIONAL_SECTIONS).
+    kubeadm: spec.kubeadm,
+    kubelet: spec.kubelet,
+    kubeProxy: spec.kubeProxy,
+    containerd: spec.containerd,
   };
 }
 

@@ -238,6 +238,11 @@ export const clusterInputSchema = z.strictObject({
         .describe(
           "the kubelet refuses to start on cgroup v1 or hybrid hosts (its default since 1.35); false lets it run there (and ignores kubeadm's SystemVerification check, which refuses them too), for hosts that cannot boot cgroup v2 yet",
         ),
+      resolvConf: absolutePath
+        .optional()
+        .describe(
+          "the resolv.conf the kubelet gives pods with dnsPolicy Default, CoreDNS's upstreams among them (KubeletConfiguration resolvConf); for hosts whose /etc/resolv.conf names a loopback resolver (systemd-resolved's 127.0.0.53, docker's 127.0.0.11), which CoreDNS would forward to itself",
+        ),
     })
     .prefault({}),
   kubeProxy: z

@@ -106,11 +106,30 @@ test('every kind of valid inventory passes the worker check unchanged (no false 
         d.set('kubernetesVersion', '1.36.2');
       },
     ],
+    [
+      'containerd from release tarballs, flannel, an air-gapped registry, hosts that are containers on cgroup v1',
+      (d) => {
+        d.setIn(['packages', 'containerd'], 'tarball');
+        d.setIn(['packages', 'containerdTarballUrl'], 'http://mirror.example/containerd.tar.gz');
+        d.setIn(['packages', 'containerdTarballSha256'], 'c'.repeat(64));
+        d.setIn(['packages', 'runcUrl'], 'http://mirror.example/runc.amd64');
+        d.setIn(['packages', 'runcSha256'], 'd'.repeat(64));
+        d.setIn(['cni', 'plugin'], 'flannel');
+        d.set('kubeadm', d.createNode({ imageRepository: 'mirror.example:5000/k8s', ignorePreflightErrors: ['ExternalEtcdVersion'] }));
+        d.set('kubelet', d.createNode({ failCgroupV1: false, resolvConf: '/etc/hakube/resolv.conf' }));
+        d.set('kubeProxy', d.createNode({ conntrackMaxPerCore: 0 }));
+        d.set('containerd', d.createNode({ registryMirror: 'http://mirror.example:5000', restrictOomScoreAdj: true }));
+      },
+    ],
   ];
   for (const [what, edit] of variants) {
     const loaded = loadInventory(writeInventory(edit), { requireKeyFiles: true }).spec;
     assert.equal(specProblem(JSON.parse(JSON.stringify(loaded))), undefined, what);
   }
+  // A spec recorded by a hakube older than the optional sections (a run resumed by this worker) passes too.
+  const old = JSON.parse(JSON.stringify(loadInventory(writeInventory(), { requireKeyFiles: true }).spec)) as Record<string, unknown>;
+  for (const section of ['kubeadm', 'kubelet', 'kubeProxy', 'containerd']) delete old[section];
+  assert.equal(specProblem(old), undefined, 'a spec without the sections added later');
 });
 
 test('a newline in an inventory value is refused, naming the field', () => {

@@ -152,7 +152,7 @@ test('etcd.tls (default) puts every etcd variant on https with client and peer c
 test('hosts that cannot run a stock kubelet (cgroup v1, containers) and an air-gapped registry: every setting reaches its file', () => {
   const file = writeInventory((doc) => {
     doc.set('kubeadm', { imageRepository: 'registry.example.net:5000/k8s', ignorePreflightErrors: ['Swap'] });
-    doc.set('kubelet', { failCgroupV1: false });
+    doc.set('kubelet', { failCgroupV1: false, resolvConf: '/etc/hakube/resolv.conf' });
     doc.set('kubeProxy', { conntrackMaxPerCore: 0 });
     doc.set('containerd', {
       registryMirror: 'http://10.73.71.1:5000',
@@ -168,6 +168,7 @@ test('hosts that cannot run a stock kubelet (cgroup v1, containers) and an air-g
   assert.equal(byKind('ClusterConfiguration').imageRepository, 'registry.example.net:5000/k8s');
   assert.deepEqual(byKind('InitConfiguration').nodeRegistration.ignorePreflightErrors, ['Swap', 'SystemVerification']);
   assert.equal(byKind('KubeletConfiguration').failCgroupV1, false);
+  assert.equal(byKind('KubeletConfiguration').resolvConf, '/etc/hakube/resolv.conf');
   assert.deepEqual(byKind('KubeProxyConfiguration').conntrack, { maxPerCore: 0 });
   for (const doc of init.filter((d) => d.apiVersion === 'kubeadm.k8s.io/v1beta4'))
     assert.deepEqual(
