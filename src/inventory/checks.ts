@@ -1,7 +1,6 @@
 // Checks that span several fields, which a schema cannot express. Each returns every problem
 // it finds (not just the first), so the user fixes the file in one go.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClusterInput } from './schema';
 import type { Problem } from './problems';
@@ -150,10 +149,11 @@ export class KnownHostsFileError extends Error {
 }
 
 /**
- * Where a known_hosts file may never be, after symlinks are resolved: the system's own files, which a
- * rewrite (another mode, another owner, a line appended) could damage. The user's own
- * ~/.ssh/known_hosts stays allowed, and so does a home directory under /var or /opt (a service
- * account's, such as /var/lib/hakube): the content check below still applies there.
+ * Where a known_hosts file may never be, after symlinks are resolved: the system's own configuration,
+ * programs and kernel interfaces, which a rewrite (another mode, another owner, a line appended) could
+ * damage. /var and /opt are not among them: checkouts, service accounts' homes and data live there
+ * (a lab checkout in /var/tmp was refused when they were); the content check below, and a rewrite that
+ * keeps the file's mode and owner, protect what is there.
  */
 export const SYSTEM_DIRECTORIES = [
   '/etc',
@@ -169,8 +169,6 @@ export const SYSTEM_DIRECTORIES = [
   '/sys',
   '/dev',
   '/run',
-  '/var',
-  '/opt',
 ];
 
 /** A known_hosts file larger than this is not one (50,000 hosts with three keys each is about 40 MiB). */
@@ -227,18 +225,9 @@ export function realTarget(file: string, depth = 0): string {
 
 const inside = (file: string, dir: string) => file === dir || file.startsWith(`${dir}/`);
 
-/** The system directory a resolved path lies in, if any (files in a home directory under /var or /opt excepted). */
+/** The system directory a resolved path lies in, if any. */
 function systemDirectoryOf(real: string): string | undefined {
-  const dir = SYSTEM_DIRECTORIES.find((d) => inside(real, d));
-  if (!dir) return undefined;
-  let home: string;
-  try {
-    home = realTarget(os.homedir());
-  } catch {
-    return dir;
-  }
-  const homeIsOwn = /^\/(var|opt)\/[^/]+/.test(home) && !SYSTEM_DIRECTORIES.includes(home);
-  return homeIsOwn && real.startsWith(`${home}/`) ? undefined : dir;
+  return SYSTEM_DIRECTORIES.find((d) => inside(real, d));
 }
 
 export interface KnownHostsContent {

@@ -37,14 +37,7 @@ test('a relative path that climbs into /etc is refused, naming the field and the
 });
 
 test('paths into system directories are refused, whether the file exists or not', () => {
-  for (const p of [
-    '/etc/ssh/ssh_known_hosts',
-    '/etc/hakube/known_hosts',
-    '/usr/share/known_hosts',
-    '/var/lib/hakube/known_hosts',
-    '/boot/kh',
-    '/opt/kh',
-  ])
+  for (const p of ['/etc/ssh/ssh_known_hosts', '/etc/hakube/known_hosts', '/usr/share/known_hosts', '/boot/kh', '/run/kh'])
     assert.match(refusal(p) ?? '', new RegExp(`knownHostsFile = "${p}": is inside /${p.split('/')[1]}`), p);
 });
 
@@ -111,21 +104,19 @@ test('a known_hosts file (hashed entries, markers, comments) or a missing file i
   }
 });
 
-test('a home directory under /var (a service account) may hold the file; the rest of /var may not', () => {
-  let home: string;
+test('/var and /opt hold checkouts and service homes: allowed there (a lab checkout in /var/tmp was refused), a non-known_hosts file still is not', () => {
+  let dir: string;
   try {
-    home = fs.mkdtempSync('/var/tmp/hakube-home-');
+    dir = fs.mkdtempSync('/var/tmp/hakube-kh-');
   } catch {
     return; // /var/tmp not writable here
   }
-  const saved = process.env.HOME;
-  process.env.HOME = home;
   try {
-    assert.equal(refusal('~/.hakube/known_hosts'), undefined);
-    assert.match(refusal('/var/tmp/known_hosts') ?? '', /is inside \/var/);
+    assert.equal(refusal(path.join(dir, 'known_hosts')), undefined);
+    fs.writeFileSync(path.join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+    assert.match(refusal(path.join(dir, 'passwd')) ?? '', /line 1/);
   } finally {
-    process.env.HOME = saved;
-    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
