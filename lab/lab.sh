@@ -144,7 +144,9 @@ start_host() {
   if docker container inspect "$name" >/dev/null 2>&1; then
     if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ] || [ "$(lane_of_host "$name")" != "$LANE" ]; then docker rm -fv "$name" >/dev/null
     # Kept hosts get this checkout's key too (another checkout's lab may have created them).
-    else docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"; docker start "$name" >/dev/null; return; fi
+    else docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"
+      [ "$LANE" != real ] || docker cp "$REAL_UNITS/." "$name:/"   # the real lane's files, current (resolv.conf)
+      docker start "$name" >/dev/null; return; fi
   fi
   for h in "${HOSTS[@]}"; do add_hosts+=(--add-host "$(name_of "$h"):$(ip_of "$h")"); done
   docker create --name "$name" --hostname "$name" --network "$NETWORK" --ip "$ip" "${add_hosts[@]}" \
@@ -191,7 +193,20 @@ REAL_K8S_VERSION=1.37.2
 REAL_CONTAINERD=${HAKUBE_LAB_REAL_CONTAINERD:-$(grep -q 'runcSha256' "$LAB/../src/inventory/schema.ts" 2>/dev/null && echo tarball || echo debian)}
 REAL_TARBALL=
 REAL_HOST_ARGS=()
+# Files copied into each real-lane host at create time (docker cp of this tree onto /).
 REAL_UNITS=$STATE/real-units
+# The resolv.conf the kubelet gives pods (kubelet.resolvConf): the hosts' own /etc/resolv.conf is docker's
+# embedded DNS, 127.0.0.11, which CoreDNS (forward . /etc/resolv.conf) would reach as itself and stop on
+# as a forwarding loop; so the pods get this machine's first non-loopback nameserver instead.
+REAL_RESOLV_CONF=/etc/hakube-lab/resolv.conf
+machine_nameserver() {
+  local f
+  for f in /etc/resolv.conf /run/systemd/resolve/resolv.conf; do
+    [ -r "$f" ] || continue
+    awk '$1 == "nameserver" && $2 !~ /^127\./ && $2 != "::1" { print $2; found = 1; exit } END { exit !found }' "$f" && return 0
+  done
+  return 1
+}
 real_host_setup() {
   # Per host (docker create): what a real kubelet + containerd need of a container (lab/real/README.md).
   REAL_HOST_ARGS=(--label hakube-lab-lane=real --device /dev/kmsg --volume /var/lib/containerd
@@ -200,6 +215,11 @@ real_host_setup() {
   rm -rf "$REAL_UNITS"; install -d "$REAL_UNITS/etc/systemd/system/sysinit.target.wants"
   install -m 644 "$LAB/real/units/hakube-lab-rshared.service" "$REAL_UNITS/etc/systemd/system/"
   ln -s ../hakube-lab-rshared.service "$REAL_UNITS/etc/systemd/system/sysinit.target.wants/hakube-lab-rshared.service"
+  local ns
+  ns=$(machine_nameserver) || { say "no non-loopback nameserver in this machine's /etc/resolv.conf (nor /run/systemd/resolve/resolv.conf) for $REAL_RESOLV_CONF"; exit 1; }
+  install -d "$REAL_UNITS$(dirname "$REAL_RESOLV_CONF")"
+  printf '# Written by lab/lab.sh (real lane): kubelet.resolvConf, the resolv.conf pods with dnsPolicy Default and\n# CoreDNS get: this machine'"'"'s nameserver, not docker'"'"'s 127.0.0.11 (a loop through CoreDNS itself).\nnameserver %s\n' "$ns" \
+    >"$REAL_UNITS$REAL_RESOLV_CONF"
 }
 # On this machine: the kernel settings a real kubelet would try to write on the hosts' read-only
 # /proc/sys (it skips those already right), and the modules kube-proxy/flannel/containerd use.
@@ -246,6 +266,7 @@ ensure_real() {
   bash "$LAB/real/images.sh" "$GATEWAY:$REGISTRY_PORT" 2>&1 | sed 's/^/lab:   /' >&2
   [ "${PIPESTATUS[0]}" = 0 ] || { say "lab/real/images.sh failed"; exit 1; }
   REAL_TARBALL=$(ls "$LAB"/mirror/real/containerd-*-linux-amd64.tar.gz | tail -1)
+  [ -f "$LAB/mirror/manifests/kube-flannel-lab.yml" ] || { say "no $LAB/mirror/manifests/kube-flannel-lab.yml (lab/real/apt-repo.sh writes it from the flannel module lab/real/build.sh downloads)"; exit 1; }
   step "real lane ready"
 }
 
@@ -253,6 +274,8 @@ ensure_real() {
 # mirror's inventory must (hakube checks each download on the host against them). The apt key is the
 # lab's own, generated on the first build, so its fingerprint is read from the served key.asc.
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+# etcd version lab/real/etcd/go.mod pins (its apt-real packages are <version>-0hakube1).
+real_etcd_version() { awk '$1 == "go.etcd.io/etcd/server/v3" { sub(/^v/, "", $2); print $2; exit }' "$LAB/real/etcd/go.mod"; }
 primary_fingerprint() {
   GNUPGHOME=$STATE/gnupg gpg --batch --show-keys --with-colons "$1" 2>/dev/null | awk -F: '$1 == "pub" { pub = 1; next } pub && $1 == "fpr" { print $10; exit }'
 }
@@ -273,7 +296,13 @@ write_inventory() {
       case "$h" in master*) role=master;; *) role=worker;; esac
       echo "  - { name: $(name_of "$h"), address: $(ip_of "$h"), role: $role }"
     done
-    echo "etcd: { mode: systemd, $ETCD_IMAGE_FIELDS }"
+    if [ "$LANE" = real ]; then
+      # etcd.package etcd-server (the default): apt-real's etcd-server/etcd-client <v>-0hakube1 are the highest version
+      # apt sees (Debian 12 has 3.4.23, which kubeadm 1.37 refuses), so the masters get them without a pin.
+      echo "etcd: { mode: systemd, $ETCD_IMAGE_FIELDS }   # etcd-server $(real_etcd_version)-0hakube1 from apt-real, the highest version apt sees"
+    else
+      echo "etcd: { mode: systemd, $ETCD_IMAGE_FIELDS }"
+    fi
     echo "packages:"
     if [ "$LANE" = real ]; then
       if [ "$REAL_CONTAINERD" = tarball ]; then echo "  containerd: tarball   # the release tarball and runc built from the upstream Go modules"
@@ -288,7 +317,7 @@ write_inventory() {
       echo "  kubernetesRepoKey: $url/apt-real/key.asc"
       echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
       echo "kubernetesVersion: $REAL_K8S_VERSION   # the real one, built from the upstream Go modules (lab/real)"
-      echo "kubelet: { failCgroupV1: false }   # the hosts (containers) have the machine's hybrid cgroups"
+      echo "kubelet: { failCgroupV1: false, resolvConf: $REAL_RESOLV_CONF }   # hybrid cgroups (the hosts are containers); a non-loopback nameserver for CoreDNS"
       echo "kubeProxy: { conntrackMaxPerCore: 0 }   # /proc/sys is read-only in the hosts"
       echo "containerd: { registryMirror: http://$GATEWAY:$REGISTRY_PORT, restrictOomScoreAdj: true, privilegedWithoutHostDevices: true }"
     else
@@ -298,8 +327,16 @@ write_inventory() {
       echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
     fi
     echo "cni:"
-    echo "  manifestUrl: $url/manifests/calico.yaml"
-    echo "  manifestSha256: $(sha256_of "$mirror/manifests/calico.yaml")"
+    if [ "$LANE" = real ]; then
+      # Calico cannot be built here (lab/real/README.md); flannel's manifest with cniVersion 0.3.1 for the CNI
+      # plugin the lab builds (lab/real/apt-repo.sh writes kube-flannel-lab.yml and says why).
+      echo "  plugin: flannel"
+      echo "  manifestUrl: $url/manifests/kube-flannel-lab.yml   # upstream kube-flannel.yml, cniVersion 0.3.1"
+      echo "  manifestSha256: $(sha256_of "$mirror/manifests/kube-flannel-lab.yml")"
+    else
+      echo "  manifestUrl: $url/manifests/calico.yaml"
+      echo "  manifestSha256: $(sha256_of "$mirror/manifests/calico.yaml")"
+    fi
     echo "ingress:"
     echo "  controller: ingress-nginx"
     echo "  manifestUrl: $url/manifests/ingress-nginx.yaml"

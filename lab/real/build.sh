@@ -3,7 +3,7 @@
 # (Go module proxy only; no binary downloads). See lab/real/README.md.
 #
 # Usage: lab/real/build.sh [--k8s-version v1.37.2] [--force] [component...]
-#   components: kubernetes pause containerd runc cni-plugins crictl coredns registry crane flannel
+#   components: kubernetes pause containerd runc cni-plugins crictl coredns registry crane flannel etcd
 #   (default: all). pause and coredns take their tags from the built kubeadm
 #   (`kubeadm config images list`), so they build kubernetes first when it is not cached yet.
 #
@@ -17,7 +17,7 @@ shopt -s inherit_errexit
 HERE=$(cd "$(dirname "$0")" && pwd)
 K8S_VERSION=v1.37.2
 FORCE=0
-ALL=(kubernetes pause containerd runc cni-plugins crictl coredns registry crane flannel)
+ALL=(kubernetes pause containerd runc cni-plugins crictl coredns registry crane flannel etcd)
 want=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -263,6 +263,28 @@ build_flannel() { # OUT
          "replace=tencentcloud vpc SDK -> ./stub-tencentcloud-vpc (not served)" "ldflags=$ld")
 }
 
+build_etcd() { # OUT
+  local out=$1 d=$HERE/etcd m=go.etcd.io/etcd v
+  v=$(req_version "$d" $m/server/v3); prepare_module "$d"
+  local rev; rev=$(revision_of "$d" $m/server/v3 "$v" REV_etcd)
+  # As upstream's scripts/build_lib.sh (etcd_build) with the release's GO_LDFLAGS="-s -w"
+  # (scripts/build-binary.sh): CGO_ENABLED=0, -trimpath -installsuffix=cgo, -X …/api/v3/version.GitSHA
+  # (upstream: the short git commit). server/v3's root package is etcd's main (upstream builds ./server).
+  local ld="-s -w -X=$m/api/v3/version.GitSHA=$rev"
+  local b p
+  for b in etcd:$m/server/v3 etcdctl:$m/etcdctl/v3 etcdutl:$m/etcdutl/v3; do
+    p=${b#*:}; b=${b%%:*}
+    (cd "$d" && CGO_ENABLED=0 "${NICE[@]}" go build -trimpath -installsuffix=cgo -ldflags "$ld" -o "$out/bin/$b" "$p")
+  done
+  local got
+  got=$("$out/bin/etcd" --version); echo "$got"; grep -qx "etcd Version: ${v#v}" <<<"$got" || { echo "etcd --version: not ${v#v}"; return 1; }
+  got=$("$out/bin/etcdctl" version); echo "$got"; grep -qx "etcdctl version: ${v#v}" <<<"$got" || { echo "etcdctl version: not ${v#v}"; return 1; }
+  got=$("$out/bin/etcdutl" version); echo "$got"; grep -qx "etcdutl version: ${v#v}" <<<"$got" || { echo "etcdutl version: not ${v#v}"; return 1; }
+  STAMP=("module=$m/server/v3@$v $m/etcdctl/v3@$v $m/etcdutl/v3@$v"
+         "zip=$(zip_sum "$d" $m/server/v3 "$v") $(zip_sum "$d" $m/etcdctl/v3 "$v") $(zip_sum "$d" $m/etcdutl/v3 "$v")"
+         "CGO_ENABLED=0" "flags=-trimpath -installsuffix=cgo" "ldflags=$ld")
+}
+
 # --- driver ---------------------------------------------------------------------------------------
 
 version_of() {
@@ -277,6 +299,7 @@ version_of() {
     registry) req_version "$HERE/registry" github.com/distribution/distribution/v3 ;;
     crane) req_version "$HERE/crane" github.com/google/go-containerregistry ;;
     flannel) req_version "$HERE/flannel" github.com/flannel-io/flannel ;;
+    etcd) req_version "$HERE/etcd" go.etcd.io/etcd/server/v3 ;;
   esac
 }
 
