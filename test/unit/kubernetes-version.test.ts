@@ -1,5 +1,6 @@
 // The version rules of installs and upgrades: the apt pin kubelet/kubeadm/kubectl are installed at,
 // the spec after `hakube upgrade --to`, and the skew policy checked before any host is touched.
+import { minimumExternalEtcd } from '../../src/inventory/versions';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadInventory } from '../../src/inventory/load';
@@ -70,4 +71,10 @@ test('--to must be exact and of a supported minor; the skew policy refuses downg
 test('--batch: a count or a share', () => {
   for (const ok of ['1', '3', '20%', '100%']) assert.equal(parseBatch(ok), ok);
   for (const bad of ['0', '0%', '101%', '-1', 'half', '1.5']) assert.throws(() => parseBatch(bad), /--batch/);
+});
+
+test("kubeadm's minimum external etcd: 3.5.24 for 1.36 and 1.37 (Debian 12's 3.4.23 is refused), unknown for 1.35", () => {
+  assert.equal(minimumExternalEtcd('1.37'), '3.5.24');
+  assert.equal(minimumExternalEtcd('1.36'), '3.5.24');
+  assert.equal(minimumExternalEtcd('1.35'), undefined);
 });

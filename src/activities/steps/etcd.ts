@@ -15,6 +15,8 @@ import { ensureEtcdCertificates, etcdctlTlsFlags, refuseSchemeSwitch } from '../
 import { ensureImageFromArchive } from '../host/image-archive';
 import { servedCertificate } from '../host/served-certificate';
 import { recordEtcdClusterId } from '../host/cluster-identity';
+import { minimumExternalEtcd } from '../../inventory/versions';
+import { versionAtLeast } from '../host/versions';
 
 interface EtcdRuntime {
   /** Installs, configures and starts this host's member; true when anything changed. */
@@ -104,7 +106,21 @@ async function startEtcd(s: HostSession): Promise<StepResult> {
         'which this run does not have (it was started by an older hakube); run `hakube up` again',
       'EtcdJoinMissing',
     );
-  return result(await runtime.start(s, part.membership));
+  const changed = await runtime.start(s, part.membership);
+  return result(changed, await etcdVersionWarnings(s));
+}
+
+/** kubeadm init refuses an external etcd older than its minimum: said here, where the etcd came from. */
+async function etcdVersionWarnings(s: HostSession): Promise<string[]> {
+  const minimum = minimumExternalEtcd(s.spec.kubernetes.minor);
+  if (!minimum || s.spec.etcd.mode !== 'systemd') return [];
+  const version = (await s.sh(`${s.spec.etcd.binary} --version 2>/dev/null | awk '/etcd Version/ { print $3 }'`)).trim();
+  if (!version || versionAtLeast(version, minimum)) return [];
+  return [
+    `etcd ${version} on ${s.host.name}: kubeadm ${s.spec.kubernetes.minor} refuses an external etcd older than ${minimum} ` +
+      `(its ExternalEtcdVersion preflight check, at init): serve etcd ${minimum}+ as etcd.package from your repository ` +
+      "(Debian 12's etcd-server is 3.4), or run etcd.mode: docker-compose with such an etcd.image",
+  ];
 }
 
 /** How this master takes part in etcd: see partInEtcd. */
