@@ -28,8 +28,11 @@ export interface LabFixture {
   close(): Promise<void>;
 }
 
-export async function openLabFixture(name: string, options: { fresh?: boolean; inProcessWorker?: boolean } = {}): Promise<LabFixture> {
-  const lab = labUp({ fresh: options.fresh });
+export async function openLabFixture(
+  name: string,
+  options: { fresh?: boolean; inProcessWorker?: boolean; kubernetes?: 'standin' | 'real' } = {},
+): Promise<LabFixture> {
+  const lab = labUp({ fresh: options.fresh, kubernetes: options.kubernetes });
   const spec: ClusterSpec = { ...lab.spec, name: `${name}-${process.pid}` };
   const taskQueue = `${name}-${process.pid}`;
   const env = await startTestEnvironment();

@@ -19,10 +19,13 @@ export interface Lab {
   down(): void;
 }
 
-/** Brings the lab up; `fresh` recreates the six hosts blank (whatever was installed on them is lost). */
-export function labUp(options: { fresh?: boolean } = {}): Lab {
+/**
+ * Brings the lab up; `fresh` recreates the six hosts blank (whatever was installed on them is lost). The
+ * lane is always named (stand-ins unless asked): `lab up` alone keeps whichever lane ran last.
+ */
+export function labUp(options: { fresh?: boolean; kubernetes?: 'standin' | 'real' } = {}): Lab {
   const alreadyUp = fs.existsSync(path.join(LAB_DIR, '.state/dockerd.pid')) && spawnSync('docker', ['inspect', 'master01']).status === 0;
-  lab('up', ...(options.fresh ? ['--fresh'] : []));
+  lab('up', ...(options.fresh ? ['--fresh'] : []), '--kubernetes', options.kubernetes ?? 'standin');
   const { spec } = loadInventory(path.join(LAB_DIR, 'cluster.yaml'), { requireKeyFiles: true });
   return { spec, down: () => (alreadyUp ? undefined : lab('down')) };
 }

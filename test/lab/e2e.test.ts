@@ -625,6 +625,32 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
   );
 
   test(
+    "a first master whose control plane's data is gone from etcd pauses as ControlPlaneDataMissing, never counted as initialised",
+    { timeout: 10 * 60_000 },
+    async () => {
+      // What a lost or foreign etcd looks like to init: the API server answers, init's proof of completion is gone.
+      await sh('master01', `${KUBECTL} -n kube-public delete configmap cluster-info`);
+      const up = spawn(BIN, ['up', '-f', INVENTORY, '--only', 'init-first-master'], { env: env(), stdio: 'ignore' });
+      const exited = new Promise((r) => up.once('exit', r));
+      let status = '';
+      for (let i = 0; i < 90 && !/master01\s+paused/.test(status); i++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        status = (await hakube(['status', '-c', spec.name])).stdout;
+      }
+      assert.match(status, /master01\s+paused/, status);
+      assert.match(status, /its data is not in etcd .*hakube restore -c lab --from FILE.*hakube reset -c lab/, status);
+      const aborted = await hakube(['abort', '-c', spec.name]);
+      assert.equal(aborted.code, 0, aborted.stderr);
+      await exited;
+      assert.equal(
+        await sh('master01', 'test -e /var/lib/hakube/kubeadm-init.done && echo kept || echo gone'),
+        'kept',
+        'nothing was reset',
+      );
+    },
+  );
+
+  test(
     'hakube reset keeps etcd, then hakube up: the same cluster comes back (its etcd cluster and objects), six Nodes Ready',
     { timeout: 20 * 60_000 },
     async () => {

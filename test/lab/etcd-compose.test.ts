@@ -21,6 +21,9 @@ import { canRunLab, LAB_DIR } from '../helpers/lab';
 import { tempDir } from '../helpers/inventory';
 import { logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
+/** The lab's hosts hold the cluster of the test before this one: taken as they are (`hakube up --force`). */
+const TAKE_HOSTS = { force: true };
+
 const PHASES = ['preflight', 'runtime', 'etcd'];
 const ARCHIVE = path.join(LAB_DIR, 'mirror/images/etcd.tar');
 
@@ -93,7 +96,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
 
   test('a 3-member etcd in docker with TLS, its image loaded from the archive', { timeout: 15 * 60_000 }, async () => {
     const started = Date.now();
-    const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
+    const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES, options: TAKE_HOSTS });
     const result = await handle.result();
     console.log(`lab: preflight+runtime+etcd (docker-compose) on 6 hosts: ${Math.round((Date.now() - started) / 1000)} s`);
     await logPhaseTimes(lab, handle.workflowId, result);
@@ -142,7 +145,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
 
   test('a second run changes nothing (no download, no container recreated)', { timeout: 10 * 60_000 }, async () => {
     const before = await sh('master01', "docker inspect -f '{{.Id}} {{.State.StartedAt}}' etcd");
-    const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES });
+    const { handle } = await startOrAttach(lab.client, spec, { taskQueue: lab.taskQueue, onlyPhases: PHASES, options: TAKE_HOSTS });
     const result = await handle.result();
     const changed = result.phases.flatMap((p) => Object.entries(p.hosts).flatMap(([h, r]) => r.changed.map((s) => `${p.id}/${h}: ${s}`)));
     assert.deepEqual(changed, []);
@@ -156,7 +159,7 @@ describe('etcd in docker-compose from an image archive on the lab', { skip: !can
       const wrong = spec.etcd.imageArchiveSha256!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
       const bad: ClusterSpec = { ...spec, etcd: { ...spec.etcd, imageArchiveSha256: wrong } };
       const before = await sh('master01', "docker inspect -f '{{.Id}} {{.State.StartedAt}}' etcd");
-      const { handle } = await startOrAttach(lab.client, bad, { taskQueue: lab.taskQueue, onlyPhases: ['etcd'] });
+      const { handle } = await startOrAttach(lab.client, bad, { taskQueue: lab.taskQueue, onlyPhases: ['etcd'], options: TAKE_HOSTS });
       try {
         const paused = await waitFor(
           'the masters paused by the checksum',

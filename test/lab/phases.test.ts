@@ -9,6 +9,9 @@ import { runTag } from '../../src/contracts/workflow-ids';
 import { canRunLab } from '../helpers/lab';
 import { assertEtcdHealthy, logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
+/** The lab's hosts hold the cluster of the test before this one: taken as they are (`hakube up --force`). */
+const TAKE_HOSTS = { force: true };
+
 const PHASES = ['preflight', 'runtime', 'etcd'];
 const MARKER = BOOT_MARKER_COMMAND;
 
@@ -39,7 +42,7 @@ describe(
         const bootBefore = await sh('worknode02', MARKER);
 
         const started = Date.now();
-        const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: PHASES });
+        const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: PHASES, options: TAKE_HOSTS });
         await waitFor(
           'worknode02 waiting for approval',
           async () => (await progressOf(handle)).phases.find((p) => p.id === 'runtime')!.hosts.worknode02.state === 'waiting-approval',
@@ -76,7 +79,7 @@ describe(
     );
 
     test('a second run changes nothing and says so per step', { timeout: 10 * 60_000 }, async () => {
-      const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: PHASES });
+      const { handle } = await startOrAttach(lab.client, spec, { taskQueue, onlyPhases: PHASES, options: TAKE_HOSTS });
       const result = await handle.result();
       const changed = result.phases.flatMap((p) => Object.entries(p.hosts).flatMap(([h, r]) => r.changed.map((s) => `${p.id}/${h}: ${s}`)));
       assert.deepEqual(changed, []);

@@ -50,6 +50,7 @@ describe('worker killed during the etcd phase on the lab', { skip: !canRunLab() 
       taskQueue,
       onlyPhases: ['preflight', 'runtime', 'etcd'],
       autoApproveReboots: true,
+      options: { force: true }, // the lab's hosts hold the cluster of the test before this one: taken as they are
     });
     await waitFor(
       'the etcd phase running',
