@@ -8,15 +8,17 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 bash scripts/setup.sh
 bash lab/lab.sh up
-# The lab's hosts may hold another cluster (the tests leave theirs; another inventory's run): `hakube up`
-# would refuse them in preflight, naming that cluster. Its record is in a server the demo does not have, so
-# the demo starts from blank hosts instead; hosts of the demo's own cluster are kept (a paused demo resumes).
+./bin/hakube server start
+# The lab's hosts may hold a cluster this demo's Temporal does not know: another cluster (what the tests
+# leave), or a "lab" installed through another server (the e2e test's, whose record is gone with it; its
+# etcd may have been wiped since). `hakube up` would refuse the first in preflight and find the second's
+# state lying; the demo starts from blank hosts instead. Hosts of the demo's own install are kept, so a
+# paused demo resumes (its record is read from history: no worker needed).
 owner=$(bash lab/lab.sh ssh master01 "sed -n 's/^cluster=//p' /var/lib/hakube/cluster-identity 2>/dev/null" 2>/dev/null || true)
-if [ -n "$owner" ] && [ "$owner" != lab ]; then
-  echo "demo: the lab's hosts hold cluster \"$owner\", not the demo's \"lab\": recreating them blank"
+if [ -n "$owner" ] && { [ "$owner" != lab ] || ! ./bin/hakube status -c lab --timing >/dev/null 2>&1; }; then
+  echo "demo: the lab's hosts hold cluster \"$owner\", installed by another run (the tests, or another Temporal): recreating them blank"
   bash lab/lab.sh up --fresh
 fi
-./bin/hakube server start
 cat <<'TEXT'
 
 Installing the article's cluster into the lab (3 masters + external etcd, 3 workers with haproxy,
