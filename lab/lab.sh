@@ -45,6 +45,22 @@ T_UP=$SECONDS
 lab_containers() { docker ps -a --filter label=hakube-lab=1 --format '{{.Names}}'; }
 
 say() { printf 'lab: %s\n' "$*" >&2; }
+# Removes a host container with its volumes. A real-lane host runs pods: their runc may have left a pod's
+# cgroup FROZEN (seen after the real-lane test: `docker rm -f` then fails with "did not receive an exit
+# event", the host's init waiting in zap_pid_ns_processes for a frozen runc:[2:INIT]). So: Kubernetes
+# stopped inside first (bounded), every frozen cgroup under the container thawed, then removed.
+remove_host() { # NAME
+  local id d
+  id=$(docker inspect -f '{{.Id}}' "$1" 2>/dev/null) || return 0
+  if [ "$(lane_of_host "$1")" = real ]; then
+    timeout 60 docker exec "$1" sh -c 'systemctl stop kubelet; systemctl stop containerd; pkill -9 -f containerd-shim; true' >/dev/null 2>&1 || true
+  fi
+  for d in /sys/fs/cgroup/freezer/docker/"$id" /sys/fs/cgroup/freezer/system.slice/docker-"$id".scope; do
+    [ -d "$d" ] || continue
+    find "$d" -name freezer.state 2>/dev/null | while read -r f; do grep -qx FROZEN "$f" 2>/dev/null && echo THAWED >"$f" 2>/dev/null; done
+  done
+  docker rm -fv "$1" >/dev/null
+}
 # Progress of the real lane's long steps, with the seconds since `up` started.
 step() { printf 'lab: [%4ss] %s\n' "$((SECONDS - T_UP))" "$*" >&2; }
 name_of() { echo "${1%%:*}"; }
@@ -142,7 +158,7 @@ ensure_key() {
 start_host() {
   local name=$1 ip=$2 add_hosts=() h
   if docker container inspect "$name" >/dev/null 2>&1; then
-    if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ] || [ "$(lane_of_host "$name")" != "$LANE" ]; then docker rm -fv "$name" >/dev/null
+    if [ "$(docker inspect -f '{{.Config.Image}}' "$name")" != "$IMAGE" ] || [ "$(lane_of_host "$name")" != "$LANE" ]; then remove_host "$name"
     # Kept hosts get this checkout's key too (another checkout's lab may have created them).
     else docker cp "$STATE/authorized_keys" "$name:/root/.ssh/authorized_keys"
       [ "$LANE" != real ] || docker cp "$REAL_UNITS/." "$name:/"   # the real lane's files, current (resolv.conf)
@@ -380,11 +396,11 @@ cmd_up() {
   fi
   echo "$LANE" >"$STATE/kubernetes"
   if [ -n "$fresh" ]; then # blank hosts again (an installed cluster is thrown away)
-    for name in $(lab_containers); do docker rm -fv "$name" >/dev/null 2>&1 || true; done
+    for name in $(lab_containers); do remove_host "$name" || true; done
   fi
   # Hosts beyond the asked-for set go; the others are kept as they are.
   for name in $(lab_containers); do
-    printf '%s\n' "${HOSTS[@]}" | grep -q "^$name:" || { say "removing $name"; docker rm -fv "$name" >/dev/null; }
+    printf '%s\n' "${HOSTS[@]}" | grep -q "^$name:" || { say "removing $name"; remove_host "$name"; }
   done
   for h in "${HOSTS[@]}"; do start_host "$(name_of "$h")" "$(ip_of "$h")"; done
   wait_ssh_and_record_keys
@@ -399,7 +415,7 @@ cmd_up() {
 cmd_down() {
   local name
   if docker info >/dev/null 2>&1; then
-    for name in $(lab_containers); do docker rm -fv "$name" >/dev/null 2>&1 || true; done
+    for name in $(lab_containers); do remove_host "$name" || true; done
     docker network rm "$NETWORK" >/dev/null 2>&1 || true
   fi
   for p in mirror registry dockerd; do

@@ -12,7 +12,12 @@ import { canRunLab } from '../helpers/lab';
 import { logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
 
 const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
-const skip = !canRunLab() ? 'needs root (docker, debootstrap)' : process.env.HAKUBE_SKIP_REAL_LANE === '1' && 'HAKUBE_SKIP_REAL_LANE=1';
+// Opt-in for now (HAKUBE_REAL_LANE=1): it passed in a whole `npm test`, but removing the real-lane hosts
+// afterwards once hung on a frozen pod cgroup (lab.sh remove_host thaws them now); on by default once a
+// whole run has shown that teardown holds.
+const skip = !canRunLab()
+  ? 'needs root (docker, debootstrap)'
+  : process.env.HAKUBE_REAL_LANE !== '1' && 'the real lane runs with HAKUBE_REAL_LANE=1';
 
 interface Pod {
   metadata: { name: string; namespace: string };
