@@ -57,7 +57,9 @@ remove_host() { # NAME
   fi
   for d in /sys/fs/cgroup/freezer/docker/"$id" /sys/fs/cgroup/freezer/system.slice/docker-"$id".scope; do
     [ -d "$d" ] || continue
-    find "$d" -name freezer.state 2>/dev/null | while read -r f; do grep -qx FROZEN "$f" 2>/dev/null && echo THAWED >"$f" 2>/dev/null; done
+    find "$d" -name freezer.state 2>/dev/null | while read -r f; do
+      if grep -qx FROZEN "$f" 2>/dev/null; then echo THAWED >"$f" 2>/dev/null || true; fi
+    done || true
   done
   docker rm -fv "$1" >/dev/null
 }
