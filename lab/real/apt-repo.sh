@@ -18,6 +18,7 @@
 set -euo pipefail
 mirror=$1
 export GNUPGHOME=$2
+. "$(cd "$(dirname "$0")" && pwd)/../apt-publish.sh"
 REAL=${HAKUBE_LAB_CACHE:-$HOME/.cache/hakube-lab}/real
 K8S_VERSION=${K8S_VERSION:-v1.37.2}
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
@@ -164,28 +165,8 @@ DEB_HOMEPAGE=https://etcd.io deb etcd-client "$ETCD_V-0hakube1" "" "highly-avail
 
 rm -rf "$apt_dir" && install -d "$apt_dir"
 cp "$work"/out/*.deb "$apt_dir/"
-(
-  cd "$apt_dir"
-  for d in *.deb; do
-    dpkg-deb -f "$d"
-    echo "Filename: ./$d"
-    echo "Size: $(stat -c %s "$d")"
-    echo "SHA256: $(sha256sum "$d" | cut -d' ' -f1)"
-    echo
-  done >Packages
-  gzip -9nk Packages
-  {
-    echo "Origin: hakube-lab"
-    echo "Label: hakube lab real Kubernetes (built from the upstream Go modules)"
-    echo "Date: $(LC_ALL=C date -u -d @$SOURCE_DATE_EPOCH '+%a, %d %b %Y %H:%M:%S UTC')"
-    echo "SHA256:"
-    for f in Packages Packages.gz; do echo " $(sha256sum "$f" | cut -d' ' -f1) $(stat -c %s "$f") $f"; done
-  } >Release
-)
 gpg --batch --list-secret-keys hakube-lab >/dev/null 2>&1 || { echo "apt-repo.sh: no hakube-lab key in $GNUPGHOME (lab/standins/build-repo.sh makes it)" >&2; exit 1; }
-gpg --batch --yes --armor --export hakube-lab >"$apt_dir/key.asc"
-gpg --batch --yes --local-user hakube-lab --clearsign -o "$apt_dir/InRelease" "$apt_dir/Release"
-gpg --batch --yes --local-user hakube-lab -abs -o "$apt_dir/Release.gpg" "$apt_dir/Release"
+publish_apt_repo "$apt_dir" "hakube lab real Kubernetes (built from the upstream Go modules)" "$(LC_ALL=C date -u -d @$SOURCE_DATE_EPOCH '+%a, %d %b %Y %H:%M:%S UTC')"
 echo "$key" >"$apt_dir/.key"
 
 # containerd's release tarball (as upstream lays it out), runc, upstream's unit.

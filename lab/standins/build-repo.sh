@@ -9,6 +9,7 @@
 # upstream add-on manifests of lab/upstream-manifests)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../apt-publish.sh"
 mirror=$1
 export GNUPGHOME=$2
 KUBE_VERSIONS=(1.36.4 1.36.5 1.37.1)  # the highest is what an unpinned install gets
@@ -88,31 +89,11 @@ real_package helm "$REAL_HELM_VERSION-lab" "$real/helm" "Helm $REAL_HELM_VERSION
 
 rm -rf "$apt_dir" && install -d "$apt_dir"
 cp "$work"/out/*.deb "$apt_dir/"
-(
-  cd "$apt_dir"
-  for deb in *.deb; do
-    dpkg-deb -f "$deb"
-    echo "Filename: ./$deb"
-    echo "Size: $(stat -c %s "$deb")"
-    echo "SHA256: $(sha256sum "$deb" | cut -d' ' -f1)"
-    echo
-  done >Packages
-  gzip -9nk Packages
-  {
-    echo "Origin: hakube-lab"
-    echo "Label: hakube lab Kubernetes stand-ins (not Kubernetes)"
-    echo "Date: $(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"
-    echo "SHA256:"
-    for f in Packages Packages.gz; do echo " $(sha256sum "$f" | cut -d' ' -f1) $(stat -c %s "$f") $f"; done
-  } >Release
-)
 install -d -m 700 "$GNUPGHOME"
 if ! gpg --batch --list-secret-keys hakube-lab >/dev/null 2>&1; then
   gpg --batch --passphrase '' --quick-gen-key 'hakube-lab stand-in repository <lab@hakube.invalid>' ed25519 sign never 2>/dev/null
 fi
-gpg --batch --yes --armor --export hakube-lab >"$apt_dir/key.asc"
-gpg --batch --yes --local-user hakube-lab --clearsign -o "$apt_dir/InRelease" "$apt_dir/Release"
-gpg --batch --yes --local-user hakube-lab -abs -o "$apt_dir/Release.gpg" "$apt_dir/Release"
+publish_apt_repo "$apt_dir" "hakube lab Kubernetes stand-ins (not Kubernetes)" "$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"
 
 # The add-on manifests: the real upstream files (lab/upstream-manifests, their sha256 checked here against
 # its README's table), under the names the lab inventory uses.
