@@ -5,6 +5,7 @@ import type { PinnedDownload } from '../../inventory/spec';
 import { remotePath } from '../../contracts/remote-files';
 import { result, type HostSession } from '../host/session';
 import { apply, kubectl } from './kubectl';
+import { addonPodWarnings } from './addon-pods';
 
 async function applyCni(s: HostSession): Promise<StepResult> {
   const { cni } = s.spec;
@@ -32,14 +33,16 @@ async function applyCni(s: HostSession): Promise<StepResult> {
 async function applyIngress(s: HostSession): Promise<StepResult> {
   const controller = await apply(s, s.spec.ingress.manifest);
   const service = await apply(s, (await s.writeRendered('ingress-service')).path);
-  return result(controller || service);
+  // The last add-on step of the install (no dashboard) reports the pods that do not run.
+  return result(controller || service, s.spec.dashboard.kind === 'none' ? await addonPodWarnings(s) : []);
 }
 
 async function applyDashboard(s: HostSession): Promise<StepResult> {
   const app = await apply(s, s.spec.dashboard.manifest);
   const service = await apply(s, (await s.writeRendered('dashboard-service')).path);
   const rbac = await apply(s, (await s.writeRendered('dashboard-rbac')).path);
-  return result(app || service || rbac);
+  // The last add-on step of the install: the pods that do not run are reported, never hidden.
+  return result(app || service || rbac, await addonPodWarnings(s));
 }
 
 /**

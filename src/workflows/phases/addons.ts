@@ -15,7 +15,7 @@ export const ingress: PhaseDeclaration = {
       'applyIngress',
       'ingress controller and Service',
       'long',
-      'download the controller manifest, check its pinned sha256, kubectl apply -f it; kubectl apply -f ingress-service.yaml',
+      "download the controller manifest, check its pinned sha256, kubectl apply -f it; kubectl apply -f ingress-service.yaml; with no dashboard, as the last add-on: wait (at most 120 s) for the system's and add-ons' pods to run and name each one that does not (an image that cannot be pulled) as a warning",
       {
         writes: ['ingress-service'],
       },
@@ -37,7 +37,7 @@ export const dashboard: PhaseDeclaration = {
       'applyDashboard',
       'dashboard, NodePort Service, admin-user',
       'long',
-      'download the dashboard manifest, check its pinned sha256, kubectl apply -f it; kubectl apply -f dashboard-service.yaml dashboard-rbac.yaml',
+      "download the dashboard manifest, check its pinned sha256, kubectl apply -f it; kubectl apply -f dashboard-service.yaml dashboard-rbac.yaml; wait (at most 120 s) for the system's and add-ons' pods to run and name each one that does not (an image that cannot be pulled) as a warning",
       { writes: ['dashboard-service', 'dashboard-rbac'] },
     ),
   ],
