@@ -272,6 +272,15 @@ CONFIG
 }
 ensure_real() {
   command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
+  # What lab/real/build.sh compiles with besides Go: gcc and libc for pause, runc and flanneld (cgo),
+  # libseccomp and pkg-config for runc's seccomp (a fresh machine has none of them).
+  local missing=() p
+  for p in gcc libc6-dev libseccomp-dev pkg-config; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (for lab/real/build.sh)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
   step "real binaries (lab/real/build.sh, cached; log: $STATE/real-build.log)"
   bash "$LAB/real/build.sh" >"$STATE/real-build.log" 2>&1 || { tail -30 "$STATE/real-build.log" >&2; say "lab/real/build.sh failed"; exit 1; }
   step "kubectl, agnhost, flannel CNI plugin (lab/real/extras.sh, cached)"
@@ -343,6 +352,9 @@ write_inventory() {
       echo "  kubernetesRepo: $url/apt/"
       echo "  kubernetesRepoKey: $url/apt/key.asc"
       echo "  kubernetesRepoKeyFingerprint: $fingerprint   # the lab's own repository key"
+      # Debian 12's etcd-server is 3.4.23; kubeadm 1.36+ (and its stand-in) refuses an external etcd below
+      # 3.5.24. The stand-in lane keeps Debian's etcd knowingly (the real lane serves etcd 3.6 instead).
+      echo "kubeadm: { ignorePreflightErrors: [ExternalEtcdVersion] }   # Debian 12's etcd 3.4.23 is below kubeadm's 3.5.24"
     fi
     echo "cni:"
     if [ "$LANE" = real ]; then

@@ -106,7 +106,7 @@ export const clusterInputSchema = z.strictObject({
       clusterToken: token(8, 64).default('hakube-etcd-cluster'),
       binary: absolutePath.default('/usr/bin/etcd').describe('etcd binary for the systemd variant'),
       package: debianPackage.default('etcd-server').describe('Debian package that provides the etcd binary; "" to skip'),
-      image: imageReference.default('quay.io/coreos/etcd:v3.5.21').describe('etcd image for the docker-compose variant'),
+      image: imageReference.default('quay.io/coreos/etcd:v3.6.17').describe('etcd image for the docker-compose variant'),
       imageArchiveUrl: url
         .optional()
         .describe(

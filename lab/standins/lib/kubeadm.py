@@ -46,6 +46,30 @@ def sh(*args):
 
 
 # ------------------------------------------------------------------------------------------ preflight
+MIN_EXTERNAL_ETCD = "3.5.24"
+
+
+def version_tuple(v):
+    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+
+
+def external_etcd_version(endpoint, external_etcd):
+    """etcd's own answer to GET /version (etcdserver), or the error kubeadm reports when it cannot be asked."""
+    import ssl
+    import urllib.request
+    url = endpoint.rstrip("/") + "/version"
+    try:
+        ctx = None
+        if endpoint.startswith("https://"):
+            ctx = ssl.create_default_context(cafile=external_etcd.get("caFile"))
+            if external_etcd.get("certFile"):
+                ctx.load_cert_chain(external_etcd["certFile"], external_etcd.get("keyFile"))
+        with urllib.request.urlopen(url, timeout=5, context=ctx) as r:
+            return json.loads(r.read()).get("etcdserver"), None
+    except Exception as e:  # noqa: BLE001 - as kubeadm: an endpoint it cannot ask fails the same check
+        return None, f'Get "{url}": {getattr(e, "reason", e)}'
+
+
 def preflight(ignored, control_plane, joining, external_etcd=None):
     errors = []
 
@@ -82,6 +106,15 @@ def preflight(ignored, control_plane, joining, external_etcd=None):
         path = (external_etcd or {}).get(field)
         if path:
             check("ExternalEtcdClientCertificates", os.path.isfile(path), f"{path} doesn't exist")
+    for endpoint in (external_etcd or {}).get("endpoints") or []:
+        # kubeadm's ExternalEtcdVersion check (cmd/kubeadm/app/preflight/checks.go): each endpoint's /version,
+        # asked with the client certificate, against constants.MinExternalEtcdVersion (3.5.24 in 1.36 and 1.37).
+        version, error = external_etcd_version(endpoint, external_etcd)
+        if error:
+            check("ExternalEtcdVersion", False, error)
+            continue
+        check("ExternalEtcdVersion", version_tuple(version) >= version_tuple(MIN_EXTERNAL_ETCD),
+              f"this version of kubeadm only supports external etcd version >= {MIN_EXTERNAL_ETCD}-0. Current version: {version}")
     if errors:
         raise Failure("error execution phase preflight: [preflight] Some fatal errors occurred:\n" + "\n".join(errors) +
                       "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
