@@ -28,6 +28,9 @@ CNI=$(one "$REAL"/cni-plugins-v*/bin); CNI_V=$(basename "$(dirname "$CNI")"); CN
 CRICTL=$(one "$REAL"/crictl-v*/bin/crictl); CRI_V=$(basename "$(dirname "$(dirname "$CRICTL")")"); CRI_V=${CRI_V#crictl-v}
 CTRD=$(one "$REAL"/containerd-v*/bin); CTRD_V=$(basename "$(dirname "$CTRD")"); CTRD_V=${CTRD_V#containerd-v}
 RUNC=$(one "$REAL"/runc-v*/bin/runc)
+# Helm is a client, not part of Kubernetes: the same pinned real binary the stand-in repository carries
+# (lab/real-clients/fetch.sh; building it from helm.sh/helm/v4 took 432 s more of a cold build, for the same tool).
+HELM=$(bash "$(dirname "$0")/../real-clients/fetch.sh")/helm; HELM_V=$("$HELM" version --template '{{.Version}}'); HELM_V=${HELM_V#v}
 # etcd at the version lab/real/etcd/go.mod pins (lab/real/build.sh etcd).
 ETCD_V=$(awk '$1=="go.etcd.io/etcd/server/v3" {print $2; exit}' "$(dirname "$0")/etcd/go.mod"); ETCD_V=${ETCD_V#v}
 ETCD=$(one "$REAL/etcd-v$ETCD_V/bin")
@@ -155,6 +158,10 @@ install -d "$work/kubernetes-cni/opt/cni/bin"; install -m 755 "$CNI"/* "$work/ku
 deb kubernetes-cni "$CNI_V-1.1" "" "Binaries required to provision kubernetes container networking"
 install -D -m 755 "$CRICTL" "$work/cri-tools/usr/bin/crictl"
 deb cri-tools "$CRI_V-1.1" "" "Command-line utility for interacting with a container runtime"
+
+# helm (not a pkgs.k8s.io package: what the real-client checks install with apt on the first master)
+install -D -m 755 "$HELM" "$work/helm/usr/bin/helm"
+DEB_HOMEPAGE=https://helm.sh deb helm "$HELM_V-0hakube1" "" "The Kubernetes package manager (Helm $HELM_V, the real one)"
 
 # etcd-server, etcd-client: Debian's package names and file paths (what hakube's etcd.package/etcd.binary
 # default to), the real etcd 3.6; binaries only: no unit, no /etc/default/etcd, no maintainer scripts.

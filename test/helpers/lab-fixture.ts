@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { SshPool } from '../../src/activities/ssh/pool';
-import { run } from '../../src/activities/ssh/exec';
+import { exec, run } from '../../src/activities/ssh/exec';
 import { hostByName, type ClusterSpec } from '../../src/inventory/spec';
 import type { Client } from '@temporalio/client';
 import { codecClient, startTestEnvironment, testCodec, workflowBundle } from './temporal';
@@ -25,6 +25,8 @@ export interface LabFixture {
   shRaw(host: string, command: string, timeoutMs?: number): Promise<string>;
   /** The same, trimmed. */
   sh(host: string, command: string, timeoutMs?: number): Promise<string>;
+  /** Runs a command whatever its exit code: the code and stdout+stderr. */
+  probe(host: string, command: string, timeoutMs?: number): Promise<{ code: number; out: string }>;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,11 @@ export async function openLabFixture(
     taskQueue,
     shRaw,
     sh: (host, command, timeoutMs) => shRaw(host, command, timeoutMs).then((s) => s.trim()),
+    probe: (host, command, timeoutMs) =>
+      exec(pool, hostByName(fixture.spec, host).ssh, command, timeoutMs ? { timeoutMs } : {}).then((r) => ({
+        code: r.code ?? -1,
+        out: r.stdout + r.stderr,
+      })),
     async close() {
       worker?.shutdown();
       await running;

@@ -1,7 +1,9 @@
-// What a user does with the real kubectl (1.37.1, the lab's kubectl package) and the real Helm (4.3.1, the
-// lab's helm package) against an installed lab cluster, each step checked by its output. Run on the first
-// master with the admin kubeconfig. Leaves the cluster as it found it (its own namespace deleted, the
-// drained worker uncordoned), so the tests after it see the install unchanged.
+// What a user does with the real kubectl and the real Helm against an installed lab cluster, each step
+// checked by its output, on either lane: the stand-in lane (its API server answers; the lab's kubectl package
+// carries the real kubectl 1.37.1, its helm package the real Helm 4.3.1) and the real lane (the real API
+// server; kubectl built from its upstream module, Helm the same real 4.3.1). Run on the first master with the admin
+// kubeconfig. Leaves the cluster as it found it (its own namespace deleted, the drained worker uncordoned),
+// so the tests after it see the install unchanged.
 import assert from 'node:assert/strict';
 
 /** Runs a shell command on the first master; resolves with stdout+stderr and the exit code. */
@@ -25,7 +27,7 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      containers: [{name: web, image: lab-standin.invalid/web:1.0, ports: [{containerPort: 80}]}]
+      containers: [{name: web, image: "IMAGE", args: [netexec, --http-port=8080], ports: [{containerPort: 8080}]}]
 `;
 
 // A small local chart (a test fixture): a ConfigMap from a value and a Deployment.
@@ -44,18 +46,42 @@ const CHART: Record<string, string> = {
     '  selector: {matchLabels: {app: {{ .Release.Name }}-web}}',
     '  template:',
     '    metadata: {labels: {app: {{ .Release.Name }}-web}}',
-    '    spec: {containers: [{name: web, image: lab-standin.invalid/hello:1.0}]}',
+    '    spec: {containers: [{name: web, image: "IMAGE", args: [netexec, --http-port=8080]}]}',
     '',
   ].join('\n'),
 };
 
 const writeFile = (path: string, text: string) => `mkdir -p "$(dirname ${path})" && printf '%s' '${text.replace(/'/g, `'\\''`)}' > ${path}`;
 
-/**
- * nodes: every node's name; manifests: the base URL of the mirror's upstream manifests (calico.yaml,
- * ingress-nginx.yaml and dashboard.yaml, installed by hakube; contour.yaml and headlamp.yaml, applied here).
- */
-export async function checkRealClients(sh: Shell, nodes: string[], manifests: string): Promise<void> {
+/** What differs between the lanes. */
+export interface ClientLane {
+  /** Every node's name. */
+  nodes: string[];
+  /** The base URL of the mirror's upstream manifests (calico.yaml, ingress-nginx.yaml, dashboard.yaml, contour.yaml, headlamp.yaml). */
+  manifests: string;
+  /** kubectl's own gitVersion. */
+  kubectl: string;
+  /** The pod network's DaemonSet. */
+  cni: { namespace: string; daemonSet: string };
+  /** The image of the Deployment and of the chart (agnhost's arguments: it must run where pods really run). */
+  image: string;
+  /** Manifests hakube installed as published: a diff against the cluster shows nothing. */
+  installed: string[];
+  /** Manifests applied here (created, then unchanged), then deleted. */
+  applied: string[];
+}
+
+/** The stand-in lane: Calico, ingress-nginx and the dashboard installed by hakube; images never pulled. */
+export const STANDIN_CLIENT_LANE: Omit<ClientLane, 'nodes' | 'manifests'> = {
+  kubectl: 'v1.37.1',
+  cni: { namespace: 'kube-system', daemonSet: 'calico-node' },
+  image: 'lab-standin.invalid/web:1.0',
+  installed: ['calico', 'ingress-nginx', 'dashboard'],
+  applied: ['contour', 'headlamp'],
+};
+
+export async function checkRealClients(sh: Shell, lane: ClientLane): Promise<void> {
+  const { nodes, manifests } = lane;
   const ok = async (command: string) => {
     const r = await sh(command);
     assert.equal(r.code, 0, `${command}\n${r.out}`);
@@ -70,7 +96,7 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
     clientVersion: { gitVersion: string };
     serverVersion: { gitVersion: string };
   };
-  assert.equal(version.clientVersion.gitVersion, 'v1.37.1');
+  assert.equal(version.clientVersion.gitVersion, lane.kubectl);
   assert.match(version.serverVersion.gitVersion, /^v1\.3[67]\.\d+$/);
 
   // Server-side printing: the real columns, every node Ready.
@@ -79,14 +105,15 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
   for (const n of nodes) assert.match(table, new RegExp(`^${n}\\s+Ready\\s`, 'm'), table);
   const pods = await ok(`${K} get pods -A -o wide`);
   assert.match(pods, /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s/);
-  assert.equal(pods.split('\n').filter((l) => /^kube-system\s+calico-node-\S+\s+1\/1\s+Running\s/.test(l)).length, nodes.length, pods);
+  const cniPod = new RegExp(`^${lane.cni.namespace}\\s+${lane.cni.daemonSet}-\\S+\\s+1/1\\s+Running\\s`);
+  assert.equal(pods.split('\n').filter((l) => cniPod.test(l)).length, nodes.length, pods);
   const resources = await ok(`${K} api-resources`);
   assert.match(resources, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
   assert.match(resources, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
 
   // Typed create (a protobuf body), apply twice, diff, patch.
   assert.match(await ok(`${K} create namespace ${NS}`), /^namespace\/real-clients created$/m);
-  await ok(writeFile('/tmp/real-clients.yaml', MANIFEST));
+  await ok(writeFile('/tmp/real-clients.yaml', MANIFEST.replace('IMAGE', lane.image)));
   const first = await ok(`${K} apply -f /tmp/real-clients.yaml`);
   assert.match(first, /^configmap\/settings created$/m);
   assert.match(first, /^deployment\.apps\/web created$/m);
@@ -131,8 +158,8 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
   );
   assert.match(await ok(`${K} -n ${NS} rollout status deployment/web --timeout=90s`), /deployment "web" successfully rolled out/);
   assert.match(
-    await ok(`${K} -n kube-system rollout status daemonset/calico-node --timeout=90s`),
-    /daemon set "calico-node" successfully rolled out/,
+    await ok(`${K} -n ${lane.cni.namespace} rollout status daemonset/${lane.cni.daemonSet} --timeout=90s`),
+    new RegExp(`daemon set "${lane.cni.daemonSet}" successfully rolled out`),
   );
 
   // Tokens and authorization.
@@ -163,7 +190,7 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
   await ok(
     'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq helm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq helm)',
   );
-  for (const [file, text] of Object.entries(CHART)) await ok(writeFile(`/tmp/hello-chart/${file}`, text));
+  for (const [file, text] of Object.entries(CHART)) await ok(writeFile(`/tmp/hello-chart/${file}`, text.replace('IMAGE', lane.image)));
   const H = `helm --kubeconfig /etc/kubernetes/admin.conf -n ${NS}`;
   assert.match(await ok(`${H} version --template '{{.Version}}'`), /^v4\.3\.1$/);
   assert.match(await ok(`${H} install hello /tmp/hello-chart --wait --timeout 90s`), /STATUS: deployed/);
@@ -175,13 +202,12 @@ export async function checkRealClients(sh: Shell, nodes: string[], manifests: st
 
   // The real upstream manifests: those hakube installed have nothing to change; the others apply twice
   // (created, then unchanged) and are deleted again.
-  for (const name of ['calico', 'ingress-nginx', 'dashboard', 'contour', 'headlamp'])
-    await ok(`curl -fsS ${manifests}/${name}.yaml -o /tmp/upstream-${name}.yaml`);
-  for (const name of ['calico', 'ingress-nginx', 'dashboard']) {
+  for (const name of [...lane.installed, ...lane.applied]) await ok(`curl -fsS ${manifests}/${name}.yaml -o /tmp/upstream-${name}.yaml`);
+  for (const name of lane.installed) {
     const d = await sh(`${K} diff -f /tmp/upstream-${name}.yaml`);
     assert.equal(d.code, 0, `${name}.yaml, installed by hakube, differs from the cluster:\n${d.out}`);
   }
-  for (const name of ['contour', 'headlamp']) {
+  for (const name of lane.applied) {
     // (kubectl's "Warning: …" lines, on stderr, are not about what it applied)
     const lines = async () => (await ok(`${K} apply -f /tmp/upstream-${name}.yaml`)).split('\n').filter((l) => !l.startsWith('Warning: '));
     const created = await lines();

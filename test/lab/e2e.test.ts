@@ -24,7 +24,7 @@ import { ENCRYPTED_ENCODING, openCodec } from '../../src/temporal/codec';
 import { codecKeysFile } from '../../src/temporal/codec-keys';
 import { temporalSettings } from '../../src/temporal/settings';
 import { canRunLab, labUp, LAB_DIR, type Lab } from '../helpers/lab';
-import { checkRealClients } from '../helpers/real-client-checks';
+import { checkRealClients, STANDIN_CLIENT_LANE } from '../helpers/real-client-checks';
 import { freePort, freePortPair } from '../helpers/embedded-server';
 
 const BIN = path.resolve(__dirname, '../../bin/hakube');
@@ -235,8 +235,7 @@ describe('the whole install on the lab, as `npm run demo` runs it', { skip: !can
             code: r.code ?? -1,
             out: r.stdout + r.stderr,
           })),
-        spec.hosts.map((h) => h.name),
-        spec.cni.manifest.url.replace(/\/[^/]*$/, ''),
+        { ...STANDIN_CLIENT_LANE, nodes: spec.hosts.map((h) => h.name), manifests: spec.cni.manifest.url.replace(/\/[^/]*$/, '') },
       );
     },
   );

@@ -9,26 +9,20 @@
 // while the API answers through haproxy.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { abort, progressOf, startOrAttach } from '../../src/temporal/client';
-import { loadInventory } from '../../src/inventory/load';
 import type { ClusterSpec } from '../../src/inventory/spec';
 import { specAtVersion } from '../../src/inventory/kubernetes-version';
-import type { OperationOptions } from '../../src/contracts/activity-request';
-import type { OperationId } from '../../src/workflows/operations';
 import { sha256OfFile, snapshotsOf } from '../../src/activities/steps/backup';
 import { deleteSchedule, scheduleOperation, schedulesOf } from '../../src/temporal/schedules';
 import { CORDONED_BY_ANNOTATION } from '../../src/contracts/compensation';
 import { etcdctlTlsFlags } from '../../src/activities/host/etcd-pki';
 import { waitFor } from '../helpers/temporal';
-import { canRunLab, LAB_DIR } from '../helpers/lab';
-import { assertEtcdHealthy, logPhaseTimes, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
-
-const KUBECTL = 'kubectl --kubeconfig /etc/kubernetes/admin.conf';
-const READY = `custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,SCHED:.spec.unschedulable' --no-headers`;
+import { canRunLab } from '../helpers/lab';
+import { assertEtcdHealthy, openLabFixture, type LabFixture } from '../helpers/lab-fixture';
+import { day2, KUBECTL } from '../helpers/lab-day2';
 
 describe(
   'lifecycle on the lab: add, remove, abort a drain, reset, install again',
@@ -36,31 +30,12 @@ describe(
   () => {
     let lab: LabFixture;
     let spec: ClusterSpec;
-    const sh = (host: string, command: string) => lab.sh(host, command, 180_000);
-    /** name -> "Ready status, unschedulable" as the first master's API server says. */
-    const nodes = async () =>
-      Object.fromEntries(
-        (await sh('master01', `${KUBECTL} get nodes -o ${READY}`))
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => l.trim().split(/\s+/))
-          .map(([n, ready, sched]) => [n, `${ready}${sched === 'true' ? ',cordoned' : ''}`]),
-      );
-    /** name -> the kubelet version its Node reports. */
-    const kubeletVersions = async () =>
-      Object.fromEntries(
-        (await sh('master01', `${KUBECTL} get nodes -o custom-columns=NAME:.metadata.name,V:.status.nodeInfo.kubeletVersion --no-headers`))
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => l.trim().split(/\s+/)),
-      );
+    const { sh, run, runWithId, nodes, kubeletVersions, haproxyBackends, probingThroughHaproxy, ...d2 } = day2(() => lab);
     const etcdMembers = async () =>
       (await sh('master01', `ETCDCTL_API=3 etcdctl${etcdctlTlsFlags(spec)} --endpoints=https://127.0.0.1:2379 member list -w simple`))
         .split('\n')
         .map((l) => l.split(', ')[2])
         .sort();
-    const haproxyBackends = async (worker: string) =>
-      (await sh(worker, 'awk \'$1 == "server" { print $2 }\' /etc/haproxy/haproxy.cfg')).split('\n').sort();
     const addressesOf = (s: ClusterSpec) => s.masters.map((m) => s.hosts.find((h) => h.name === m)!.address).sort();
     /** The IP addresses in the certificate the API server on `master` serves (asked from master01, over the network). */
     const servedIps = async (master: string) =>
@@ -80,53 +55,7 @@ describe(
     const kubeadmConfigEndpoints = async () =>
       (await sh('master01', `${KUBECTL} -n kube-system get configmap kubeadm-config -o json`)).match(/https:\/\/[0-9.]+:2379/g)!.sort();
 
-    async function run(operation: OperationId, s: ClusterSpec, options?: OperationOptions) {
-      return (await runWithId(operation, s, options)).result;
-    }
-    async function runWithId(operation: OperationId, s: ClusterSpec, options?: OperationOptions) {
-      const started = Date.now();
-      const { handle } = await startOrAttach(lab.client, s, { taskQueue: lab.taskQueue, operation, ...(options && { options }) });
-      const result = await handle.result();
-      console.log(`lab: ${operation} ${JSON.stringify(options ?? {})}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      await logPhaseTimes(lab, handle.workflowId, result);
-      return { result, workflowId: handle.workflowId };
-    }
-    /** Runs `during` while `worker` asks the API's /readyz through its haproxy every 0.2 s (bounded: 10 min). */
-    async function probingThroughHaproxy(worker: string, during: () => Promise<unknown>) {
-      let done = false;
-      // failedInARow: the longest run of failed probes (an outage), as against a single request cut.
-      const probes = { ok: 0, failed: 0, failedInARow: 0, failures: [] as string[] };
-      const probing = (async () => {
-        let row = 0;
-        for (let i = 0; i < 3000 && !done; i++) {
-          const r = await sh(worker, 'curl -sk -m 2 https://127.0.0.1:6443/readyz; echo " (curl exit $?)"');
-          if (r === 'ok (curl exit 0)') {
-            probes.ok++;
-            row = 0;
-          } else {
-            probes.failed++;
-            probes.failedInARow = Math.max(probes.failedInARow, ++row);
-            probes.failures.push(`${new Date().toISOString()} ${r.slice(0, 200)}`);
-          }
-          await new Promise((res) => setTimeout(res, 200));
-        }
-      })();
-      try {
-        await during();
-      } finally {
-        done = true;
-        await probing;
-      }
-      return probes;
-    }
-    /** The lab grown or shrunk (kept hosts untouched) and its inventory read again, under this test's name. */
-    function labSize(masters: number, workers: number): ClusterSpec {
-      const r = spawnSync('bash', [path.join(LAB_DIR, 'lab.sh'), 'up', '--masters', String(masters), '--workers', String(workers)], {
-        stdio: 'inherit',
-      });
-      assert.equal(r.status, 0, 'lab up --masters --workers failed');
-      return { ...loadInventory(path.join(LAB_DIR, 'cluster.yaml'), { requireKeyFiles: true }).spec, name: spec.name };
-    }
+    const labSize = (masters: number, workers: number) => d2.labSize(masters, workers, spec.name);
 
     before(async () => {
       lab = await openLabFixture('lab-lifecycle', { fresh: true });
