@@ -270,21 +270,32 @@ CONFIG
   for _ in $(seq 1 40); do curl -fsS "http://$GATEWAY:$REGISTRY_PORT/v2/" >/dev/null 2>&1 && return; sleep 0.25; done
   say "the registry did not answer on $GATEWAY:$REGISTRY_PORT: see $STATE/registry.log"; exit 1
 }
-ensure_real() {
+# The real binaries, built once per version (cached): under a lock, so that a build already running (npm
+# test starts one early, beside the tests before the real lane's) is waited for instead of run twice.
+build_real() { # LOG
   command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
   # What lab/real/build.sh compiles with besides Go: gcc and libc for pause, runc and flanneld (cgo),
   # libseccomp and pkg-config for runc's seccomp (a fresh machine has none of them).
   local missing=() p
   for p in gcc libc6-dev libseccomp-dev pkg-config; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  mkdir -p "$REAL_CACHE"
+  exec 8>"$REAL_CACHE/.build.lock"
+  flock 8
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} (for lab/real/build.sh)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  step "real binaries (lab/real/build.sh, cached; log: $STATE/real-build.log)"
-  bash "$LAB/real/build.sh" >"$STATE/real-build.log" 2>&1 || { tail -30 "$STATE/real-build.log" >&2; say "lab/real/build.sh failed"; exit 1; }
+  step "real binaries (lab/real/build.sh, cached; log: $1)"
+  bash "$LAB/real/build.sh" >"$1" 2>&1 || { tail -30 "$1" >&2; say "lab/real/build.sh failed"; exit 1; }
   step "kubectl, agnhost, flannel CNI plugin (lab/real/extras.sh, cached)"
-  bash "$LAB/real/extras.sh" >>"$STATE/real-build.log" 2>&1 || { tail -30 "$STATE/real-build.log" >&2; say "lab/real/extras.sh failed"; exit 1; }
+  bash "$LAB/real/extras.sh" >>"$1" 2>&1 || { tail -30 "$1" >&2; say "lab/real/extras.sh failed"; exit 1; }
+  flock -u 8
+  exec 8>&-
+}
+
+ensure_real() {
+  build_real "$STATE/real-build.log"
   step "apt repository $LAB/mirror/apt-real/ and containerd/runc in $LAB/mirror/real/ (lab/real/apt-repo.sh)"
   bash "$LAB/real/apt-repo.sh" "$LAB/mirror" "$STATE/gnupg"
   step "OCI registry on $GATEWAY:$REGISTRY_PORT (storage $REAL_CACHE/registry-data)"
@@ -461,5 +472,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) hosts_of_inventory; cmd_status ;;
   ssh) shift; hosts_of_inventory; cmd_ssh "$@" ;;
-  *) echo "usage: npm run lab -- up [--fresh] [--masters M] [--workers N] [--kubernetes standin|real] | down | status | ssh HOST [COMMAND...]" >&2; exit 2 ;;
+  build-real) mkdir -p "$STATE"; build_real "$STATE/real-prebuild.log" ;;
+  *) echo "usage: npm run lab -- up [--fresh] [--masters M] [--workers N] [--kubernetes standin|real] | down | status | ssh HOST [COMMAND...] | build-real" >&2; exit 2 ;;
 esac
