@@ -300,10 +300,11 @@ spec: { type: NodePort, selector: { app: echo }, ports: [{ port: 80, targetPort:
 
   test(
     'upgrade from v1.36.3 to v1.37.2 half the workers at a time: every Node Ready on v1.37.2, packages held',
-    // Until lab/real serves v1.36.3 beside v1.37.2 (its packages and images: issue 33).
+    // The lab serves v1.36.3 beside v1.37.2 on the branch wip/real-lane-1.36.3 (built, checked without the lab
+    // hosts; not yet run on them): until it is on main, HAKUBE_REAL_UPGRADE=1 runs this there.
     {
       timeout: 45 * 60_000,
-      skip: !process.env.HAKUBE_REAL_UPGRADE && 'the lab serves v1.36.3 from the next change on (HAKUBE_REAL_UPGRADE=1 runs it)',
+      skip: !process.env.HAKUBE_REAL_UPGRADE && 'the lab serves v1.36.3 on wip/real-lane-1.36.3 (HAKUBE_REAL_UPGRADE=1 runs it there)',
     },
     async () => {
       await d2.run('reset', lab.spec, { wipeEtcd: true, purge: true });
