@@ -34,6 +34,8 @@ export function day2(lab: () => LabFixture) {
     const watching = (async () => {
       for (let i = 0; i < 720 && !done; i++) {
         await new Promise((r) => setTimeout(r, 5000));
+        // Ended while it slept: no query after the run (the test's connection may be closed by then).
+        if (done) break;
         const progress = await progressOf(handle).catch(() => undefined);
         const paused = progress?.phases.flatMap((p) =>
           Object.entries(p.hosts)
