@@ -24,6 +24,9 @@ import { assertEtcdHealthy, openLabFixture, type LabFixture } from '../helpers/l
 import { day2, KUBECTL } from '../helpers/lab-day2';
 import { checkRealClients } from '../helpers/real-client-checks';
 
+// Day 2 on the real lane (issue 33) adds about 20 minutes to the test command on this machine: run with
+// HAKUBE_REAL_DAY2=1 until CI's time allows it (a cold CI run pays the real lane's build as well).
+const DAY2_SKIP = process.env.HAKUBE_REAL_DAY2 !== '1' && 'day 2 on the real lane runs with HAKUBE_REAL_DAY2=1 (about 20 minutes more)';
 /** The upgrade from the newest 1.36 patch the lab serves to the 1.37 build. */
 const OLDER = '1.36.3';
 const TARGET = '1.37.2';
@@ -222,7 +225,7 @@ spec: { type: NodePort, selector: { app: echo }, ports: [{ port: 80, targetPort:
 
   test(
     'backup, a ConfigMap deleted, restore (real etcd 3.6, real API servers): the ConfigMap is back, every Node Ready',
-    { timeout: 20 * 60_000 },
+    { timeout: 20 * 60_000, skip: DAY2_SKIP },
     async () => {
       await sh('master01', `${KUBECTL} -n default create configmap backup-probe --from-literal=k=before`);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakube-real-backups-'));
@@ -246,6 +249,7 @@ spec: { type: NodePort, selector: { app: echo }, ports: [{ port: 80, targetPort:
     "every certificate renewed (kubeadm certs renew, etcd's own), the API answering through haproxy",
     {
       timeout: 20 * 60_000,
+      skip: DAY2_SKIP,
       // Known to fail on the real lane (issue 33): during the renewal every request through haproxy failed for
       // about 3 s (curl exit 35, 7 probes in a row), which the stand-in lane never shows. Run and reported
       // (a todo's failure does not fail the run) until that outage is found and removed.
@@ -280,6 +284,7 @@ spec: { type: NodePort, selector: { app: echo }, ports: [{ port: 80, targetPort:
     'a worker added by growing the inventory joins alone (real kubeadm join); removed, it is drained and gone',
     {
       timeout: 25 * 60_000,
+      skip: DAY2_SKIP,
       // Reported, not yet counted: in its one run the new real-lane host's sshd did not answer in time (the
       // machine's load average was 14), so the join was never reached (issue 33).
       todo: 'first whole run on the real lane pending',
@@ -303,7 +308,7 @@ spec: { type: NodePort, selector: { app: echo }, ports: [{ port: 80, targetPort:
 
   test(
     'reset --wipe-etcd --purge, then install again: every Node Ready, kube-system running, etcd healthy',
-    { timeout: 30 * 60_000 },
+    { timeout: 30 * 60_000, skip: DAY2_SKIP },
     async () => {
       await d2.run('reset', lab.spec, { wipeEtcd: true, purge: true });
       for (const h of lab.spec.hosts.map((x) => x.name))
@@ -322,7 +327,9 @@ spec: { type: NodePort, selector: { app: echo }, ports: [{ port: 80, targetPort:
     // hosts; not yet run on them): until it is on main, HAKUBE_REAL_UPGRADE=1 runs this there.
     {
       timeout: 45 * 60_000,
-      skip: !process.env.HAKUBE_REAL_UPGRADE && 'the lab serves v1.36.3 on wip/real-lane-1.36.3 (HAKUBE_REAL_UPGRADE=1 runs it there)',
+      skip:
+        DAY2_SKIP ||
+        (!process.env.HAKUBE_REAL_UPGRADE && 'the lab serves v1.36.3 on wip/real-lane-1.36.3 (HAKUBE_REAL_UPGRADE=1 runs it there)'),
     },
     async () => {
       await d2.run('reset', lab.spec, { wipeEtcd: true, purge: true });
